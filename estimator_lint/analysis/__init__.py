@@ -1,0 +1,5 @@
+"""Analysis of one module: imports, scopes, Estimator classes, model_fns, graph values."""
+
+from estimator_lint.analysis.model import FileModel
+
+__all__ = ["FileModel"]

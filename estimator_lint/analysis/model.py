@@ -1,0 +1,764 @@
+"""The per-file model the rules read: Estimator classes, model_fns and graph-value stores.
+
+Built once per file from the ``ast`` tree in a few linear passes:
+
+1. imports and scopes (:mod:`.imports`, :mod:`.scopes`);
+2. Estimator classes: bases resolved by import analysis, transitively through classes
+   of the same file and, when given, the project index;
+3. model_fn contexts: functions passed as ``model_fn=`` (or positionally to an Estimator),
+   named like a model_fn, returned by a model_fn builder, Estimator graph-building
+   overrides, and the in-file helpers they call;
+4. graph values (:mod:`.values`) and the facts rules report: overrides, stores of graph
+   values on ``self`` or outside the model_fn, and later reads of captured attributes.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Protocol, Set, Tuple
+
+from estimator_lint import tfapi
+from estimator_lint.analysis.imports import ImportTable
+from estimator_lint.analysis.scopes import ClassInfo, FunctionInfo, ScopeCollector, iter_body_nodes
+from estimator_lint.analysis.values import GRAPH, FunctionValues, join
+
+#: Methods that put a value into a container or object.
+MUTATING_METHODS = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "__setitem__"}
+)
+
+
+class ClassResolver(Protocol):
+    """What the analysis needs from a project index (cross-module classes)."""
+
+    def estimator_chain(self, qualname: str) -> Optional[List[str]]:
+        """Display chain from the class ``qualname`` up to a TF Estimator, or None."""
+
+
+# --------------------------------------------------------------------------------------
+# Facts
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class EstimatorClass:
+    info: ClassInfo
+    #: ``["C", "B", "tf.estimator.Estimator"]``: the class, its Estimator ancestors, the TF base.
+    chain: List[str]
+    #: In-file Estimator classes deriving from this one.
+    subclasses: List[ClassInfo] = field(default_factory=list)
+
+    @property
+    def is_direct(self) -> bool:
+        return len(self.chain) == 2
+
+
+@dataclass(eq=False)
+class MemberOverride:
+    """A class-body definition whose name is an Estimator member (EST101)."""
+
+    estimator: EstimatorClass
+    member: str
+    node: ast.AST
+    #: The statement defining it (for fixes).
+    statement: ast.stmt
+
+
+@dataclass(eq=False)
+class GuardPatch:
+    """``Estimator._assert_members_are_not_overridden = ...`` outside a class body."""
+
+    node: ast.AST
+    target: str
+
+
+@dataclass(eq=False)
+class GraphStore:
+    """A graph value stored where it outlives the graph (EST102 / EST103)."""
+
+    #: ``self`` (EST102) / ``global`` / ``nonlocal`` / ``item`` / ``attribute`` / ``call``.
+    how: str
+    #: Attribute name (self) or the outer name.
+    name: str
+    #: A key naming the value (``self.dense_output`` -> ``dense_output``; ``OUTER['emb']`` -> ``emb``).
+    key: Optional[str]
+    node: ast.AST
+    statement: ast.stmt
+    value: Optional[ast.expr]
+    function: FunctionInfo
+    #: The model_fn whose call builds the graph (None for stores outside any model_fn).
+    model_fn: Optional[FunctionInfo]
+    #: The class of ``self`` for EST102.
+    cls: Optional[ClassInfo] = None
+
+
+@dataclass(eq=False)
+class CapturedRead:
+    """A read of an attribute that holds a captured tensor (EST104)."""
+
+    node: ast.Attribute
+    receiver: str
+    store: GraphStore
+    function: Optional[FunctionInfo]
+
+
+@dataclass(eq=False)
+class GraphContext:
+    #: The function whose boundary decides what is "outside" for EST103.
+    root: FunctionInfo
+    #: why: ``model_fn=`` / ``named`` / ``builder`` / ``override`` / ``helper`` / ``nested``.
+    reason: str
+    #: A method whose ``self`` outlives the graph (passed as model_fn, or an Estimator's).
+    self_captures: bool = False
+    #: For helpers: the model_fn (root) whose code calls this function.
+    called_from: Optional[FunctionInfo] = None
+
+
+# --------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------
+
+
+class FileModel:
+    def __init__(
+        self,
+        tree: ast.Module,
+        *,
+        package: Optional[str] = None,
+        module: Optional[str] = None,
+        index: Optional[ClassResolver] = None,
+        extra_bases: Iterable[str] = (),
+    ) -> None:
+        self.tree = tree
+        self.module = module
+        self.index = index
+        self.extra_bases = frozenset(extra_bases)
+        self.imports = ImportTable.from_module(tree, package)
+        self.scopes = ScopeCollector().collect(tree)
+        self.classes_by_name: Dict[str, ClassInfo] = {}
+        for cls in self.scopes.classes:
+            self.classes_by_name.setdefault(cls.name, cls)
+        for cls in self.scopes.module_classes.values():
+            self.classes_by_name[cls.name] = cls
+
+        self.estimators: Dict[ClassInfo, EstimatorClass] = {}
+        self._resolve_estimators()
+
+        self.module_values = FunctionValues(self, None, graph_mode=False)
+        self.module_values.solve(tree.body)
+
+        self.contexts: Dict[FunctionInfo, GraphContext] = {}
+        self.model_fns: Dict[FunctionInfo, str] = {}
+        self._find_model_fns()
+
+        self.overrides: List[MemberOverride] = []
+        self.guard_patches: List[GuardPatch] = []
+        self.stores: List[GraphStore] = []
+        self.reads: List[CapturedRead] = []
+        self.values: Dict[FunctionInfo, FunctionValues] = {}
+        self._find_overrides()
+        self._evaluate_functions()
+        self._find_reads()
+
+    # -- Estimator classes ------------------------------------------------------------
+
+    def _resolve_estimators(self) -> None:
+        chains: Dict[ClassInfo, Optional[List[str]]] = {}
+
+        def chain_of(cls: ClassInfo, visiting: Set[ClassInfo]) -> Optional[List[str]]:
+            if cls in chains:
+                return chains[cls]
+            if cls in visiting:
+                return None
+            visiting.add(cls)
+            result: Optional[List[str]] = None
+            for base in cls.node.bases:
+                local = self._local_class(base)
+                if local is not None and local is not cls:
+                    sub = chain_of(local, visiting)
+                    if sub:
+                        result = [cls.name, *sub]
+                        break
+                    continue
+                qual = self.imports.resolve(base)
+                if qual is None:
+                    continue
+                if tfapi.is_estimator_qualname(qual):
+                    result = [cls.name, tfapi.display_qualname(qual)]
+                    break
+                if qual in self.extra_bases:
+                    result = [cls.name, qual]
+                    break
+                if self.index is not None:
+                    sub = self.index.estimator_chain(qual)
+                    if sub:
+                        result = [cls.name, *sub]
+                        break
+            visiting.discard(cls)
+            chains[cls] = result
+            return result
+
+        for cls in self.scopes.classes:
+            chain = chain_of(cls, set())
+            if chain:
+                self.estimators[cls] = EstimatorClass(cls, chain)
+        for cls, est in self.estimators.items():
+            for base in cls.node.bases:
+                local = self._local_class(base)
+                if local is not None and local in self.estimators:
+                    self.estimators[local].subclasses.append(cls)
+
+    def _local_class(self, expr: ast.AST) -> Optional[ClassInfo]:
+        if isinstance(expr, ast.Name) and expr.id not in self.imports.names:
+            return self.classes_by_name.get(expr.id)
+        return None
+
+    def is_estimator_class_expr(self, expr: ast.AST) -> bool:
+        local = self._local_class(expr)
+        if local is not None:
+            return local in self.estimators
+        qual = self.imports.resolve(expr)
+        return bool(qual) and (tfapi.is_estimator_qualname(qual) or qual in self.extra_bases)
+
+    def estimator_of(self, fn: Optional[FunctionInfo]) -> Optional[EstimatorClass]:
+        """The Estimator class whose method ``fn`` is (or is nested in)."""
+        for f in fn.enclosing() if fn else ():
+            if f.cls is not None:
+                return self.estimators.get(f.cls)
+        return None
+
+    # -- model_fn discovery -----------------------------------------------------------
+
+    def _find_model_fns(self) -> None:
+        passed: Set[FunctionInfo] = set()
+        # 1. Functions passed as ``model_fn=`` or as an Estimator's first argument.
+        for fn, node in self._all_calls():
+            for target in self._model_fn_arguments(node, fn):
+                for model_fn in self._function_targets(target, fn, 0):
+                    self.model_fns.setdefault(model_fn, "passed as model_fn")
+                    passed.add(model_fn)
+        for fn in self.scopes.functions:
+            # 2. Named like a model_fn, taking ``features`` first.
+            name = fn.name
+            if ("model_fn" == name or name.endswith("_model_fn")) and fn.call_params[:1] == ["features"]:
+                self.model_fns.setdefault(fn, "named like a model_fn")
+            # 3. Returned by a model_fn builder.
+            if "model_fn" in name:
+                for returned in self._returned_functions(fn, 0):
+                    if returned is not fn:
+                        self.model_fns.setdefault(returned, f"returned by {name}()")
+        for fn, reason in self.model_fns.items():
+            est = self.estimator_of(fn)
+            self.contexts[fn] = GraphContext(fn, reason, self_captures=fn in passed or est is not None)
+        # 4. Overrides of the Estimator's own graph-building methods.
+        for cls in self.estimators:
+            for name, method in cls.methods.items():
+                if method not in self.contexts and (name in tfapi.GRAPH_BUILDING_MEMBERS):
+                    self.contexts[method] = GraphContext(method, "override", self_captures=True)
+        # 5. In-file helpers called from graph code, and functions nested in it.
+        work = list(self.contexts)
+        while work:
+            fn = work.pop()
+            ctx = self.contexts[fn]
+            for callee in self._called_functions(fn):
+                if callee in self.contexts:
+                    continue
+                enclosing = next((f for f in callee.enclosing() if f in self.contexts), None)
+                if enclosing is not None:
+                    # A function nested in graph code: same boundary as its enclosing model_fn.
+                    outer = self.contexts[enclosing]
+                    self.contexts[callee] = GraphContext(outer.root, "nested", outer.self_captures)
+                else:
+                    via_self = callee.cls is not None and callee.cls is self._method_class(fn)
+                    self.contexts[callee] = GraphContext(
+                        callee,
+                        "helper",
+                        self_captures=ctx.self_captures and via_self or self.estimator_of(callee) is not None,
+                        called_from=ctx.called_from or ctx.root,
+                    )
+                work.append(callee)
+        for fn in self.scopes.functions:  # parents come before nested functions
+            if fn not in self.contexts and fn.parent is not None and fn.parent in self.contexts:
+                parent = self.contexts[fn.parent]
+                self.contexts[fn] = GraphContext(parent.root, "nested", parent.self_captures)
+
+    def _all_calls(self):
+        for node in iter_body_nodes(self.tree.body):
+            if isinstance(node, ast.Call):
+                yield None, node
+        for fn in self.scopes.functions:
+            for node in iter_body_nodes(fn.node.body):
+                if isinstance(node, ast.Call):
+                    yield fn, node
+
+    def _model_fn_arguments(self, call: ast.Call, fn: Optional[FunctionInfo]) -> List[ast.expr]:
+        found = [kw.value for kw in call.keywords if kw.arg == "model_fn"]
+        if call.args and not found:
+            func = call.func
+            if self._takes_model_fn_first(func, fn):
+                found.append(call.args[0])
+        return found
+
+    def _takes_model_fn_first(self, func: ast.AST, fn: Optional[FunctionInfo]) -> bool:
+        qual = self.imports.resolve(func)
+        if qual and tfapi.is_estimator_qualname(qual):
+            return qual.rsplit(".", 1)[-1] in ("Estimator", "EstimatorV2", "TPUEstimator")
+        local = self._local_class(func)
+        if local is not None and local in self.estimators:
+            init = local.methods.get("__init__")
+            return init is not None and init.call_params[:1] == ["model_fn"]
+        # ``super().__init__(model_fn, ...)`` in a direct Estimator subclass.
+        if isinstance(func, ast.Attribute) and func.attr == "__init__" and isinstance(func.value, ast.Call):
+            if isinstance(func.value.func, ast.Name) and func.value.func.id == "super":
+                est = self.estimator_of(fn)
+                return est is not None and est.is_direct
+        return False
+
+    def _method_class(self, fn: Optional[FunctionInfo]) -> Optional[ClassInfo]:
+        for f in fn.enclosing() if fn else ():
+            if f.cls is not None:
+                return f.cls
+        return None
+
+    def _self_name(self, fn: Optional[FunctionInfo]) -> Optional[str]:
+        """The name of ``self`` visible in ``fn`` (its own, or its enclosing method's)."""
+        for f in fn.enclosing() if fn else ():
+            if f.cls is not None:
+                return f.self_name
+            if f.self_name is None and f is not fn and False:
+                return None
+        return None
+
+    def _find_method(self, cls: ClassInfo, name: str) -> Optional[FunctionInfo]:
+        seen: Set[ClassInfo] = set()
+        todo = [cls]
+        while todo:
+            c = todo.pop(0)
+            if c in seen:
+                continue
+            seen.add(c)
+            if name in c.methods:
+                return c.methods[name]
+            todo.extend(b for b in (self._local_class(base) for base in c.node.bases) if b is not None)
+        return None
+
+    def _lookup_function(self, name: str, fn: Optional[FunctionInfo]) -> Optional[FunctionInfo]:
+        for f in fn.enclosing() if fn else ():
+            if name in f.nested:
+                return f.nested[name]
+            if f.is_local(name):
+                return None
+        return self.scopes.module_functions.get(name)
+
+    def _assigned_values(self, name: str, fn: Optional[FunctionInfo]) -> List[ast.expr]:
+        body = fn.node.body if fn is not None else self.tree.body
+        values = []
+        for node in iter_body_nodes(body):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                values.append(node.value)
+        return values
+
+    def _function_targets(self, expr: ast.AST, fn: Optional[FunctionInfo], depth: int) -> List[FunctionInfo]:
+        """The in-file functions an expression passed as ``model_fn`` may denote."""
+        if depth > 6:
+            return []
+        if isinstance(expr, ast.Name):
+            found = self._lookup_function(expr.id, fn)
+            if found is not None:
+                return [found]
+            scope = fn
+            while scope is not None and not scope.is_local(expr.id):
+                scope = scope.parent
+            out: List[FunctionInfo] = []
+            for value in self._assigned_values(expr.id, scope):
+                if value is not expr:
+                    out.extend(self._function_targets(value, scope, depth + 1))
+            return out
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            owner = expr.value.id
+            cls: Optional[ClassInfo] = None
+            if owner == self._self_name(fn):
+                cls = self._method_class(fn)
+            elif owner in self.classes_by_name and owner not in self.imports.names:
+                cls = self.classes_by_name[owner]
+            else:
+                # ``model = MyModel(...); Estimator(model_fn=model.model_fn)``
+                for value in self._assigned_values(owner, fn):
+                    if isinstance(value, ast.Call):
+                        cls = self._local_class(value.func)
+                        if cls is not None:
+                            break
+            if cls is not None:
+                method = self._find_method(cls, expr.attr)
+                return [method] if method is not None else []
+            return []
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name == "partial" and expr.args:
+                return self._function_targets(expr.args[0], fn, depth + 1)
+            out = []
+            for builder in self._function_targets(func, fn, depth + 1):
+                out.extend(self._returned_functions(builder, depth + 1))
+            return out
+        if isinstance(expr, ast.Lambda) and isinstance(expr.body, ast.Call):
+            return self._function_targets(expr.body.func, fn, depth + 1)
+        return []
+
+    def _returned_functions(self, fn: FunctionInfo, depth: int) -> List[FunctionInfo]:
+        out: List[FunctionInfo] = []
+        for node in iter_body_nodes(fn.node.body):
+            if isinstance(node, ast.Return) and node.value is not None:
+                value = node.value
+                if isinstance(value, ast.Name) and value.id in fn.nested:
+                    out.append(fn.nested[value.id])
+                elif isinstance(value, (ast.Call, ast.Lambda)) and depth < 3:
+                    out.extend(self._function_targets(value, fn, depth + 1))
+        return out
+
+    def _called_functions(self, fn: FunctionInfo) -> List[FunctionInfo]:
+        out = []
+        self_name = self._self_name(fn)
+        for node in iter_body_nodes(fn.node.body):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name):
+                callee = self._lookup_function(func.id, fn)
+                if callee is not None:
+                    out.append(callee)
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
+                cls = self._method_class(fn)
+                if cls is not None:
+                    callee = self._find_method(cls, func.attr)
+                    if callee is not None:
+                        out.append(callee)
+        return out
+
+    def calls_model_fn(self, func: ast.AST, fn: Optional[FunctionInfo]) -> bool:
+        """Whether ``func(...)`` calls one of this file's model_fns (returning a spec)."""
+        if isinstance(func, ast.Name):
+            target = self._lookup_function(func.id, fn)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self._self_name(fn):
+            cls = self._method_class(fn)
+            target = self._find_method(cls, func.attr) if cls is not None else None
+        else:
+            return False
+        return target is not None and target in self.model_fns
+
+    # -- EST101 facts -----------------------------------------------------------------
+
+    def _find_overrides(self) -> None:
+        for cls, est in self.estimators.items():
+            if cls.name == tfapi.EXEMPT_CLASS_NAME:
+                continue
+            for name, node, stmt in _class_body_definitions(cls.node.body):
+                if name in tfapi.FORBIDDEN_OVERRIDES:
+                    self.overrides.append(MemberOverride(est, name, node, stmt))
+        for fn, node in self._all_statements():
+            targets: List[Tuple[ast.AST, ast.AST]] = []
+            if isinstance(node, ast.Assign):
+                targets = [(t, t) for t in node.targets]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+                if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value == tfapi.OVERRIDE_GUARD:
+                    targets = [(ast.Attribute(value=node.args[0], attr=tfapi.OVERRIDE_GUARD), node)]
+            for target, report in targets:
+                if isinstance(target, ast.Attribute) and target.attr == tfapi.OVERRIDE_GUARD:
+                    if self.is_estimator_class_expr(target.value):
+                        self.guard_patches.append(GuardPatch(report, ast.unparse(target.value)))
+
+    def _all_statements(self):
+        for node in iter_body_nodes(self.tree.body):
+            yield None, node
+        for fn in self.scopes.functions:
+            for node in iter_body_nodes(fn.node.body):
+                yield fn, node
+
+    # -- EST102 / EST103 facts --------------------------------------------------------
+
+    def _evaluate_functions(self) -> None:
+        # Two rounds: the first records the kinds of arguments passed to in-file helpers,
+        # the second evaluates helpers with those parameter kinds and collects facts.
+        param_kinds: Dict[FunctionInfo, Dict[str, int]] = {}
+
+        def record(call: ast.Call, values: FunctionValues) -> None:
+            callee = None
+            func = call.func
+            if isinstance(func, ast.Name):
+                callee = self._lookup_function(func.id, values.function)
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                if func.value.id == self._self_name(values.function):
+                    cls = self._method_class(values.function)
+                    callee = self._find_method(cls, func.attr) if cls is not None else None
+            if callee is None or callee not in self.contexts or self.contexts[callee].reason not in ("helper", "nested"):
+                return
+            kinds = param_kinds.setdefault(callee, {})
+            for name, arg in zip(callee.call_params, call.args):
+                if not isinstance(arg, ast.Starred):
+                    kinds[name] = join(kinds.get(name, 0), values.kind(arg))
+            for kw in call.keywords:
+                if kw.arg in callee.params:
+                    kinds[kw.arg] = join(kinds.get(kw.arg, 0), values.kind(kw.value))
+
+        has_helpers = any(c.reason == "helper" for c in self.contexts.values())
+        for round_ in (0, 1) if has_helpers else (1,):
+            self.values = {}
+            for fn in self.scopes.functions:  # parents before nested functions
+                ctx = self.contexts.get(fn)
+                graph_mode = ctx is not None
+                kinds: Dict[str, int] = {}
+                if ctx is not None and ctx.reason != "helper":
+                    for p in fn.params:
+                        if p in tfapi.MODEL_FN_TENSOR_PARAMS:
+                            kinds[p] = GRAPH
+                kinds.update(param_kinds.get(fn, {}))
+                parent_values = self.values.get(fn.parent) if fn.parent is not None else None
+                values = FunctionValues(self, fn, graph_mode, kinds, parent_values)
+                values.on_call = record if round_ == 0 else None
+                values.solve(fn.node.body)
+                self.values[fn] = values
+                if round_ == 0:
+                    # Evaluate every call once so that helper arguments are recorded.
+                    for node in iter_body_nodes(fn.node.body):
+                        if isinstance(node, ast.Call):
+                            values.kind(node)
+        for fn in self.scopes.functions:
+            self._collect_stores(fn, self.values[fn])
+
+    def _collect_stores(self, fn: FunctionInfo, values: FunctionValues) -> None:
+        ctx = self.contexts.get(fn)
+        self_captures = (ctx is not None and ctx.self_captures) or self.estimator_of(fn) is not None
+        if ctx is None and not self_captures:
+            return
+        self_name = self._self_name(fn)
+        if self_name is not None and any(f.is_local(self_name) and f.self_name != self_name for f in fn.enclosing() if f.cls is None):
+            self_name = None  # ``self`` rebound in a nested function
+        for node in iter_body_nodes(fn.node.body):
+            pairs: List[Tuple[ast.AST, Optional[ast.expr], int, ast.AST]] = []
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    pairs.extend(_target_value_pairs(target, node.value, values))
+            elif isinstance(node, ast.AugAssign):
+                pairs.append((node.target, node.value, values.kind(node.value), node.target))
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                pairs.append((node.target, node.value, values.kind(node.value), node.target))
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name) and func.id == "setattr" and len(node.args) >= 3:
+                    name = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
+                    if isinstance(name, str):
+                        pairs.append((ast.Attribute(value=node.args[0], attr=name), node.args[2], values.kind(node.args[2]), node))
+                elif isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
+                    args = [*node.args, *(k.value for k in node.keywords)]
+                    kind = join(*(values.kind(a) for a in args)) if args else 0
+                    value = node.args[-1] if node.args else (node.keywords[-1].value if node.keywords else None)
+                    pairs.append((_ContainerOf(func.value), value, kind, node))
+            else:
+                continue
+            statement = _statement_of(node, fn)
+            for target, value, kind, report in pairs:
+                if kind != GRAPH:
+                    continue
+                store = self._classify_store(target, value, fn, ctx, self_name, self_captures, report, statement)
+                if store is not None:
+                    self.stores.append(store)
+
+    def _classify_store(self, target, value, fn, ctx, self_name, self_captures, report, statement) -> Optional[GraphStore]:
+        container = isinstance(target, _ContainerOf)
+        expr = target.expr if container else target
+        root, first_attr, key = _root_of(expr)
+        model_fn = ctx.root if ctx is not None else None
+        if root is None:
+            return None
+        if self_name is not None and root == self_name and first_attr is not None:
+            if not self_captures:
+                return None
+            return GraphStore("self", first_attr, first_attr, report, statement, value, fn, model_fn, self._method_class(fn))
+        if ctx is None:
+            return None
+        if isinstance(expr, ast.Name) and not container:
+            if root in fn.global_names:
+                return GraphStore("global", root, root, report, statement, value, fn, model_fn)
+            if root in fn.nonlocal_names and (fn is ctx.root or not self._bound_inside(root, fn.parent, ctx.root)):
+                return GraphStore("nonlocal", root, root, report, statement, value, fn, model_fn)
+            return None
+        if self._bound_inside(root, fn, ctx.root) and root not in fn.global_names:
+            return None
+        if root in ("self", "cls") and self._method_class(fn) is not None:
+            return None
+        how = "call" if container else ("item" if isinstance(expr, ast.Subscript) else "attribute")
+        return GraphStore(how, root, key, report, statement, value, fn, model_fn)
+
+    def _bound_inside(self, name: str, fn: Optional[FunctionInfo], root: FunctionInfo) -> bool:
+        """Whether ``name`` used in ``fn`` is bound in a function up to ``root`` (inclusive)."""
+        f = fn
+        while f is not None:
+            if name in f.global_names:
+                return False
+            if name in f.bound and name not in f.nonlocal_names:
+                return True
+            if f is root:
+                return False
+            f = f.parent
+        return False
+
+    # -- EST104 facts -----------------------------------------------------------------
+
+    def captured_attributes(self, cls: ClassInfo) -> Dict[str, GraphStore]:
+        found: Dict[str, GraphStore] = {}
+        todo, seen = [cls], set()
+        while todo:
+            c = todo.pop()
+            if c in seen:
+                continue
+            seen.add(c)
+            for store in self.stores:
+                if store.how == "self" and store.cls is c:
+                    found.setdefault(store.name, store)
+            todo.extend(b for b in (self._local_class(base) for base in c.node.bases) if b is not None)
+        return found
+
+    def _find_reads(self) -> None:
+        if not any(s.how == "self" for s in self.stores):
+            return
+        captured_by_class: Dict[ClassInfo, Dict[str, GraphStore]] = {}
+        for cls in self.scopes.classes:
+            attrs = self.captured_attributes(cls)
+            if attrs:
+                captured_by_class[cls] = attrs
+        store_nodes = {id(s.node) for s in self.stores}
+        scopes: List[Tuple[Optional[FunctionInfo], List[ast.stmt]]] = [(None, self.tree.body)]
+        scopes.extend((fn, fn.node.body) for fn in self.scopes.functions if fn not in self.contexts)
+        for fn, body in scopes:
+            instances: Dict[str, ClassInfo] = {}
+            self_name = self._self_name(fn) if fn is not None else None
+            if self_name is not None:
+                cls = self._method_class(fn)
+                if cls in captured_by_class:
+                    instances[self_name] = cls
+            if fn is not None:
+                for arg in (*fn.node.args.posonlyargs, *fn.node.args.args, *fn.node.args.kwonlyargs):
+                    cls = self._local_class(arg.annotation) if arg.annotation is not None else None
+                    if cls in captured_by_class:
+                        instances[arg.arg] = cls
+            nodes = list(iter_body_nodes(body))
+            for node in nodes:
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    cls = self._local_class(node.value.func)
+                    if cls in captured_by_class:
+                        for t in node.targets:
+                            if isinstance(t, ast.Name):
+                                instances[t.id] = cls
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    cls = self._local_class(node.annotation)
+                    if cls in captured_by_class:
+                        instances[node.target.id] = cls
+            if not instances:
+                continue
+            for node in nodes:
+                if (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.ctx, ast.Load)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id in instances
+                    and id(node) not in store_nodes
+                ):
+                    attrs = captured_by_class[instances[node.value.id]]
+                    if node.attr in attrs:
+                        self.reads.append(CapturedRead(node, node.value.id, attrs[node.attr], fn))
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+
+
+class _ContainerOf:
+    """Marks a store made by a mutating call on ``expr`` (``expr.append(v)``)."""
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: ast.AST) -> None:
+        self.expr = expr
+
+
+def _target_value_pairs(target: ast.AST, value: ast.expr, values: FunctionValues):
+    if isinstance(target, (ast.Tuple, ast.List)):
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+            for t, v in zip(target.elts, value.elts):
+                yield from _target_value_pairs(t, v, values)
+            return
+        kind = values.kind(value)
+        for t in target.elts:
+            t = t.value if isinstance(t, ast.Starred) else t
+            yield from ((x, value, kind, x) for x in [t] if not isinstance(x, (ast.Tuple, ast.List)))
+        return
+    yield target, value, values.kind(value), target
+
+
+def _root_of(expr: ast.AST) -> Tuple[Optional[str], Optional[str], Optional[str]]:
+    """``a.b[c].d`` -> (``a``, ``b``, key): the root name, the first attribute, a key name."""
+    key: Optional[str] = None
+    first_attr: Optional[str] = None
+    node = expr
+    while True:
+        if isinstance(node, ast.Attribute):
+            first_attr = node.attr
+            if key is None:
+                key = node.attr
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            if key is None:
+                sl = node.slice
+                if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
+                    key = sl.value
+            first_attr = None
+            node = node.value
+        elif isinstance(node, ast.Call):
+            return None, None, None
+        else:
+            break
+    if isinstance(node, ast.Name):
+        if key is None:
+            key = node.id
+        return node.id, first_attr, key
+    return None, None, None
+
+
+def _statement_of(node: ast.AST, fn: FunctionInfo) -> ast.stmt:
+    if isinstance(node, ast.stmt):
+        return node
+    for stmt in iter_body_nodes(fn.node.body):
+        if isinstance(stmt, ast.Expr) and stmt.value is node:
+            return stmt
+    return node  # type: ignore[return-value]
+
+
+def _class_body_definitions(body: List[ast.stmt]):
+    """(name, report node, statement) for every name a class body defines."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield stmt.name, stmt, stmt
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                for name_node in _names_in_target(target):
+                    yield name_node.id, name_node, stmt
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)) and isinstance(stmt.target, ast.Name):
+            if not isinstance(stmt, ast.AnnAssign) or stmt.value is not None:
+                yield stmt.target.id, stmt.target, stmt
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or type(stmt).__name__ == "TryStar":
+            for field_name in ("body", "orelse", "finalbody"):
+                yield from _class_body_definitions(getattr(stmt, field_name, []) or [])
+            for handler in getattr(stmt, "handlers", []) or []:
+                yield from _class_body_definitions(handler.body)
+
+
+def _names_in_target(target: ast.AST):
+    if isinstance(target, ast.Name):
+        yield target
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            yield from _names_in_target(elt)
+    elif isinstance(target, ast.Starred):
+        yield from _names_in_target(target.value)

@@ -1,0 +1,71 @@
+"""Plain data that flows out of the analysis: findings, their fixes and file errors."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+
+class Applicability(str, enum.Enum):
+    """How safe a fix is (Ruff's model): ``--fix`` applies safe fixes only."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``source[start:end]`` (character offsets into the decoded text) by ``content``."""
+
+    start: int
+    end: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    applicability: Applicability
+    edits: Tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding.
+
+    ``line``/``end_line`` are 1-based; ``column``/``end_column`` are 0-based character
+    offsets into the line (the CLI prints ``column + 1``; flake8 adds the 1 itself).
+    """
+
+    code: str
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    fix: Optional[Fix] = None
+    #: Why no fix is offered, when the rule could have fixed such a case.
+    no_fix_reason: Optional[str] = None
+
+    def sort_key(self) -> tuple:
+        return (self.line, self.column, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be checked: one clear line naming the problem."""
+
+    message: str
+    line: int = 1
+    column: int = 0
+    kind: str = "error"
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list = field(default_factory=list)
+    error: Optional[FileError] = None
+    #: Number of fixes applied to this file (``--fix``).
+    fixed: int = 0

@@ -1,0 +1,97 @@
+"""What every rule is: a code, a name, its documentation, examples, and a check."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import ClassVar, Iterator, List, Optional, Sequence
+
+from estimator_lint.analysis.model import FileModel
+from estimator_lint.diagnostics import Diagnostic, Fix
+
+DOCS_URL = "https://github.com/estimator-lint/estimator-lint/blob/main/docs/rules.md#{code}"
+
+
+class SourceText:
+    """The decoded text of a file, with the conversions positions need."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        self._line_offsets: Optional[List[int]] = None
+
+    def char_column(self, line: int, byte_col: int) -> int:
+        """``ast`` columns count UTF-8 bytes; diagnostics count characters."""
+        if line < 1 or line > len(self.lines):
+            return byte_col
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+    def offset(self, line: int, char_col: int) -> int:
+        """Character offset into :attr:`text` of a (1-based line, 0-based column)."""
+        if self._line_offsets is None:
+            offsets, total = [0], 0
+            for text in self.lines:
+                total += len(text)
+                offsets.append(total)
+            self._line_offsets = offsets
+        return self._line_offsets[line - 1] + char_col
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: the file's model and text, and a way to make diagnostics."""
+
+    model: FileModel
+    source: SourceText
+    path: str
+
+    def diagnostic(
+        self,
+        code: str,
+        node: ast.AST,
+        message: str,
+        fix: Optional[Fix] = None,
+        no_fix_reason: Optional[str] = None,
+    ) -> Diagnostic:
+        line, end_line = node.lineno, getattr(node, "end_lineno", None) or node.lineno
+        column = self.source.char_column(line, node.col_offset)
+        end_col = getattr(node, "end_col_offset", None)
+        end_column = self.source.char_column(end_line, end_col) if end_col is not None else column
+        return Diagnostic(code, message, line, column, end_line, end_column, fix, no_fix_reason)
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An example the rule must flag: ``code`` and the expected (row, 1-based col) list."""
+
+    code: str
+    expected: Sequence[tuple] = ()
+
+
+class Rule:
+    """Base class. A rule's docstring is its documentation page, written as
+    ``What it does`` / ``Why is this bad?`` / ``Example`` / ``Use instead`` / ``Fix safety``.
+    ``VALID`` examples must produce no finding of this rule, ``INVALID`` ones must.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    VALID: ClassVar[Sequence[str]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def url(cls) -> str:
+        return DOCS_URL.format(code=cls.code.lower())
+
+    @classmethod
+    def documentation(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")

@@ -1,0 +1,132 @@
+"""EST101 estimator-member-override."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from estimator_lint import tfapi
+from estimator_lint.diagnostics import Diagnostic
+from estimator_lint.rules.base import Invalid, Rule, RuleContext
+
+
+class EstimatorMemberOverride(Rule):
+    """
+    ## What it does
+    Checks for methods, properties and class attributes of an `Estimator` subclass whose
+    name is a member of `tf.estimator.Estimator` (`train`, `predict`, `_call_model_fn`, ...)
+    that TensorFlow does not allow to override, and for code that disables TensorFlow's
+    guard, `_assert_members_are_not_overridden`.
+
+    ## Why is this bad?
+    `Estimator.__init__` checks the instantiated class's own `__dict__` against the
+    Estimator's members: a direct subclass overriding one raises
+    `ValueError: Subclasses of Estimator cannot override members of Estimator` at
+    construction. An override placed in an intermediate base class is *not* caught (the
+    check reads only the instantiated class) and silently changes how the Estimator
+    trains, evaluates or predicts. Such overrides are usually there to capture tensors
+    on `self`, which never works: the graph they belong to is discarded.
+
+    TensorFlow allows `model_fn`, `latest_checkpoint`, `_create_and_assert_global_step`,
+    `_export_all_saved_models` and its API-name attributes, and exempts a class named
+    exactly `TPUEstimator`.
+
+    ## Example
+    ```python
+    class MyEstimator(tf.estimator.Estimator):
+        def _call_model_fn(self, features, labels, mode, config):
+            model_ops = super()._call_model_fn(features, labels, mode, config)
+            self.dense_output = model_ops.predictions["output"]
+            return model_ops
+    ```
+
+    ## Use instead
+    ```python
+    def my_model_fn(features, labels, mode, params):
+        ...
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            predictions = {"output": output, "dense_output": dense}
+            return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+
+    estimator = tf.estimator.Estimator(model_fn=my_model_fn)
+    for prediction in estimator.predict(input_fn):
+        prediction["dense_output"]
+    ```
+
+    ## Fix safety
+    An override whose body only delegates to `super()`, captures tensors and returns is
+    removed (with the captured tensors moved into `predictions`, see EST102); this fix is
+    safe. Overrides that do anything else are reported and never changed.
+    """
+
+    code = "EST101"
+    name = "estimator-member-override"
+    summary = "Estimator subclass overrides an Estimator member"
+
+    VALID = (
+        "import tensorflow as tf\n"
+        "class MyEstimator(tf.estimator.Estimator):\n"
+        "    def model_fn(self):\n"
+        "        return 1\n",
+        "from sklearn.base import BaseEstimator as Estimator\n"
+        "class Mine(Estimator):\n"
+        "    def predict(self, x):\n"
+        "        return x\n",
+        "import tensorflow as tf\n"
+        "class TPUEstimator(tf.estimator.Estimator):\n"
+        "    def train(self, input_fn):\n"
+        "        pass\n",
+    )
+    INVALID = (
+        Invalid(
+            "import tensorflow as tf\n"
+            "class MyEstimator(tf.estimator.Estimator):\n"
+            "    def _call_model_fn(self, features, labels, mode, config):\n"
+            "        return super()._call_model_fn(features, labels, mode, config)\n",
+            [(3, 5)],
+        ),
+        Invalid(
+            "from tensorflow.estimator import Estimator as E\n"
+            "class Base(E):\n"
+            "    train = None\n"
+            "class Child(Base):\n"
+            "    pass\n",
+            [(3, 5)],
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "tf.estimator.Estimator._assert_members_are_not_overridden = lambda self: None\n",
+            [(2, 1)],
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        model = ctx.model
+        for override in model.overrides:
+            est = override.estimator
+            cls = est.info.name
+            chain = " -> ".join(est.chain)
+            if override.member == tfapi.OVERRIDE_GUARD:
+                message = (
+                    f"`{cls}` overrides `{tfapi.OVERRIDE_GUARD}`, which disables TensorFlow's check "
+                    f"that Estimator members are not overridden for `{cls}` and its subclasses ({chain})"
+                )
+            elif est.subclasses:
+                subs = ", ".join(f"`{s.name}`" for s in est.subclasses[:3])
+                message = (
+                    f"`{cls}.{override.member}` overrides an Estimator member in an intermediate base class "
+                    f"({chain}): TensorFlow checks only the instantiated class, so {subs} silently run this "
+                    f"override (constructing `{cls}` itself raises `{tfapi.OVERRIDE_ERROR}`)"
+                )
+            else:
+                message = (
+                    f"`{cls}.{override.member}` overrides an Estimator member ({chain}): constructing `{cls}` "
+                    f"raises `{tfapi.OVERRIDE_ERROR}`"
+                )
+            yield ctx.diagnostic(self.code, override.node, message)
+        for patch in model.guard_patches:
+            yield ctx.diagnostic(
+                self.code,
+                patch.node,
+                f"Replacing `{patch.target}.{tfapi.OVERRIDE_GUARD}` disables TensorFlow's check that "
+                "Estimator members are not overridden; overridden members then run silently",
+            )

@@ -1,0 +1,107 @@
+"""EST102 tensor-on-self."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from estimator_lint.diagnostics import Diagnostic
+from estimator_lint.rules.base import Invalid, Rule, RuleContext
+
+
+class TensorOnSelf(Rule):
+    """
+    ## What it does
+    Checks for graph tensors stored on `self` inside an `Estimator` subclass or inside a
+    method passed as a `model_fn` (`Estimator(model_fn=self.model_fn)`): plain, augmented,
+    annotated and tuple assignments, `setattr(self, ...)`, and `self.outputs[...] = t` /
+    `self.outputs.append(t)`.
+
+    Graph values are the `features` and `labels` of a model_fn, results of TensorFlow and
+    Keras operations (resolved through imports), `super()._call_model_fn(...)` and
+    `EstimatorSpec(...)` with their attributes and items, and anything computed from those.
+    Configuration objects (layers, optimizers, feature columns, `RunConfig`, dtypes) and
+    plain Python values are not. Outside a model_fn (in `__init__`, say) only explicit
+    tensor makers such as `tf.constant` or `tf.Variable` count.
+
+    ## Why is this bad?
+    An Estimator builds a new graph for every `train`, `evaluate` and `predict` call and
+    discards it afterwards. A tensor kept on `self` is a symbolic tensor of a graph that
+    is gone: it has no value (`.numpy()` raises `AttributeError`), a new `Session` cannot
+    run it ("The Session graph is empty"), and the next call builds a different one.
+
+    ## Example
+    ```python
+    class MyEstimator(tf.estimator.Estimator):
+        def _call_model_fn(self, features, labels, mode, config):
+            model_ops = super()._call_model_fn(features, labels, mode, config)
+            self.dense_output = model_ops.predictions["output"]
+            return model_ops
+    ```
+
+    ## Use instead
+    Return the tensor in the `predictions` of the PREDICT-mode `EstimatorSpec` and read
+    it through `estimator.predict(...)` (metrics through `evaluate()`):
+    ```python
+    predictions = {"output": output, "dense_output": dense}
+    return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    ```
+
+    ## Fix safety
+    The fix moves the tensor into the `predictions` dict under the attribute's name and
+    removes the capture and its `self.x = None` placeholder. It is safe for per-example
+    values derived from `features`; it is unsafe when the value may be a scalar (a loss,
+    a reduction or a metric: predictions need the batch dimension) or when the attribute
+    is read elsewhere.
+    """
+
+    code = "EST102"
+    name = "tensor-on-self"
+    summary = "Graph tensor stored on `self`"
+
+    VALID = (
+        "import tensorflow as tf\n"
+        "class MyEstimator(tf.estimator.Estimator):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.dense_output = None\n"
+        "        self.dtype = tf.float32\n"
+        "        self.optimizer = tf.compat.v1.train.AdamOptimizer(0.01)\n",
+        "import tensorflow as tf\n"
+        "class Hook(tf.estimator.SessionRunHook):\n"
+        "    def begin(self):\n"
+        "        self.step = tf.compat.v1.train.get_global_step()\n",
+    )
+    INVALID = (
+        Invalid(
+            "import tensorflow as tf\n"
+            "class MyEstimator(tf.estimator.Estimator):\n"
+            "    def _call_model_fn(self, features, labels, mode, config):\n"
+            "        model_ops = super()._call_model_fn(features, labels, mode, config)\n"
+            "        self.dense_output = model_ops.predictions['output']\n"
+            "        return model_ops\n",
+            [(3, 5), (5, 9)],
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "class Model:\n"
+            "    def model_fn(self, features, labels, mode):\n"
+            "        self.logits = tf.compat.v1.layers.dense(features, 1)\n"
+            "    def build(self):\n"
+            "        return tf.estimator.Estimator(model_fn=self.model_fn)\n",
+            [(4, 9)],
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        for store in ctx.model.stores:
+            if store.how != "self":
+                continue
+            where = store.function.qualname
+            if store.model_fn is not None and store.model_fn is not store.function:
+                where += f" (called from model_fn `{store.model_fn.qualname}`)"
+            message = (
+                f"Graph tensor stored on `self.{store.name}` in `{where}`: it belongs to a graph that is "
+                f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
+                f"and read it with `estimator.predict()`"
+            )
+            yield ctx.diagnostic(self.code, store.node, message)

@@ -1,0 +1,493 @@
+"""Every TensorFlow fact the linter relies on, in one place.
+
+Written from the sources of tensorflow-cpu 2.15.1 / tensorflow-estimator 2.15.0
+(``tensorflow_estimator/python/estimator/estimator.py``).  The TensorFlow-backed test
+suite compares these tables with the live library so that they cannot drift.
+
+Nothing here imports TensorFlow: the linter never does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+# --------------------------------------------------------------------------------------
+# Estimator classes
+# --------------------------------------------------------------------------------------
+
+#: Top-level packages whose objects are TensorFlow (graph-building) APIs.
+TF_ROOTS = frozenset(
+    {
+        "tensorflow",
+        "tensorflow_estimator",
+        "keras",
+        "tf_keras",
+        "tf_slim",
+        "tensorflow_hub",
+        "tensorflow_probability",
+        "tensorflow_addons",
+        "tensorflow_text",
+        "tensorflow_transform",
+    }
+)
+
+#: Packages under which an Estimator class can be exported.
+ESTIMATOR_ROOTS = frozenset({"tensorflow", "tensorflow_estimator"})
+
+#: Class names of ``tf.estimator.Estimator`` and every Estimator subclass TensorFlow
+#: ships (canned, experimental, TPU, contrib, with their V1/V2 forms).  A dotted name
+#: ending in one of these under :data:`ESTIMATOR_ROOTS` is an Estimator base.
+ESTIMATOR_CLASS_NAMES = frozenset(
+    {
+        "Estimator",
+        "EstimatorV2",
+        "TPUEstimator",
+        # canned
+        "DNNClassifier",
+        "DNNRegressor",
+        "DNNEstimator",
+        "LinearClassifier",
+        "LinearRegressor",
+        "LinearEstimator",
+        "DNNLinearCombinedClassifier",
+        "DNNLinearCombinedRegressor",
+        "DNNLinearCombinedEstimator",
+        "BaselineClassifier",
+        "BaselineRegressor",
+        "BaselineEstimator",
+        "BoostedTreesClassifier",
+        "BoostedTreesRegressor",
+        "BoostedTreesEstimator",
+        "RNNClassifier",
+        "RNNEstimator",
+        "KMeansClustering",
+        "KMeans",
+        "LinearSDCA",
+        "TimeSeriesRegressor",
+        "ARRegressor",
+        "StructuralEnsembleRegressor",
+        "StateSpaceRegressor",
+        "LSTMAutoRegressor",
+        "SavedModelEstimator",
+        # tf.contrib.learn era / tf.contrib.estimator
+        "DNNLinearCombinedRegressorV2",
+    }
+    | {
+        f"{name}V{v}"
+        for name in (
+            "DNNClassifier",
+            "DNNRegressor",
+            "DNNEstimator",
+            "LinearClassifier",
+            "LinearRegressor",
+            "LinearEstimator",
+            "DNNLinearCombinedClassifier",
+            "DNNLinearCombinedRegressor",
+            "DNNLinearCombinedEstimator",
+            "BaselineClassifier",
+            "BaselineRegressor",
+            "BaselineEstimator",
+            "BoostedTreesClassifier",
+            "BoostedTreesRegressor",
+            "BoostedTreesEstimator",
+        )
+        for v in (1, 2)
+    }
+)
+
+#: Dotted-path segments of which at least one must appear for a name to be an
+#: Estimator export (``tf.estimator.X``, ``tf.compat.v1.estimator.tpu.X``,
+#: ``tf.contrib.tpu.X``, ``tensorflow_estimator.python.estimator.canned.dnn.X``, ...).
+ESTIMATOR_NAMESPACE_SEGMENTS = frozenset({"estimator", "tpu", "contrib", "canned", "learn"})
+
+#: The exact class name TensorFlow exempts from its override check.
+EXEMPT_CLASS_NAME = "TPUEstimator"
+
+
+def is_estimator_qualname(qualname: str) -> bool:
+    """Whether a fully qualified dotted name denotes a TensorFlow Estimator class."""
+    parts = qualname.split(".")
+    if len(parts) < 2 or parts[0] not in ESTIMATOR_ROOTS:
+        return False
+    if parts[-1] not in ESTIMATOR_CLASS_NAMES:
+        return False
+    return any(p in ESTIMATOR_NAMESPACE_SEGMENTS for p in parts[1:-1]) or parts[0] == "tensorflow_estimator"
+
+
+def display_qualname(qualname: str) -> str:
+    """A short, familiar spelling for messages: ``tensorflow.x`` -> ``tf.x``."""
+    if qualname.startswith("tensorflow."):
+        return "tf." + qualname[len("tensorflow.") :]
+    return qualname
+
+
+# --------------------------------------------------------------------------------------
+# Estimator members and TensorFlow's override check
+# --------------------------------------------------------------------------------------
+
+#: ``dir(tf.estimator.Estimator)`` minus names starting with ``__`` (TF 2.15; identical for
+#: ``tf.compat.v1.estimator.Estimator``).  TF's ``_assert_members_are_not_overridden``
+#: compares a subclass's own ``__dict__`` with exactly this set.
+ESTIMATOR_MEMBERS = frozenset(
+    {
+        "_actual_eval",
+        "_actual_train_model_distributed",
+        "_add_meta_graph_for_mode",
+        "_assert_members_are_not_overridden",
+        "_call_input_fn",
+        "_call_model_fn",
+        "_call_model_fn_eval",
+        "_call_model_fn_eval_distributed",
+        "_convert_eval_steps_to_hooks",
+        "_convert_train_steps_to_hooks",
+        "_create_and_assert_global_step",
+        "_create_global_step",
+        "_estimator_api_names",
+        "_estimator_api_names_v1",
+        "_evaluate_build_graph",
+        "_evaluate_run",
+        "_export_all_saved_models",
+        "_extract_batch_length",
+        "_extract_keys",
+        "_get_features_and_labels_from_input_fn",
+        "_get_features_from_input_fn",
+        "_get_iterator_from_input_fn",
+        "_maybe_warm_start",
+        "_tf_docs_inheritable_header",
+        "_train_model",
+        "_train_model_default",
+        "_train_model_distributed",
+        "_train_with_estimator_spec",
+        "_train_with_estimator_spec_distributed",
+        "_validate_features_in_predict_input",
+        "config",
+        "eval_dir",
+        "evaluate",
+        "experimental_export_all_saved_models",
+        "export_saved_model",
+        "export_savedmodel",
+        "get_variable_names",
+        "get_variable_value",
+        "latest_checkpoint",
+        "model_dir",
+        "model_fn",
+        "params",
+        "predict",
+        "train",
+    }
+)
+
+#: ``allowed_overrides`` of TF's ``_assert_members_are_not_overridden``.
+ALLOWED_OVERRIDES = frozenset(
+    {
+        "model_fn",
+        "_create_and_assert_global_step",
+        "_export_all_saved_models",
+        "_tf_api_names",
+        "_tf_api_names_v1",
+        "_estimator_api_names",
+        "_estimator_api_names_v1",
+        "_estimator_api_constants",
+        "_estimator_api_constants_v1",
+        "latest_checkpoint",
+    }
+)
+
+#: The guard itself: overriding it disables TF's check for the whole hierarchy.
+OVERRIDE_GUARD = "_assert_members_are_not_overridden"
+
+#: Members TF forbids to override (what EST101 reports).
+FORBIDDEN_OVERRIDES = ESTIMATOR_MEMBERS - ALLOWED_OVERRIDES
+
+#: The message TF raises, quoted in diagnostics.
+OVERRIDE_ERROR = "ValueError: Subclasses of Estimator cannot override members of Estimator"
+
+#: Estimator methods that run while the graph is being built and receive
+#: ``features``/``labels`` tensors (code in their overrides is model_fn code).
+GRAPH_BUILDING_MEMBERS = frozenset(
+    {
+        "_call_model_fn",
+        "_call_model_fn_eval",
+        "_call_model_fn_eval_distributed",
+        "_call_input_fn",
+        "_get_features_and_labels_from_input_fn",
+        "_get_features_from_input_fn",
+        "_get_iterator_from_input_fn",
+        "_train_model_default",
+        "_train_model_distributed",
+        "_actual_train_model_distributed",
+        "_train_with_estimator_spec",
+        "_train_with_estimator_spec_distributed",
+        "_evaluate_build_graph",
+        "_add_meta_graph_for_mode",
+        "_create_global_step",
+        "_create_and_assert_global_step",
+    }
+)
+
+# --------------------------------------------------------------------------------------
+# EstimatorSpec
+# --------------------------------------------------------------------------------------
+
+#: Class names whose call builds a model_fn result.
+ESTIMATOR_SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec", "_TPUEstimatorSpec", "ModelFnOps"})
+
+#: ``EstimatorSpec`` fields (``tf.estimator.EstimatorSpec._fields``, TF 2.15).
+ESTIMATOR_SPEC_FIELDS = (
+    "mode",
+    "predictions",
+    "loss",
+    "train_op",
+    "eval_metric_ops",
+    "export_outputs",
+    "training_chief_hooks",
+    "training_hooks",
+    "scaffold",
+    "evaluation_hooks",
+    "prediction_hooks",
+)
+
+#: Fields of a spec that hold Python values, not graph values.
+SPEC_PYTHON_FIELDS = frozenset({"mode"})
+
+#: Parameters of a model_fn that carry tensors (``model_fn(features, labels, mode, params, config)``).
+MODEL_FN_TENSOR_PARAMS = ("features", "labels")
+
+# --------------------------------------------------------------------------------------
+# Which TensorFlow calls produce graph values
+# --------------------------------------------------------------------------------------
+
+#: Namespaces whose functions return Python values or configuration objects, never tensors.
+NON_GRAPH_NAMESPACES = frozenset(
+    {
+        "logging",
+        "gfile",
+        "io.gfile",
+        "flags",
+        "app",
+        "estimator",
+        "feature_column",
+        "data",
+        "distribute",
+        "config",
+        "test",
+        "sysconfig",
+        "version",
+        "errors",
+        "initializers",
+        "keras.initializers",
+        "keras.regularizers",
+        "keras.optimizers",
+        "keras.callbacks",
+        "keras.utils",
+        "optimizers",
+        "saved_model",
+        "tpu",
+        "lookup.experimental",
+        "profiler",
+        "debugging.experimental",
+        "autograph",
+        "lite",
+        "dtypes",
+        "python_io",
+        "resource_loader",
+        "compat.v1.logging",
+        "platform",
+    }
+)
+
+#: Functions inside :data:`NON_GRAPH_NAMESPACES` that do return tensors.
+GRAPH_FUNCTIONS_IN_NON_GRAPH_NAMESPACES = frozenset(
+    {"input_layer", "linear_model", "make_one_shot_iterator", "get_next", "cross_replica_sum", "shard", "rewrite"}
+)
+
+#: Lower-case TensorFlow functions that return Python values or configuration objects.
+NON_GRAPH_FUNCTIONS = frozenset(
+    {
+        "as_dtype",
+        "variable_scope",
+        "name_scope",
+        "get_variable_scope",
+        "variable_op_scope",
+        "device",
+        "control_dependencies",
+        "get_default_graph",
+        "get_default_session",
+        "executing_eagerly",
+        "executing_eagerly_outside_functions",
+        "set_random_seed",
+        "latest_checkpoint",
+        "list_variables",
+        "load_variable",
+        "load_checkpoint",
+        "checkpoint_exists",
+        "init_from_checkpoint",
+        "enable_eager_execution",
+        "disable_eager_execution",
+        "enable_v2_behavior",
+        "disable_v2_behavior",
+        "get_logger",
+        "dimension_value",
+        "is_tensor",
+        "function",
+        "py_func_like",
+        "arg_scope",
+        "add_arg_scope",
+        "get_collection_ref",
+        "add_to_collection",
+        "add_to_collections",
+        "gradient_override_map",
+        "colocate_with",
+        "get_local_variable_scope",
+        "serving_input_receiver_fn",
+        "print_tensor",
+        "get_shape_list_static",
+        "is_gpu_available",
+        "list_physical_devices",
+        "clear_session",
+        "reset_default_graph",
+        "make_template",
+        "cond_v2_like",
+    }
+)
+
+#: Name suffixes of factory functions returning configuration objects (initializers, ...).
+NON_GRAPH_FUNCTION_SUFFIXES = ("_initializer", "_regularizer", "_scope", "_column", "_hook", "_optimizer")
+
+#: CamelCase TensorFlow names whose call yields a tensor (most CamelCase names are classes
+#: of configuration objects: optimizers, layers, RunConfig, hooks, sessions, ...).
+CAMEL_CASE_TENSOR_MAKERS = frozenset(
+    {"Variable", "SparseTensor", "SparseTensorValue", "IndexedSlices", "RaggedTensor", "TensorArray", "Tensor"}
+)
+
+#: Functions that make a tensor from nothing: outside a model_fn (in ``__init__``, in
+#: ``train``) only these make an assignment a captured tensor.
+EXPLICIT_TENSOR_MAKERS = frozenset(
+    {
+        "constant",
+        "constant_v1",
+        "Variable",
+        "get_variable",
+        "get_local_variable",
+        "placeholder",
+        "placeholder_with_default",
+        "sparse_placeholder",
+        "zeros",
+        "ones",
+        "zeros_like",
+        "ones_like",
+        "fill",
+        "eye",
+        "range",
+        "linspace",
+        "convert_to_tensor",
+        "convert_to_tensor_v2",
+        "random_normal",
+        "random_uniform",
+        "truncated_normal",
+        "random_shuffle",
+        "random_crop",
+        "random_gamma",
+        "random_poisson",
+        "multinomial",
+        "normal",
+        "uniform",
+        "categorical",
+        "SparseTensor",
+        "get_global_step",
+        "get_or_create_global_step",
+        "create_global_step",
+    }
+)
+
+#: Attributes of a tensor (or spec) that are static Python values.
+STATIC_TENSOR_ATTRIBUTES = frozenset(
+    {"shape", "dtype", "name", "ndim", "ndims", "device", "value_index", "mode", "get_shape", "numpy", "eval"}
+)
+
+#: Methods of a configuration object that return plain Python values.
+PYTHON_VALUE_METHODS = frozenset({"run", "eval", "get_config", "count_params", "numpy", "as_list", "get_shape"})
+
+#: Attributes of configuration objects (layers, models) that are graph values.
+GRAPH_ATTRIBUTES_OF_OBJECTS = frozenset(
+    {
+        "kernel",
+        "bias",
+        "weights",
+        "variables",
+        "trainable_variables",
+        "trainable_weights",
+        "non_trainable_variables",
+        "non_trainable_weights",
+        "output",
+        "outputs",
+        "input",
+        "inputs",
+        "losses",
+        "updates",
+        "embeddings",
+    }
+)
+
+
+def _namespace_of(parts: list) -> str:
+    return ".".join(parts)
+
+
+class CallKind:
+    """How a call to a TensorFlow name is classified (see :func:`classify_tf_call`)."""
+
+    GRAPH = "graph"  # returns a tensor / op (in a model_fn)
+    MAKER = "maker"  # returns a tensor anywhere (explicit tensor maker)
+    SPEC = "spec"  # builds an EstimatorSpec
+    CONFIG = "config"  # returns a configuration object (layer, optimizer, hook, RunConfig ...)
+    PYTHON = "python"  # returns a plain Python value
+
+
+_CAMEL = re.compile(r"^_?[A-Z]")
+
+
+def is_tf_qualname(qualname: Optional[str]) -> bool:
+    return bool(qualname) and qualname.split(".", 1)[0] in TF_ROOTS
+
+
+def classify_tf_call(qualname: str) -> str:
+    """Classify a call of the TensorFlow function or class ``qualname``."""
+    parts = qualname.split(".")
+    last = parts[-1]
+    if last in ESTIMATOR_SPEC_NAMES:
+        return CallKind.SPEC
+    if last in EXPLICIT_TENSOR_MAKERS:
+        return CallKind.MAKER
+    if ("random" in parts[1:-1]) and not _CAMEL.match(last):
+        return CallKind.MAKER
+    if last in CAMEL_CASE_TENSOR_MAKERS:
+        return CallKind.MAKER
+    # Any CamelCase segment (class or class attribute): a configuration object
+    # (``tf.train.AdamOptimizer``, ``tf.data.Dataset.from_tensor_slices``, ``tf.keras.layers.Dense``).
+    if any(_CAMEL.match(p) for p in parts[1:]):
+        return CallKind.CONFIG
+    if last in NON_GRAPH_FUNCTIONS or last.endswith(NON_GRAPH_FUNCTION_SUFFIXES):
+        return CallKind.PYTHON if last in NON_GRAPH_FUNCTIONS else CallKind.CONFIG
+    middle = parts[1:-1]
+    # Strip compat.v1 / compat.v2 so that namespaces compare alike.
+    if middle[:2] in (["compat", "v1"], ["compat", "v2"]):
+        middle = middle[2:]
+    ns = ".".join(middle)
+    for bad in NON_GRAPH_NAMESPACES:
+        if ns == bad or ns.startswith(bad + ".") or ("." + bad + ".") in ("." + ns + "."):
+            if last in GRAPH_FUNCTIONS_IN_NON_GRAPH_NAMESPACES:
+                return CallKind.GRAPH
+            return CallKind.PYTHON
+    return CallKind.GRAPH
+
+
+#: Names (the last component) that make a file worth parsing: any file that can hold a
+#: finding mentions one of these (or a project class derived from them).
+PREFILTER_WORDS = tuple(
+    sorted(
+        {"Estimator", "model_fn", OVERRIDE_GUARD}
+        | {n for n in ESTIMATOR_CLASS_NAMES if "Estimator" not in n}
+    )
+)

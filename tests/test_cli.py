@@ -1,0 +1,132 @@
+"""The estimator-lint command: output, exit codes, discovery, selection, bad input."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from estimator_lint.cli import main
+from helpers import FIXTURES
+
+BAD = (
+    "import tensorflow as tf\n"
+    "class M(tf.estimator.Estimator):\n"
+    "    def train(self, input_fn):\n"
+    "        pass\n"
+)
+LEAK = (
+    "import tensorflow as tf\n"
+    "OUT = []\n"
+    "def model_fn(features, labels, mode):\n"
+    "    OUT.append(features)\n"
+)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_findings_exit_1_with_path_row_col_code(tmp_path, capsys):
+    (tmp_path / "bad.py").write_text(BAD)
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith(f"{tmp_path / 'bad.py'}:3:5: EST101 ")
+    assert "Found 1 finding in 1 of 1 files checked." in out
+
+
+def test_clean_exit_0(tmp_path, capsys):
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 0
+    assert "All checks passed (1 files checked)." in out
+
+
+def test_exit_zero(tmp_path, capsys):
+    (tmp_path / "bad.py").write_text(BAD)
+    assert run(capsys, "--exit-zero", str(tmp_path))[0] == 0
+
+
+def test_select_and_ignore(tmp_path, capsys):
+    (tmp_path / "bad.py").write_text(BAD)
+    (tmp_path / "leak.py").write_text(LEAK)
+    _, out, _ = run(capsys, "--select", "EST103", str(tmp_path))
+    assert [l.split()[1] for l in out.splitlines() if ": EST" in l] == ["EST103"]
+    _, out, _ = run(capsys, "--ignore", "EST101", str(tmp_path))
+    assert [l.split()[1] for l in out.splitlines() if ": EST" in l] == ["EST103"]
+
+
+def test_unknown_code_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--select", "XYZ1", "."])
+    assert exc.value.code == 2
+    assert "unknown rule code" in capsys.readouterr().err
+
+
+def test_discovery_skips_junk_unless_named(tmp_path, capsys):
+    for junk in (".venv", "build", "__pycache__", "site-packages", ".git", "pkg.egg-info"):
+        (tmp_path / junk).mkdir()
+        (tmp_path / junk / "bad.py").write_text(BAD)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "bad.pyi").write_text(BAD)
+    (tmp_path / "src" / "notes.txt").write_text(BAD)
+    _, out, _ = run(capsys, str(tmp_path))
+    assert "Found 1 finding in 1 of 1 files checked." in out
+    assert "bad.pyi" in out
+    _, out, _ = run(capsys, str(tmp_path / "build"))
+    assert "Found 1 finding" in out
+
+
+def test_missing_path_exit_2_but_other_files_checked(tmp_path, capsys):
+    (tmp_path / "bad.py").write_text(BAD)
+    code, out, err = run(capsys, str(tmp_path / "nope.py"), str(tmp_path / "bad.py"))
+    assert code == 2
+    assert "nope.py: no such file or directory" in err
+    assert "EST101" in out
+
+
+def test_bad_files_get_one_line_and_the_run_goes_on(tmp_path, capsys):
+    (tmp_path / "a_syntax.py").write_text("import tensorflow as tf\nclass Estimator(:\n")
+    (tmp_path / "b_bad.py").write_text(BAD)
+    (tmp_path / "c_nul.py").write_bytes(b"model_fn = 1\x00\n")
+    (tmp_path / "d_latin1.py").write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + BAD.encode())
+    (tmp_path / "e_badutf8.py").write_bytes(b"# Estimator caf\xe9\n")
+    code, out, _ = run(capsys, str(tmp_path))
+    lines = out.splitlines()
+    assert code == 1
+    assert any(l.startswith(f"{tmp_path / 'a_syntax.py'}:2:") and "error: syntax error" in l for l in lines)
+    assert any(l.startswith(f"{tmp_path / 'c_nul.py'}:1:1: error: file contains a NUL byte") for l in lines)
+    assert any(l.startswith(f"{tmp_path / 'd_latin1.py'}:5:5: EST101") for l in lines)
+    assert any(l.startswith(f"{tmp_path / 'e_badutf8.py'}:1:1: error: cannot decode as utf-8") for l in lines)
+    assert any(l.startswith(f"{tmp_path / 'b_bad.py'}:3:5: EST101") for l in lines)
+    assert "3 file(s) could not be checked." in out
+
+
+def test_deeply_nested_file_is_reported_not_crashed(tmp_path, capsys):
+    (tmp_path / "deep.py").write_text("model_fn = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
+    (tmp_path / "sum.py").write_text("model_fn = " + "+".join(["1"] * 50000) + "\n")
+    (tmp_path / "bad.py").write_text(BAD)
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1
+    assert "too deeply nested to analyse" in out
+    assert "bad.py:3:5: EST101" in out
+
+
+def test_python_dash_m_and_console_script_agree():
+    bad = os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")
+    a = subprocess.run([sys.executable, "-m", "estimator_lint", bad], capture_output=True, text=True)
+    assert a.returncode == 1
+    assert ": EST101 " in a.stdout and ": EST102 " in a.stdout
+    exe = os.path.join(os.path.dirname(sys.executable), "estimator-lint")
+    b = subprocess.run([exe, bad], capture_output=True, text=True)
+    assert b.stdout == a.stdout
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("estimator-lint ")

@@ -1,0 +1,46 @@
+"""The flake8 plugin reports exactly what the CLI reports, at the same positions."""
+
+import os
+import subprocess
+import sys
+
+from helpers import FIXTURES, ROOT
+
+
+def _lines(cmd, cwd):
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    return proc, sorted(l for l in proc.stdout.splitlines() if ": EST1" in l)
+
+
+def test_flake8_and_cli_agree_line_by_line_on_the_fixtures():
+    flake8, f_lines = _lines([sys.executable, "-m", "flake8", "--select", "EST", "fixtures"], ROOT)
+    cli, c_lines = _lines([sys.executable, "-m", "estimator_lint", "fixtures"], ROOT)
+    assert flake8.returncode == 1 and cli.returncode == 1, flake8.stderr
+    assert len(c_lines) >= 20
+    assert f_lines == c_lines
+
+
+def test_flake8_plugin_is_registered_under_est():
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True)
+    assert "estimator-lint" in proc.stdout
+
+
+def test_flake8_noqa_and_extend_ignore(tmp_path):
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = []\n"
+        "def model_fn(features, labels, mode):\n"
+        "    OUT.append(features)\n"
+        "    OUT.append(labels)  # noqa: EST103\n"
+    )
+    (tmp_path / "m.py").write_text(src)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "EST", str(tmp_path / "m.py")], capture_output=True, text=True
+    )
+    assert [l.split(": ")[0] for l in proc.stdout.splitlines()] == [f"{tmp_path / 'm.py'}:4:5"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "EST", "--extend-ignore", "EST103", str(tmp_path / "m.py")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.stdout == ""

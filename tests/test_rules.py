@@ -1,0 +1,312 @@
+"""Rule behaviour: each rule's own VALID/INVALID examples, import spellings, traps."""
+
+import textwrap
+
+import pytest
+
+from estimator_lint.rules import ALL_RULES, select_rules
+from helpers import codes, lint, triples
+
+
+def _examples(kind):
+    for rule in ALL_RULES:
+        for i, example in enumerate(getattr(rule, kind)):
+            yield pytest.param(rule, example, id=f"{rule.code}-{kind.lower()}-{i}")
+
+
+@pytest.mark.parametrize("rule,example", list(_examples("VALID")))
+def test_valid_examples_are_silent(rule, example):
+    assert rule.code not in codes(example)
+
+
+@pytest.mark.parametrize("rule,example", list(_examples("INVALID")))
+def test_invalid_examples_are_flagged_where_documented(rule, example):
+    diagnostics = triples(lint(example.code))
+    # ``expected`` lists the (row, col) of every finding the example produces, in order.
+    assert [(row, col) for row, col, _ in diagnostics] == list(example.expected)
+    assert rule.code in [code for _, _, code in diagnostics]
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_rule_documentation_has_every_section(rule):
+    doc = rule.documentation()
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
+        assert heading in doc, f"{rule.code} lacks {heading}"
+    assert rule.name and rule.code.startswith("EST")
+
+
+OVERRIDE_BODY = """
+    def _call_model_fn(self, features, labels, mode, config):
+        return None
+"""
+
+SPELLINGS = {
+    "tf.estimator": "import tensorflow as tf\nclass M(tf.estimator.Estimator):",
+    "tf.compat.v1.estimator": "import tensorflow as tf\nclass M(tf.compat.v1.estimator.Estimator):",
+    "tf.compat.v2.estimator": "import tensorflow as tf\nclass M(tf.compat.v2.estimator.Estimator):",
+    "compat.v1 alias": "import tensorflow.compat.v1 as tf\nclass M(tf.estimator.Estimator):",
+    "compat.v2 alias": "import tensorflow.compat.v2 as tf\nclass M(tf.estimator.Estimator):",
+    "from compat import v1": "from tensorflow.compat import v1 as tf\nclass M(tf.estimator.Estimator):",
+    "from-import alias": "from tensorflow.estimator import Estimator as E\nclass M(E):",
+    "from tensorflow import estimator": "from tensorflow import estimator\nclass M(estimator.Estimator):",
+    "tensorflow_estimator Estimator": "from tensorflow_estimator.python.estimator.estimator import Estimator\nclass M(Estimator):",
+    "tensorflow_estimator EstimatorV2": "import tensorflow_estimator.python.estimator.estimator as est\nclass M(est.EstimatorV2):",
+    "estimator_lib": "from tensorflow_estimator.python.estimator import estimator as estimator_lib\nclass M(estimator_lib.Estimator):",
+    "tf1 estimator_lib": "from tensorflow.python.estimator import estimator as estimator_lib\nclass M(estimator_lib.Estimator):",
+    "tf1 python.estimator": "import tensorflow.python.estimator.estimator\nclass M(tensorflow.python.estimator.estimator.Estimator):",
+    "tensorflow_estimator top": "import tensorflow_estimator as tfe\nclass M(tfe.estimator.Estimator):",
+    "module alias assignment": "import tensorflow as tf\ntf1 = tf.compat.v1\nclass M(tf1.estimator.Estimator):",
+    "class alias assignment": "import tensorflow as tf\nBase = tf.estimator.Estimator\nclass M(Base):",
+    "try/except import": "try:\n    import tensorflow.compat.v1 as tf\nexcept ImportError:\n    import tensorflow as tf\nclass M(tf.estimator.Estimator):",
+    "star import": "from tensorflow.estimator import *\nclass M(Estimator):",
+    "canned DNNClassifier": "import tensorflow as tf\nclass M(tf.estimator.DNNClassifier):",
+    "canned LinearRegressor v1": "import tensorflow as tf\nclass M(tf.compat.v1.estimator.LinearRegressor):",
+    "canned DNNLinearCombined": "import tensorflow as tf\nclass M(tf.estimator.DNNLinearCombinedEstimator):",
+    "canned BoostedTrees": "import tensorflow as tf\nclass M(tf.estimator.BoostedTreesClassifier):",
+    "canned Baseline": "import tensorflow as tf\nclass M(tf.estimator.BaselineRegressor):",
+    "canned module V2": "from tensorflow_estimator.python.estimator.canned import dnn\nclass M(dnn.DNNClassifierV2):",
+    "canned module V1": "from tensorflow_estimator.python.estimator.canned import linear\nclass M(linear.LinearClassifier):",
+    "TPUEstimator compat.v1": "import tensorflow as tf\nclass M(tf.compat.v1.estimator.tpu.TPUEstimator):",
+    "TPUEstimator contrib": "import tensorflow as tf\nclass M(tf.contrib.tpu.TPUEstimator):",
+    "TPUEstimator module": "from tensorflow_estimator.python.estimator.tpu import tpu_estimator\nclass M(tpu_estimator.TPUEstimator):",
+    "experimental RNN": "import tensorflow as tf\nclass M(tf.estimator.experimental.RNNClassifier):",
+    "in-function import": "def f():\n    import tensorflow as tf\n    class M(tf.estimator.Estimator):",
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(SPELLINGS))
+def test_estimator_spellings_are_recognised(spelling):
+    head = SPELLINGS[spelling]
+    indent = "    " if "def f" in head else ""
+    source = head + "\n" + textwrap.indent(OVERRIDE_BODY, indent)
+    assert codes(source) == ["EST101"], source
+
+
+def test_transitive_subclass_in_same_file():
+    source = (
+        "import tensorflow as tf\n"
+        "class A(tf.estimator.Estimator):\n    pass\n"
+        "class B(A):\n    pass\n"
+        "class C(B):\n    def train(self, input_fn):\n        pass\n"
+    )
+    diags = lint(source)
+    assert triples(diags) == [(7, 5, "EST101")]
+    assert "C -> B -> A -> tf.estimator.Estimator" in diags[0].message
+
+
+NOT_ESTIMATORS = {
+    "sklearn": "from sklearn.base import BaseEstimator as Estimator\nclass M(Estimator):",
+    "own class": "class Estimator:\n    pass\nclass M(Estimator):",
+    "unrelated module": "from mylib.estimator import Estimator\nclass M(Estimator):",
+    "keras model": "import tensorflow as tf\nclass M(tf.keras.Model):",
+    "tf hook": "import tensorflow as tf\nclass M(tf.estimator.SessionRunHook):",
+    "bare name": "class M(Estimator):",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_ESTIMATORS))
+def test_classes_merely_named_estimator_are_not_estimators(name):
+    source = NOT_ESTIMATORS[name] + "\n" + OVERRIDE_BODY
+    assert codes(source) == []
+
+
+def test_tpu_estimator_named_class_is_exempt_like_in_tensorflow():
+    source = "import tensorflow as tf\nclass TPUEstimator(tf.estimator.Estimator):\n" + OVERRIDE_BODY
+    assert codes(source) == []
+
+
+def test_allowed_overrides_are_silent():
+    source = (
+        "import tensorflow as tf\n"
+        "class M(tf.estimator.Estimator):\n"
+        "    def model_fn(self):\n        pass\n"
+        "    def latest_checkpoint(self):\n        pass\n"
+        "    def _create_and_assert_global_step(self, graph):\n        pass\n"
+        "    _estimator_api_names = ('x',)\n"
+        "    def my_helper(self):\n        pass\n"
+    )
+    assert codes(source) == []
+
+
+def test_class_level_assignments_and_properties_are_overrides():
+    source = (
+        "import tensorflow as tf\n"
+        "class M(tf.estimator.Estimator):\n"
+        "    params = {}\n"
+        "    @property\n"
+        "    def config(self):\n        return None\n"
+        "    predict = staticmethod(lambda: None)\n"
+    )
+    assert triples(lint(source)) == [(3, 5, "EST101"), (5, 5, "EST101"), (7, 5, "EST101")]
+
+
+# -- EST102 / EST103 traps and graph-value classification -----------------------------------
+
+
+def model_fn_module(body, header="import tensorflow.compat.v1 as tf\nOUT = {}\n"):
+    return header + "def model_fn(features, labels, mode, params):\n" + textwrap.indent(textwrap.dedent(body), "    ")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "tf.layers.dense(features['x'], 1)",
+        "features['x'] * 2",
+        "labels",
+        "tf.reduce_mean(features['x'])",
+        "tf.estimator.EstimatorSpec(mode, predictions={})",
+        "[tf.nn.relu(features['x'])]",
+        "tf.keras.layers.Dense(3)(features['x'])",
+        "tf.train.get_global_step()",
+        "tf.feature_column.input_layer(features, [])",
+        "tf.shape(features['x'])[0]",
+    ],
+)
+def test_graph_values_leaking_are_reported(value):
+    assert codes(model_fn_module(f"OUT['k'] = {value}\n")) == ["EST103"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "mode",
+        "params['batch_size']",
+        "features['x'].shape",
+        "features['x'].dtype",
+        "tf.float32",
+        "tf.estimator.ModeKeys.TRAIN",
+        "tf.keras.layers.Dense(3)",
+        "tf.train.AdamOptimizer(0.1)",
+        "tf.estimator.RunConfig()",
+        "tf.feature_column.numeric_column('x')",
+        "tf.glorot_uniform_initializer()",
+        "len(features)",
+        "str(features['x'])",
+        "'{}'.format(features['x'])",
+        "tf.train.LoggingTensorHook({'x': features['x']}, every_n_iter=1)",
+        "features['x'].shape.as_list()",
+        "isinstance(labels, dict)",
+        "None",
+        "3",
+    ],
+)
+def test_python_values_and_config_objects_are_not_graph_values(value):
+    assert codes(model_fn_module(f"OUT['k'] = {value}\n")) == []
+
+
+def test_outside_model_fn_only_explicit_tensor_makers_count():
+    source = (
+        "import tensorflow as tf\n"
+        "class M(tf.estimator.Estimator):\n"
+        "    def __init__(self, *a, **kw):\n"
+        "        super().__init__(*a, **kw)\n"
+        "        self.a = None\n"
+        "        self.b = tf.float32\n"
+        "        self.c = tf.nn.relu\n"
+        "        self.d = tf.compat.v1.placeholder(tf.float32)\n"
+        "        self.e = tf.zeros([3])\n"
+        "        self.f = tf.random.normal([3])\n"
+        "        self.g = tf.Variable(1.0)\n"
+        "        self.h = [tf.estimator.RunConfig()]\n"
+    )
+    assert triples(lint(source)) == [(8, 9, "EST102"), (9, 9, "EST102"), (10, 9, "EST102"), (11, 9, "EST102")]
+
+
+def test_seed_capture_through_super_call_model_fn():
+    source = (
+        "import tensorflow as tf\n"
+        "class Base(tf.estimator.Estimator):\n"
+        "    pass\n"
+        "class M(Base):\n"
+        "    def _call_model_fn(self, features, labels, mode, config):\n"
+        "        ops = super(M, self)._call_model_fn(features, labels, mode, config)\n"
+        "        self.loss = ops.loss\n"
+        "        self.mode = ops.mode\n"
+        "        return ops\n"
+    )
+    assert triples(lint(source)) == [(5, 5, "EST101"), (7, 9, "EST102")]
+
+
+def test_model_fn_passed_positionally_and_through_partial_and_lambda():
+    source = (
+        "import functools\n"
+        "import tensorflow as tf\n"
+        "G = []\n"
+        "def a(features, labels, mode, params):\n    G.append(features)\n"
+        "def b(features, labels, mode, params, extra):\n    G.append(features)\n"
+        "def c(f, l, m):\n    G.append(tf.nn.relu(f))\n"
+        "tf.estimator.Estimator(a)\n"
+        "tf.estimator.Estimator(model_fn=functools.partial(b, extra=1))\n"
+        "tf.estimator.Estimator(model_fn=lambda features, labels, mode: c(features, labels, mode))\n"
+    )
+    assert triples(lint(source)) == [(5, 5, "EST103"), (7, 5, "EST103"), (9, 5, "EST103")]
+
+
+def test_nonlocal_bound_in_builder_escapes_but_not_inside_model_fn():
+    source = (
+        "import tensorflow as tf\n"
+        "def build_model_fn():\n"
+        "    saved = None\n"
+        "    def model_fn(features, labels, mode):\n"
+        "        nonlocal saved\n"
+        "        saved = tf.nn.relu(features)\n"
+        "        inner = None\n"
+        "        def helper():\n"
+        "            nonlocal inner\n"
+        "            inner = tf.nn.relu(features)\n"
+        "        helper()\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'x': inner})\n"
+        "    return model_fn\n"
+    )
+    assert triples(lint(source)) == [(6, 9, "EST103")]
+
+
+def test_method_passed_as_model_fn_in_non_estimator_class():
+    source = (
+        "import tensorflow as tf\n"
+        "class Trainer:\n"
+        "    def __init__(self):\n"
+        "        self.estimator = tf.estimator.Estimator(model_fn=self.build)\n"
+        "    def build(self, features, labels, mode):\n"
+        "        self.logits = tf.compat.v1.layers.dense(features, 1)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'logits': self.logits})\n"
+        "    def show(self):\n"
+        "        return self.logits\n"
+    )
+    assert triples(lint(source)) == [(6, 9, "EST102"), (9, 16, "EST104")]
+
+
+def test_per_call_objects_built_in_model_fn_keep_tensors_silently():
+    source = (
+        "import tensorflow as tf\n"
+        "class Tower:\n"
+        "    def __init__(self, x):\n"
+        "        self.out = tf.compat.v1.layers.dense(x, 1)\n"
+        "def model_fn(features, labels, mode):\n"
+        "    tower = Tower(features)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'out': tower.out})\n"
+    )
+    assert codes(source) == []
+
+
+def test_select_and_ignore_by_prefix():
+    selected = [r.code for r in select_rules(["EST"], ["EST10"])]
+    assert selected == []
+    assert [r.code for r in select_rules(["EST10"], ["EST103"])] == ["EST101", "EST102", "EST104"]
+    assert [r.code for r in select_rules(["EST104"], ["EST1"])] == ["EST104"]
+
+
+def test_noqa_suppresses_by_code_and_blanket():
+    source = model_fn_module(
+        "OUT['a'] = features  # noqa\n"
+        "OUT['b'] = features  # noqa: EST103\n"
+        "OUT['c'] = features  # noqa: EST102\n"
+        "OUT['d'] = features  # NOQA:EST101,EST103\n"
+    )
+    assert triples(lint(source)) == [(6, 5, "EST103")]
+    assert len(lint(source, respect_noqa=False)) == 4
+
+
+def test_non_ascii_columns_are_characters():
+    source = model_fn_module("é = 1; OUT['k'] = features\n")
+    assert triples(lint(source)) == [(4, 12, "EST103")]
