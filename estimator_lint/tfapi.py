@@ -117,6 +117,8 @@ def is_estimator_qualname(qualname: str) -> bool:
 
 def display_qualname(qualname: str) -> str:
     """A short, familiar spelling for messages: ``tensorflow.x`` -> ``tf.x``."""
+    # ``tf.compat.v2.compat.v1.estimator`` (an alias of an alias) -> ``tf.compat.v1.estimator``
+    qualname = re.sub(r"(?:compat\.v\d\.)+(compat\.v\d\.)", r"\1", qualname)
     if qualname.startswith("tensorflow."):
         return "tf." + qualname[len("tensorflow.") :]
     return qualname

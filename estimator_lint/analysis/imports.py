@@ -31,6 +31,10 @@ def _absolute_module(module: Optional[str], level: int, package: Optional[str]) 
     return ".".join(base) if base else None
 
 
+#: Libraries whose imported names are functions and modules, not a project's containers.
+LIBRARY_ROOTS = tfapi.TF_ROOTS | {"numpy", "math", "operator", "jax", "torch", "scipy", "functools", "itertools"}
+
+
 class ImportTable:
     """Local name -> dotted name, for one module.
 
@@ -43,11 +47,14 @@ class ImportTable:
         self.package = package
         self.names: Dict[str, str] = {}
         self.star_modules: List[str] = []
+        #: Names bound by ``import x`` / ``import x as y``: modules, never containers.
+        self.module_names: set = set()
 
     # -- building ---------------------------------------------------------------------
 
     def add_import(self, node: ast.Import) -> None:
         for alias in node.names:
+            self.module_names.add(alias.asname or alias.name.split(".", 1)[0])
             if alias.asname:
                 self.names[alias.asname] = alias.name
             else:
@@ -124,6 +131,18 @@ class ImportTable:
             return None
         attrs.reverse()
         return ".".join([base, *attrs]) if attrs else base
+
+    def is_module_or_library(self, expr: ast.AST) -> bool:
+        """Whether ``expr``'s root is an imported module or library object (``tf.math``, ``np``)."""
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return False
+        if root.id in self.module_names:
+            return True
+        qual = self.names.get(root.id)
+        return bool(qual) and qual.split(".", 1)[0] in LIBRARY_ROOTS
 
     def resolve_name(self, name: str) -> Optional[str]:
         qual = self.names.get(name)

@@ -234,10 +234,12 @@ class FileModel:
         passed: Set[FunctionInfo] = set()
         # 1. Functions passed as ``model_fn=`` or as an Estimator's first argument.
         for fn, node in self._all_calls():
+            to_estimator = self._constructs_estimator(node.func, fn)
             for target in self._model_fn_arguments(node, fn):
                 for model_fn in self._function_targets(target, fn, 0):
                     self.model_fns.setdefault(model_fn, "passed as model_fn")
-                    passed.add(model_fn)
+                    if to_estimator and model_fn.cls is not None:
+                        passed.add(model_fn)
         for fn in self.scopes.functions:
             # 2. Named like a model_fn, taking ``features`` first.
             name = fn.name
@@ -299,6 +301,16 @@ class FileModel:
             if self._takes_model_fn_first(func, fn):
                 found.append(call.args[0])
         return found
+
+    def _constructs_estimator(self, func: ast.AST, fn: Optional[FunctionInfo]) -> bool:
+        """Whether calling ``func`` builds an Estimator (so a method passed to it outlives the graph)."""
+        if self.is_estimator_class_expr(func):
+            return True
+        if isinstance(func, ast.Attribute) and func.attr == "__init__":
+            return self.estimator_of(fn) is not None
+        qual = self.imports.resolve(func)
+        name = (qual or "").rsplit(".", 1)[-1] or (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+        return name.endswith("Estimator")
 
     def _takes_model_fn_first(self, func: ast.AST, fn: Optional[FunctionInfo]) -> bool:
         qual = self.imports.resolve(func)
@@ -398,6 +410,11 @@ class FileModel:
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if name == "partial" and expr.args:
                 return self._function_targets(expr.args[0], fn, depth + 1)
+            local = self._local_class(func)
+            if local is not None:
+                # ``model_fn=ModelFn()``: the instance's ``__call__`` is the model_fn.
+                call = self._find_method(local, "__call__")
+                return [call] if call is not None else []
             out = []
             for builder in self._function_targets(func, fn, depth + 1):
                 out.extend(self._returned_functions(builder, depth + 1))
@@ -549,7 +566,11 @@ class FileModel:
                     name = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
                     if isinstance(name, str):
                         pairs.append((ast.Attribute(value=node.args[0], attr=name), node.args[2], values.kind(node.args[2]), node))
-                elif isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
+                elif (
+                    isinstance(func, ast.Attribute)
+                    and func.attr in MUTATING_METHODS
+                    and not self.imports.is_module_or_library(func.value)
+                ):
                     args = [*node.args, *(k.value for k in node.keywords)]
                     kind = join(*(values.kind(a) for a in args)) if args else 0
                     value = node.args[-1] if node.args else (node.keywords[-1].value if node.keywords else None)
@@ -573,8 +594,12 @@ class FileModel:
             return None
         if self_name is not None and root == self_name and first_attr is not None:
             if not self_captures:
+                if ctx is not None and fn.self_name != self_name and not self._bound_inside(root, fn, ctx.root):
+                    # ``self`` of an enclosing method, captured by a nested model_fn.
+                    how = "item" if isinstance(expr, ast.Subscript) else "attribute"
+                    return GraphStore("call" if container else how, root, key, report, statement, value, fn, model_fn)
                 return None
-            return GraphStore("self", first_attr, first_attr, report, statement, value, fn, model_fn, self._method_class(fn))
+            return GraphStore("self", first_attr, key, report, statement, value, fn, model_fn, self._method_class(fn))
         if ctx is None:
             return None
         if isinstance(expr, ast.Name) and not container:

@@ -9,7 +9,8 @@ from typing import ClassVar, Iterator, List, Optional, Sequence
 from estimator_lint.analysis.model import FileModel
 from estimator_lint.diagnostics import Diagnostic, Fix
 
-DOCS_URL = "https://github.com/estimator-lint/estimator-lint/blob/main/docs/rules.md#{code}"
+#: Where the project lives; every rule's documentation URL is an anchor of its README.
+REPOSITORY_URL = "https://github.com/estimator-lint/estimator-lint"
 
 
 class SourceText:
@@ -47,6 +48,29 @@ class RuleContext:
     model: FileModel
     source: SourceText
     path: str
+    #: Whether rules should compute fixes (a libcst parse of files with fixable findings).
+    want_fixes: bool = True
+    _planner: Optional[object] = None
+
+    @property
+    def planner(self):
+        """The file's :class:`~estimator_lint.fixes.FixPlanner` (the concrete tree is parsed lazily)."""
+        if self._planner is None:
+            from estimator_lint.fixes import FixPlanner
+
+            self._planner = FixPlanner(self.model, self.source.text, self.source.char_column)
+        return self._planner
+
+    def plan_fix(self, build, *args):
+        """(fix, reason): a fix from ``build(planner, *args)`` or why there is none."""
+        if not self.want_fixes:
+            return None, None
+        from estimator_lint.fixes import NoFix
+
+        try:
+            return build(self.planner, *args), None
+        except NoFix as exc:
+            return None, str(exc)
 
     def diagnostic(
         self,
@@ -60,6 +84,8 @@ class RuleContext:
         column = self.source.char_column(line, node.col_offset)
         end_col = getattr(node, "end_col_offset", None)
         end_column = self.source.char_column(end_line, end_col) if end_col is not None else column
+        if no_fix_reason:
+            message = f"{message} (no automatic fix: {no_fix_reason})"
         return Diagnostic(code, message, line, column, end_line, end_column, fix, no_fix_reason)
 
 
@@ -87,8 +113,18 @@ class Rule:
         raise NotImplementedError
 
     @classmethod
+    def heading(cls) -> str:
+        """The title of the rule's page: its README section heading and ``rule`` output."""
+        return f"{cls.code} {cls.name}"
+
+    @classmethod
+    def anchor(cls) -> str:
+        """GitHub's anchor for :meth:`heading` (lowercase, spaces to hyphens)."""
+        return cls.heading().lower().replace(" ", "-")
+
+    @classmethod
     def url(cls) -> str:
-        return DOCS_URL.format(code=cls.code.lower())
+        return f"{REPOSITORY_URL}#{cls.anchor()}"
 
     @classmethod
     def documentation(cls) -> str:

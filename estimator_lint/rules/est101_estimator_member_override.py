@@ -99,6 +99,22 @@ class EstimatorMemberOverride(Rule):
         ),
     )
 
+    @staticmethod
+    def _guard_disabled(model, est) -> str:
+        """Where TF's override check is switched off for this class, if anywhere in the file."""
+        todo, seen = [est.info], set()
+        while todo:
+            cls = todo.pop()
+            if cls in seen:
+                continue
+            seen.add(cls)
+            if tfapi.OVERRIDE_GUARD in cls.methods:
+                return f"`{cls.name}.{tfapi.OVERRIDE_GUARD}`"
+            todo.extend(c for c in (model._local_class(b) for b in cls.node.bases) if c is not None)
+        if model.guard_patches:
+            return f"the patch of `{tfapi.OVERRIDE_GUARD}` at line {model.guard_patches[0].node.lineno}"
+        return ""
+
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         model = ctx.model
         for override in model.overrides:
@@ -109,6 +125,11 @@ class EstimatorMemberOverride(Rule):
                 message = (
                     f"`{cls}` overrides `{tfapi.OVERRIDE_GUARD}`, which disables TensorFlow's check "
                     f"that Estimator members are not overridden for `{cls}` and its subclasses ({chain})"
+                )
+            elif self._guard_disabled(model, est):
+                message = (
+                    f"`{cls}.{override.member}` overrides an Estimator member ({chain}); TensorFlow's check is "
+                    f"disabled by {self._guard_disabled(model, est)}, so this override runs silently"
                 )
             elif est.subclasses:
                 subs = ", ".join(f"`{s.name}`" for s in est.subclasses[:3])
@@ -122,7 +143,12 @@ class EstimatorMemberOverride(Rule):
                     f"`{cls}.{override.member}` overrides an Estimator member ({chain}): constructing `{cls}` "
                     f"raises `{tfapi.OVERRIDE_ERROR}`"
                 )
-            yield ctx.diagnostic(self.code, override.node, message)
+            fix, reason = None, None
+            if override.member != tfapi.OVERRIDE_GUARD and any(
+                s.function.node is override.statement and s.how == "self" for s in model.stores
+            ):
+                fix, reason = ctx.plan_fix(lambda planner, o: planner.override_fix(o), override)
+            yield ctx.diagnostic(self.code, override.node, message, fix, reason)
         for patch in model.guard_patches:
             yield ctx.diagnostic(
                 self.code,

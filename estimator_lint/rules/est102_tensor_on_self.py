@@ -104,4 +104,5 @@ class TensorOnSelf(Rule):
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
                 f"and read it with `estimator.predict()`"
             )
-            yield ctx.diagnostic(self.code, store.node, message)
+            fix, reason = ctx.plan_fix(lambda planner, s: planner.capture_fix(s), store)
+            yield ctx.diagnostic(self.code, store.node, message, fix, reason)

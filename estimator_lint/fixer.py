@@ -1,0 +1,178 @@
+"""Applying fixes: in passes until none applies, verified, written atomically.
+
+``fix_source`` turns a text into its fixed text; ``fix_file`` does it for a file on disk,
+keeping its encoding, BOM, line endings (libcst preserves them) and permissions, writing
+through symlinks, and refusing to overwrite a file that changed since it was read.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import tempfile
+import tokenize
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError
+from estimator_lint.engine import Settings, SourceError, decode_source, lint_source, package_of
+from estimator_lint.fixes import apply_edits
+
+#: Conflicting fixes are applied one pass at a time; this bounds the passes.
+MAX_PASSES = 10
+
+
+@dataclass
+class FixResult:
+    path: str
+    original: str
+    text: str
+    #: Diagnostics whose fixes were applied (their edits refer to the text of their pass).
+    applied: List[Diagnostic] = field(default_factory=list)
+    #: Findings left in the fixed text.
+    remaining: List[Diagnostic] = field(default_factory=list)
+    error: Optional[FileError] = None
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+    def unsafe_available(self) -> int:
+        return sum(1 for d in self.remaining if d.fix is not None and d.fix.applicability is Applicability.UNSAFE)
+
+
+def _allowed(diag: Diagnostic, unsafe: bool) -> bool:
+    return diag.fix is not None and (unsafe or diag.fix.applicability is Applicability.SAFE)
+
+
+def _non_overlapping(diagnostics: List[Diagnostic], unsafe: bool) -> List[Diagnostic]:
+    """Fixes whose edits overlap none chosen before them (each fix is all or nothing)."""
+    taken: List[Tuple[int, int]] = []
+    chosen = []
+    for diag in diagnostics:
+        if not _allowed(diag, unsafe):
+            continue
+        spans = [(e.start, e.end) for e in diag.fix.edits]
+        if any(s < te and ts < e or (s == e == ts) for s, e in spans for ts, te in taken):
+            continue
+        taken.extend(spans)
+        chosen.append(diag)
+    return chosen
+
+
+def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] = None, unsafe: bool = False,
+               package: Optional[str] = None) -> FixResult:
+    """Apply fixes until none applies. Raises :class:`SourceError` for bad input."""
+    settings = settings or Settings()
+    result = FixResult(path, text, text)
+    current = text
+    diagnostics = lint_source(current, path, settings, package=package)
+    for _ in range(MAX_PASSES):
+        chosen = _non_overlapping(diagnostics, unsafe)
+        if not chosen:
+            break
+        edits: List[Edit] = [e for d in chosen for e in d.fix.edits]
+        candidate = apply_edits(current, edits)
+        try:
+            ast.parse(candidate)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            break  # never write code that does not parse (a bug: the edits are dropped)
+        current = candidate
+        result.applied.extend(chosen)
+        diagnostics = lint_source(current, path, settings, package=package)
+    result.text = current
+    result.remaining = diagnostics
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# files
+# --------------------------------------------------------------------------------------
+
+
+def _encoding_of(data: bytes) -> Tuple[str, bool]:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    return encoding, bom
+
+
+def fix_file(path: str, settings: Optional[Settings] = None, unsafe: bool = False, write: bool = True) -> FixResult:
+    """Fix one file; with ``write`` replace it atomically when the fixed text differs."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        result = FixResult(path, "", "")
+        result.error = FileError(f"cannot read: {exc.strerror or exc}")
+        return result
+    try:
+        text = decode_source(data)
+    except SourceError as exc:
+        result = FixResult(path, "", "")
+        result.error = FileError(str(exc), exc.line, exc.column)
+        return result
+    try:
+        result = fix_source(text, path, settings, unsafe, package=package_of(path) if "from ." in text else None)
+    except SourceError as exc:
+        result = FixResult(path, text, text)
+        result.error = FileError(str(exc), exc.line, exc.column)
+        return result
+    if write and result.changed:
+        encoding, bom = _encoding_of(data)
+        try:
+            new_data = (b"\xef\xbb\xbf" if bom else b"") + result.text.encode(encoding)
+        except UnicodeEncodeError as exc:
+            result.error = FileError(f"not fixed: the fixed text cannot be encoded as {encoding}: {exc.reason}")
+            result.text = result.original
+            return result
+        try:
+            write_atomically(path, data, new_data)
+        except (OSError, FileChangedError) as exc:
+            result.error = FileError(f"not fixed: {exc}")
+            result.text = result.original
+    return result
+
+
+class FileChangedError(Exception):
+    pass
+
+
+def write_atomically(path: str, expected_old: bytes, new_data: bytes) -> None:
+    """Replace ``path``'s content with ``new_data`` via a temp file in the same directory.
+
+    A symlink is written through to its target (it stays a symlink); the target keeps its
+    permission bits and, where we may, its owner. If the file no longer holds
+    ``expected_old`` the write is refused.
+    """
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    stat = os.stat(target)
+    with open(target, "rb") as handle:
+        if handle.read() != expected_old:
+            raise FileChangedError("the file changed on disk since it was read; not overwritten")
+    fd, tmp = tempfile.mkstemp(prefix=".estimator-lint-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(new_data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, stat.st_mode & 0o7777)
+        try:
+            os.chown(tmp, stat.st_uid, stat.st_gid)
+        except (PermissionError, AttributeError):
+            pass
+        if not os.access(target, os.W_OK) and os.geteuid() != 0:
+            raise PermissionError(f"{path} is read-only")
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,575 @@
+"""Building fixes: libcst rewrites the concrete tree, the result becomes precise edits.
+
+The analysis finds *what* to change on the ``ast`` tree; here libcst does the rewriting
+on the lossless concrete tree (so comments, quotes, blank lines and line endings outside
+the change survive), and the difference between the old and the new text becomes a
+:class:`~estimator_lint.diagnostics.Fix` made of line-granular :class:`Edit` hunks.
+
+The two fixes the rules share live here: moving a captured tensor into the PREDICT
+``predictions`` dict (EST102/EST103) and removing an override that only delegates and
+captures (EST101).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from estimator_lint import tfapi
+from estimator_lint.analysis.model import FileModel, GraphStore
+from estimator_lint.analysis.scopes import FunctionInfo, iter_body_nodes
+from estimator_lint.diagnostics import Applicability, Edit, Fix
+
+#: Deeper expressions than this are not handed to libcst's native parser (it can crash).
+MAX_REWRITE_DEPTH = 150
+
+#: Words in a moved expression or its key suggesting a scalar (loss, metric, reduction):
+#: predictions need a batch dimension, so such a move is only an unsafe fix.
+_SCALAR_HINT = re.compile(
+    r"reduce_|\bmean\b|\bsum\b|loss|metric|accuracy|auc|precision|recall|norm|global_step|scalar|count|"
+    r"learning_rate|\bstep\b",
+    re.IGNORECASE,
+)
+
+
+class NoFix(Exception):
+    """Why a case that a rule could fix is not fixed (the message says so)."""
+
+
+# --------------------------------------------------------------------------------------
+# the concrete tree of a file
+# --------------------------------------------------------------------------------------
+
+
+class ConcreteFile:
+    """A file's libcst module with a position index, built once per file on demand."""
+
+    def __init__(self, text: str, tree: ast.Module) -> None:
+        if _max_depth(tree) > MAX_REWRITE_DEPTH:
+            raise NoFix("the file is too deeply nested to rewrite safely")
+        self.text = text
+        self.module = cst.parse_module(text)
+        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self._by_start: Dict[Tuple[str, int, int], cst.CSTNode] = {}
+        self._defs: Dict[Tuple[str, int], cst.FunctionDef] = {}
+        for node, where in positions.items():
+            key = (type(node).__name__, where.start.line, where.start.column)
+            self._by_start.setdefault(key, node)
+            if isinstance(node, cst.FunctionDef):
+                name_at = positions[node.name].start.line
+                self._defs.setdefault((node.name.value, name_at), node)
+
+    def node(self, kind: str, line: int, column: int) -> cst.CSTNode:
+        found = self._by_start.get((kind, line, column))
+        if found is None:
+            raise NoFix("the code could not be located for rewriting")
+        return found
+
+    def function(self, fn: ast.AST) -> cst.FunctionDef:
+        found = self._defs.get((fn.name, fn.lineno))  # type: ignore[attr-defined]
+        if found is None:
+            raise NoFix("the function could not be located for rewriting")
+        return found
+
+    def edits(self, rewriter: "Rewriter") -> Tuple[Edit, ...]:
+        new_text = self.module.visit(rewriter).code
+        if new_text == self.text:
+            raise NoFix("the rewrite changes nothing")
+        try:
+            ast.parse(new_text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            raise NoFix("the rewritten code would not parse") from None
+        return diff_edits(self.text, new_text)
+
+
+def _max_depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_REWRITE_DEPTH:
+                return deepest
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def diff_edits(old: str, new: str) -> Tuple[Edit, ...]:
+    """Line-granular edits turning ``old`` into ``new`` (offsets into ``old``)."""
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    offsets = [0]
+    for line in old_lines:
+        offsets.append(offsets[-1] + len(line))
+    edits = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            edits.append(Edit(offsets[i1], offsets[i2], "".join(new_lines[j1:j2])))
+    return tuple(edits)
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    out, last = [], 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        out.append(text[last : edit.start])
+        out.append(edit.content)
+        last = edit.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------------------
+# the rewriter
+# --------------------------------------------------------------------------------------
+
+
+class Rewriter(cst.CSTTransformer):
+    """Removes statements and definitions, adds dict entries, inserts statements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.remove: Set[cst.CSTNode] = set()
+        self.dict_entries: Dict[cst.Dict, List[Tuple[str, str]]] = {}
+        self.insert_after: Dict[cst.CSTNode, List[str]] = {}
+        self.global_names: Dict[cst.Global, Set[str]] = {}
+        self._emptied: Set[int] = set()
+        self.config: Optional[cst.PartialParserConfig] = None
+
+    # statements
+    def _maybe_remove(self, original, updated):
+        return cst.RemoveFromParent() if original in self.remove else updated
+
+    def leave_Assign(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_AugAssign(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_AnnAssign(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_Expr(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_FunctionDef(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_Nonlocal(self, original, updated):
+        return self.leave_Global(original, updated)
+
+    def leave_Global(self, original, updated):
+        drop = self.global_names.get(original)
+        if not drop:
+            return updated
+        names = [n for n in updated.names if n.name.value not in drop]
+        if not names:
+            return cst.RemoveFromParent()
+        names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=names)
+
+    def leave_SimpleStatementLine(self, original, updated):
+        extra = [code for small in original.body for code in self.insert_after.get(small, [])]
+        if not updated.body:
+            if extra:
+                return cst.FlattenSentinel([cst.parse_statement(c, config=self.config) for c in extra])
+            return cst.RemoveFromParent()
+        if extra:
+            return cst.FlattenSentinel([updated, *(cst.parse_statement(c, config=self.config) for c in extra)])
+        return updated
+
+    def leave_IndentedBlock(self, original, updated):
+        if not updated.body:
+            block = updated.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+            self._emptied.add(id(block))
+            return block
+        return updated
+
+    def leave_If(self, original, updated):
+        # ``if mode == TRAIN: <capture>`` with the capture gone: drop the whole ``if``
+        # when nothing else is lost (no else branch, a test without calls).
+        if id(updated.body) in self._emptied and updated.orelse is None and _pure(original.test):
+            return cst.RemoveFromParent()
+        return updated
+
+    def leave_Dict(self, original, updated):
+        entries = self.dict_entries.get(original)
+        if not entries:
+            return updated
+        elements = list(updated.elements)
+        quote = _quote_style(elements)
+        new = [
+            cst.DictElement(
+                key=cst.SimpleString(f"{quote}{key}{quote}"), value=cst.parse_expression(value, config=self.config)
+            )
+            for key, value in entries
+        ]
+        if not elements:
+            return updated.with_changes(elements=new)
+        last = elements[-1]
+        if isinstance(last.comma, cst.Comma):
+            # Trailing-comma (often multi-line) style: keep it for the new entries.
+            separator = cst.Comma(whitespace_after=updated.lbrace.whitespace_after)
+            if len(elements) > 1 and isinstance(elements[-2].comma, cst.Comma):
+                separator = elements[-2].comma
+            elements[-1] = last.with_changes(comma=separator)
+            for i, element in enumerate(new):
+                new[i] = element.with_changes(comma=separator if i < len(new) - 1 else last.comma)
+        else:
+            separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            elements[-1] = last.with_changes(comma=separator)
+            for i, element in enumerate(new[:-1]):
+                new[i] = element.with_changes(comma=separator)
+        return updated.with_changes(elements=[*elements, *new])
+
+
+def _quote_style(elements) -> str:
+    """The quote character the dict's existing string keys use (single by default)."""
+    for element in elements:
+        key = getattr(element, "key", None)
+        if isinstance(key, cst.SimpleString):
+            return '"' if key.value.lstrip("rbuRBU").startswith('"') else "'"
+    return "'"
+
+
+def _pure(test: cst.BaseExpression) -> bool:
+    """A condition whose evaluation has no effect (names, attributes, comparisons, constants)."""
+    for node in _cst_walk(test):
+        if isinstance(node, (cst.Call, cst.Await, cst.NamedExpr, cst.Yield)):
+            return False
+    return True
+
+
+def _cst_walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+# --------------------------------------------------------------------------------------
+# shared fix logic
+# --------------------------------------------------------------------------------------
+
+
+class FixPlanner:
+    """Plans fixes for one file; the concrete tree is parsed on first use."""
+
+    def __init__(self, model: FileModel, text: str, char_column) -> None:
+        self.model = model
+        self.text = text
+        self._char_column = char_column
+        self._concrete: Optional[ConcreteFile] = None
+
+    @property
+    def concrete(self) -> ConcreteFile:
+        if self._concrete is None:
+            self._concrete = ConcreteFile(self.text, self.model.tree)
+        return self._concrete
+
+    def rewriter(self) -> Rewriter:
+        rewriter = Rewriter()
+        rewriter.config = self.concrete.module.config_for_parsing
+        return rewriter
+
+    def _col(self, node: ast.AST) -> int:
+        return self._char_column(node.lineno, node.col_offset)
+
+    def statement_node(self, stmt: ast.stmt) -> cst.CSTNode:
+        kind = {ast.Assign: "Assign", ast.AugAssign: "AugAssign", ast.AnnAssign: "AnnAssign", ast.Expr: "Expr"}.get(
+            type(stmt)
+        )
+        if kind is None:
+            raise NoFix("only simple statements are rewritten")
+        return self.concrete.node(kind, stmt.lineno, self._col(stmt))
+
+    def source_of(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.text, node)
+        if segment is None:
+            raise NoFix("the expression's source could not be recovered")
+        if "\n" in segment:
+            segment = "(" + segment + ")" if not (segment.startswith("(") and segment.endswith(")")) else segment
+        return segment
+
+    # -- pieces ---------------------------------------------------------------------
+
+    def remove_placeholders(self, rewriter: Rewriter, store: GraphStore, attrs: Sequence[str]) -> List[ast.stmt]:
+        """``self.<attr> = None`` (or a constant) in ``__init__`` of the storing class."""
+        removed: List[ast.stmt] = []
+        if store.cls is None:
+            return removed
+        init = store.cls.methods.get("__init__")
+        if init is None or init.self_name is None:
+            return removed
+        for stmt in init.node.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Attribute)
+                and isinstance(stmt.targets[0].value, ast.Name)
+                and stmt.targets[0].value.id == init.self_name
+                and stmt.targets[0].attr in attrs
+                and isinstance(stmt.value, ast.Constant)
+            ):
+                rewriter.remove.add(self.statement_node(stmt))
+                removed.append(stmt)
+        return removed
+
+    def is_predictions_entry(self, value: ast.expr, fn: FunctionInfo) -> bool:
+        """``spec.predictions['k']`` (or ``spec.predictions``): already a predictions entry."""
+        node = value
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        if isinstance(node, ast.Attribute) and node.attr == "predictions":
+            values = self.model.values.get(fn)
+            return values is not None and values.kind(node.value) == 3
+        return False
+
+    def reads_elsewhere(self, store: GraphStore) -> bool:
+        if store.how == "self":
+            return any(r.store.name == store.name and r.store.cls is store.cls for r in self.model.reads)
+        if store.how == "global":
+            for node in iter_body_nodes(self.model.tree.body):
+                if isinstance(node, ast.Name) and node.id == store.name and isinstance(node.ctx, ast.Load):
+                    return True
+            for fn in self.model.scopes.functions:
+                if fn is store.function or not (fn.global_names and store.name in fn.global_names or not fn.is_local(store.name)):
+                    continue
+                for node in iter_body_nodes(fn.node.body):
+                    if isinstance(node, ast.Name) and node.id == store.name and isinstance(node.ctx, ast.Load):
+                        return True
+        return False
+
+    # -- EST102 / EST103 ------------------------------------------------------------
+
+    def capture_fix(self, store: GraphStore) -> Fix:
+        statement = store.statement
+        value = store.value
+        if value is None or not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Expr)):
+            raise NoFix("only a plain assignment or a single-value store is moved")
+        if isinstance(statement, ast.Assign) and (
+            len(statement.targets) != 1 or isinstance(statement.targets[0], (ast.Tuple, ast.List))
+        ):
+            raise NoFix("the capture is part of a multiple assignment")
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            call = statement.value
+            if len(call.args) + len(call.keywords) != 1 or store.how not in ("call", "self"):
+                raise NoFix("the store call passes more than one value")
+        key = store.key
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and statement.value.keywords:
+            key = statement.value.keywords[0].arg  # ``OUTER.update(probs=t)`` -> 'probs'
+        if not key or not key.isidentifier():
+            raise NoFix("no name to use as the predictions key")
+        fn = store.function
+        rewriter = self.rewriter()
+        rewriter.remove.add(self.statement_node(statement))
+        if store.how == "self":
+            self.remove_placeholders(rewriter, store, [store.name])
+        if store.how in ("global", "nonlocal"):
+            # The declaration goes too once nothing in the function assigns the name.
+            kind = "Global" if store.how == "global" else "Nonlocal"
+            other_stores = [
+                n
+                for n in iter_body_nodes(fn.node.body)
+                if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, (ast.Store, ast.Del))
+                and n is not getattr(statement, "targets", [None])[0]
+            ]
+            for node in fn.node.body:
+                if isinstance(node, (ast.Global, ast.Nonlocal)) and store.name in node.names and not other_stores:
+                    rewriter.global_names[self.concrete.node(kind, node.lineno, self._col(node))] = {store.name}
+        already = self.is_predictions_entry(value, fn)
+        if not already:
+            self._add_prediction(rewriter, store, key, value)
+        safe = not self.reads_elsewhere(store)
+        if safe and not already:
+            safe = not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(ast.get_source_segment(self.text, value) or ""))
+        edits = self.concrete.edits(rewriter)
+        message = (
+            f"Remove the capture of `{key}` (already in `predictions`)"
+            if already
+            else f"Move `{key}` into the PREDICT `predictions` dict"
+        )
+        return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, edits)
+
+    def _add_prediction(self, rewriter: Rewriter, store: GraphStore, key: str, value: ast.expr) -> None:
+        fn = store.function
+        if store.model_fn is not fn:
+            raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
+        target = self._predictions_of(fn)
+        anchor_line = target.lineno
+        value_src = self.source_of(value)
+        for name in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
+            if not self._bound_before(name, fn, anchor_line):
+                raise NoFix(f"`{name}` is not defined where the predictions dict is built")
+        if isinstance(target, ast.Dict):
+            for k, v in zip(target.keys, target.values):
+                if isinstance(k, ast.Constant) and k.value == key:
+                    if ast.dump(v) == ast.dump(value):
+                        return
+                    raise NoFix(f"the predictions dict already has a key '{key}' with another value")
+            rewriter.dict_entries.setdefault(self.concrete.node("Dict", target.lineno, self._col(target)), []).append(
+                (key, value_src)
+            )
+        else:  # an assignment statement building the dict another way
+            name = target.targets[0].id  # type: ignore[union-attr]
+            anchor = self.statement_node(target)
+            rewriter.insert_after.setdefault(anchor, []).append(f"{name}[{key!r}] = {value_src}\n")
+
+    def _predictions_of(self, fn: FunctionInfo):
+        """The dict literal (or the statement binding the dict) of the PREDICT spec."""
+        found = []
+        for node in iter_body_nodes(fn.node.body):
+            if not isinstance(node, ast.Call):
+                continue
+            qual = self.model.imports.resolve(node.func)
+            if not qual or qual.rsplit(".", 1)[-1] not in tfapi.ESTIMATOR_SPEC_NAMES:
+                continue
+            arg = next((k.value for k in node.keywords if k.arg == "predictions"), None)
+            if arg is None and len(node.args) >= 2:
+                arg = node.args[1]
+            if arg is not None and not (isinstance(arg, ast.Constant) and arg.value is None):
+                found.append((node, arg))
+        if not found:
+            raise NoFix("no PREDICT EstimatorSpec with a predictions dict in the model_fn")
+        if len(found) > 1:
+            raise NoFix("several EstimatorSpecs have predictions; which one is PREDICT is ambiguous")
+        _, arg = found[0]
+        if isinstance(arg, ast.Dict):
+            return arg
+        if isinstance(arg, ast.Name):
+            bindings = [
+                n
+                for n in iter_body_nodes(fn.node.body)
+                if isinstance(n, ast.Assign)
+                and len(n.targets) == 1
+                and isinstance(n.targets[0], ast.Name)
+                and n.targets[0].id == arg.id
+            ]
+            if len(bindings) == 1:
+                binding = bindings[0]
+                return binding.value if isinstance(binding.value, ast.Dict) else binding
+        raise NoFix("the predictions dict is not a literal or a single local assignment")
+
+    def _bound_before(self, name: str, fn: FunctionInfo, line: int) -> bool:
+        if name in fn.params:
+            return True
+        if not fn.is_local(name):
+            return True  # a global, a builtin or a closure variable
+        for node in iter_body_nodes(fn.node.body):
+            lineno = getattr(node, "lineno", None)
+            if lineno is None or lineno >= line:
+                continue
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+                return True
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                return True
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names
+            ):
+                return True
+        return False
+
+    # -- EST101 ---------------------------------------------------------------------
+
+    def override_fix(self, override) -> Fix:
+        method_node = override.statement
+        if not isinstance(method_node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            raise NoFix("only method overrides are removed")
+        cls = override.estimator.info
+        method = cls.methods.get(method_node.name)
+        if method is None or method.node is not method_node or method.self_name is None:
+            raise NoFix("the override could not be analysed")
+        captures = [s for s in self.model.stores if s.function is method and s.how == "self"]
+        if not captures:
+            raise NoFix("the override does more than delegate and capture tensors")
+        capture_statements = {id(s.statement) for s in captures}
+        delegated: Optional[str] = None
+        body = list(method_node.body)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # docstring
+
+        def only_captures(stmts) -> bool:
+            for stmt in stmts:
+                if id(stmt) in capture_statements:
+                    continue
+                if isinstance(stmt, ast.If) and not stmt.orelse and _ast_pure(stmt.test) and only_captures(stmt.body):
+                    continue
+                return False
+            return True
+
+        for i, stmt in enumerate(body):
+            if i == 0 and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                if _is_super_call(stmt.value, method_node.name):
+                    delegated = stmt.targets[0].id
+                    continue
+            if i == len(body) - 1 and isinstance(stmt, ast.Return):
+                if isinstance(stmt.value, ast.Name) and stmt.value.id == delegated:
+                    continue
+                if stmt.value is not None and _is_super_call(stmt.value, method_node.name):
+                    continue
+            if only_captures([stmt]):
+                continue
+            raise NoFix("the override does more than delegate to super() and capture tensors")
+        if delegated is None and not (body and isinstance(body[-1], ast.Return)):
+            raise NoFix("the override does not return what super() returns")
+        rewriter = self.rewriter()
+        rewriter.remove.add(self.concrete.function(method_node))
+        attrs = sorted({s.name for s in captures})
+        removed = self.remove_placeholders(rewriter, captures[0], attrs)
+        init = cls.methods.get("__init__")
+        if init is not None and init is not method and _bare_init(init, removed):
+            rewriter.remove.add(self.concrete.function(init.node))
+        safe = all(self.is_predictions_entry(s.value, method) for s in captures if s.value is not None) and not any(
+            self.reads_elsewhere(s) for s in captures
+        )
+        edits = self.concrete.edits(rewriter)
+        return Fix(
+            f"Remove the override `{method_node.name}` (it only delegates to super() and captures tensors)",
+            Applicability.SAFE if safe else Applicability.UNSAFE,
+            edits,
+        )
+
+
+def _ast_pure(test: ast.expr) -> bool:
+    return not any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in ast.walk(test))
+
+
+def _is_super_call(value: ast.AST, method: str) -> bool:
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == method
+        and isinstance(value.func.value, ast.Call)
+        and isinstance(value.func.value.func, ast.Name)
+        and value.func.value.func.id == "super"
+    )
+
+
+def _bare_init(init: FunctionInfo, removed: List[ast.stmt]) -> bool:
+    """``def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`` once placeholders go."""
+    args = init.node.args
+    if args.posonlyargs or args.kwonlyargs or args.defaults or len(args.args) != 1 or not args.vararg or not args.kwarg:
+        return False
+    rest = [s for s in init.node.body if s not in removed]
+    if rest and isinstance(rest[0], ast.Expr) and isinstance(rest[0].value, ast.Constant):
+        return False  # keep a documented __init__
+    if len(rest) != 1 or not isinstance(rest[0], ast.Expr):
+        return False
+    call = rest[0].value
+    return (
+        _is_super_call(call, "__init__")
+        and len(call.args) == 1
+        and isinstance(call.args[0], ast.Starred)
+        and isinstance(call.args[0].value, ast.Name)
+        and call.args[0].value.id == args.vararg.arg
+        and len(call.keywords) == 1
+        and call.keywords[0].arg is None
+        and isinstance(call.keywords[0].value, ast.Name)
+        and call.keywords[0].value.id == args.kwarg.arg
+    )

@@ -1,0 +1,209 @@
+"""The fixer: golden results on every fixture, idempotence, byte preservation, safe writes."""
+
+import ast
+import glob
+import os
+import stat
+
+import pytest
+
+from estimator_lint.diagnostics import Applicability
+from estimator_lint.engine import lint_source
+from estimator_lint.fixer import FixResult, fix_file, fix_source
+from estimator_lint.fixes import apply_edits
+from helpers import FIXTURES
+
+GOLDEN = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(FIXTURES, "*", "after.py")))
+BEFORE = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(FIXTURES, "*", "before.py")))
+
+
+def read(case, name):
+    with open(os.path.join(FIXTURES, case, name), encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def test_there_are_golden_fixtures():
+    assert len(GOLDEN) >= 8
+
+
+@pytest.mark.parametrize("case", GOLDEN)
+def test_fix_matches_golden_after(case):
+    result = fix_source(read(case, "before.py"), "before.py")
+    assert result.text == read(case, "after.py")
+    assert result.applied
+
+
+@pytest.mark.parametrize("case", BEFORE)
+def test_fix_round_trip_properties(case):
+    before = read(case, "before.py")
+    once = fix_source(before, "before.py", unsafe=True)
+    ast.parse(once.text)
+    assert fix_source(once.text, "before.py", unsafe=True).text == once.text, "not idempotent"
+    assert not [d for d in lint_source(once.text) if d.fix is not None], "fixable findings left"
+    if not once.applied:
+        assert once.text == before
+    # Each single fix touches only its own spans: the rest of the file is byte-identical.
+    for diag in lint_source(before):
+        if diag.fix is None:
+            continue
+        fixed = apply_edits(before, diag.fix.edits)
+        edits = sorted(diag.fix.edits, key=lambda e: e.start)
+        assert fixed[: edits[0].start] == before[: edits[0].start]
+        tail = len(before) - edits[-1].end
+        assert fixed[len(fixed) - tail :] == before[edits[-1].end :]
+        ast.parse(fixed)
+
+
+@pytest.mark.parametrize("case", GOLDEN)
+def test_crlf_and_bom_survive_fix_file(case, tmp_path):
+    before = read(case, "before.py").replace("\n", "\r\n")
+    path = tmp_path / "m.py"
+    path.write_bytes(b"\xef\xbb\xbf" + before.encode("utf-8"))
+    os.chmod(path, 0o640)
+    result = fix_file(str(path))
+    assert result.error is None
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data[3:].decode("utf-8") == read(case, "after.py").replace("\n", "\r\n")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+
+
+def test_seed_snippet1_fix_is_the_seeds_correct_pattern():
+    fixed = read("seed_snippet1_override_capture", "after.py")
+    tree = ast.parse(fixed)
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "_call_model_fn"]
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "dense_output"]
+    assert fixed == fix_source(read("seed_snippet1_override_capture", "before.py")).text
+
+
+def test_unsafe_fixes_need_the_flag():
+    src = (
+        "import tensorflow as tf\n"
+        "def model_fn(features, labels, mode):\n"
+        "    global total_loss\n"
+        "    logits = tf.compat.v1.layers.dense(features, 1)\n"
+        "    total_loss = tf.reduce_mean(logits)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix.applicability is Applicability.UNSAFE
+    assert fix_source(src).text == src
+    fixed = fix_source(src, unsafe=True).text
+    assert "'total_loss': tf.reduce_mean(logits)" in fixed and "global" not in fixed
+
+
+def test_no_fix_says_why():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tf.compat.v1.layers.dense(features, 1)\n"
+        "    OUT['x'] = logits\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=make_predictions(logits))\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None
+    assert "(no automatic fix: the predictions dict is not a literal or a single local assignment)" in diag.message
+
+
+def test_predictions_built_another_way_get_an_assignment_after_it():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tf.compat.v1.layers.dense(features, 1)\n"
+        "    OUT['emb'] = logits\n"
+        "    preds = dict(logits=logits)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=preds)\n"
+    )
+    fixed = fix_source(src).text
+    assert "    preds = dict(logits=logits)\n    preds['emb'] = logits\n" in fixed
+    assert "OUT['emb']" not in fixed
+
+
+def test_names_not_yet_bound_block_the_fix():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    predictions = {'x': features}\n"
+        "    late = tf.nn.relu(features)\n"
+        "    OUT['late'] = late\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None and "`late` is not defined where the predictions dict is built" in diag.message
+
+
+def test_existing_key_with_another_value_blocks_the_fix():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    a = tf.nn.relu(features)\n"
+        "    OUT['x'] = a\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'x': features})\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None and "already has a key 'x'" in diag.message
+
+
+def test_override_doing_more_is_never_deleted():
+    src = (
+        "import tensorflow as tf\n"
+        "class M(tf.estimator.Estimator):\n"
+        "    def _call_model_fn(self, features, labels, mode, config):\n"
+        "        spec = super()._call_model_fn(features, labels, mode, config)\n"
+        "        print('built')\n"
+        "        self.out = spec.predictions['y']\n"
+        "        return spec\n"
+    )
+    diags = lint_source(src)
+    est101 = [d for d in diags if d.code == "EST101"][0]
+    assert est101.fix is None and "does more than delegate" in est101.message
+    fixed = fix_source(src).text
+    assert "print('built')" in fixed and "def _call_model_fn" in fixed and "self.out" not in fixed
+
+
+def test_file_changed_on_disk_is_not_overwritten(tmp_path, monkeypatch):
+    case = GOLDEN[0]
+    path = tmp_path / "m.py"
+    path.write_text(read(case, "before.py"))
+    import estimator_lint.fixer as fixer
+
+    real = fixer.fix_source
+
+    def racing(*args, **kwargs):
+        result = real(*args, **kwargs)
+        path.write_text("# edited meanwhile\n" + read(case, "before.py"))
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", racing)
+    result = fixer.fix_file(str(path))
+    assert "changed on disk" in result.error.message
+    assert path.read_text().startswith("# edited meanwhile")
+
+
+def test_symlink_is_written_through(tmp_path):
+    case = GOLDEN[0]
+    target = tmp_path / "real.py"
+    target.write_text(read(case, "before.py"))
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    assert fix_file(str(link)).error is None
+    assert link.is_symlink()
+    assert target.read_text() == read(case, "after.py")
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_fix_result_reports_remaining_unsafe():
+    src = (
+        "import tensorflow as tf\n"
+        "def model_fn(features, labels, mode):\n"
+        "    global total_loss\n"
+        "    total_loss = tf.reduce_mean(features)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'f': features})\n"
+    )
+    result = fix_source(src)
+    assert isinstance(result, FixResult) and not result.changed
+    assert result.unsafe_available() == 1
