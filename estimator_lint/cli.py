@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import List, Optional, Sequence
 
 from estimator_lint import __version__
 from estimator_lint.discovery import DEFAULT_EXCLUDE, discover
 from estimator_lint.engine import Settings, lint_paths
-from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
+from estimator_lint.rules import ALL_RULES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -40,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="treat this class (e.g. my_pkg.base.MyEstimatorBase) as an Estimator base; repeatable",
     )
     parser.add_argument("--extend-exclude", action="append", default=[], metavar="PATTERN", help="more paths to skip")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff, also apply unsafe fixes")
+    parser.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
     parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default: 1)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     parser.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
@@ -68,8 +70,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for path in missing:
         print(f"estimator-lint: error: {path}: no such file or directory", file=sys.stderr)
 
+    if args.fix or args.diff:
+        from estimator_lint.fix_command import run_fix
+
+        code = run_fix(files, settings, unsafe=args.unsafe_fixes, diff_only=args.diff, quiet=args.quiet, out=out)
+        return EXIT_ERROR if missing else (EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code)
+
     findings = errors = internal = 0
     files_with_findings = set()
+    fixable = {"safe": 0, "unsafe": 0}
     try:
         for result in lint_paths(files, settings, jobs=args.jobs):
             path = _display(result.path)
@@ -80,8 +89,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 out.write(f"{path}:{err.line}:{err.column + 1}: error: {err.message}\n")
             for diag in result.diagnostics:
                 findings += 1
+                if diag.fix is not None:
+                    fixable[diag.fix.applicability.value] += 1
                 files_with_findings.add(path)
-                out.write(f"{path}:{diag.line}:{diag.column + 1}: {diag.code} {diag.message}\n")
+                marker = " [*]" if diag.fix is not None else ""
+                out.write(f"{path}:{diag.line}:{diag.column + 1}: {diag.code}{marker} {diag.message}\n")
     except KeyboardInterrupt:
         print("estimator-lint: interrupted", file=sys.stderr)
         return 130
@@ -89,6 +101,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if findings:
             noun = "finding" if findings == 1 else "findings"
             out.write(f"Found {findings} {noun} in {len(files_with_findings)} of {len(files)} files checked.\n")
+            if fixable["safe"] or fixable["unsafe"]:
+                out.write(
+                    f"[*] {fixable['safe']} fixable with --fix"
+                    + (f" ({fixable['unsafe']} more with --fix --unsafe-fixes)" if fixable["unsafe"] else "")
+                    + ".\n"
+                )
         elif not errors:
             out.write(f"All checks passed ({len(files)} files checked).\n")
         else:
@@ -109,4 +127,4 @@ def _display(path: str) -> str:
     return path
 
 
-__all__ = ["main", "build_parser", "RULES_BY_CODE", "os"]
+__all__ = ["main", "build_parser"]

@@ -130,3 +130,55 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.startswith("estimator-lint ")
+
+
+def _copy_case(tmp_path, case):
+    import shutil
+
+    shutil.copy(os.path.join(FIXTURES, case, "before.py"), tmp_path / "m.py")
+    with open(os.path.join(FIXTURES, case, "after.py"), encoding="utf-8") as f:
+        return f.read()
+
+
+def test_fixable_findings_are_marked_and_counted(tmp_path, capsys):
+    _copy_case(tmp_path, "global_leak")
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1
+    assert ": EST103 [*] Graph tensor escapes" in out
+    assert "[*] 1 fixable with --fix." in out
+
+
+def test_diff_prints_the_fix_and_changes_nothing(tmp_path, capsys):
+    after = _copy_case(tmp_path, "global_leak")
+    before = (tmp_path / "m.py").read_text()
+    code, out, _ = run(capsys, "--diff", str(tmp_path / "m.py"))
+    assert code == 1
+    assert "-    global logits_out\n" in out
+    assert "+        predictions = {'output': output, 'logits_out': dense}\n" in out
+    assert "Would apply 1 fix in 1 file(s)." in out
+    assert (tmp_path / "m.py").read_text() == before != after
+
+
+def test_fix_rewrites_then_second_fix_changes_nothing(tmp_path, capsys):
+    after = _copy_case(tmp_path, "seed_snippet1_override_capture")
+    code, out, _ = run(capsys, "--fix", str(tmp_path))
+    assert code == 0, out
+    assert "Fixed 1 finding(s) in 1 file(s); 0 remaining." in out
+    assert (tmp_path / "m.py").read_text() == after
+    code, out, _ = run(capsys, "--diff", str(tmp_path))
+    assert code == 0 and "Would apply 0 fixes" in out
+
+
+def test_unsafe_fixes_only_with_the_flag(tmp_path, capsys):
+    (tmp_path / "m.py").write_text(
+        "import tensorflow as tf\n"
+        "def model_fn(features, labels, mode):\n"
+        "    global total_loss\n"
+        "    total_loss = tf.reduce_mean(features)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'f': features})\n"
+    )
+    code, out, _ = run(capsys, "--fix", str(tmp_path))
+    assert code == 1 and "1 more fixable with --unsafe-fixes." in out
+    code, out, _ = run(capsys, "--fix", "--unsafe-fixes", str(tmp_path))
+    assert code == 0
+    assert "'total_loss': tf.reduce_mean(features)" in (tmp_path / "m.py").read_text()

@@ -1,0 +1,60 @@
+"""``estimator-lint --fix`` / ``--diff``: the fixing run, reported like Ruff does."""
+
+from __future__ import annotations
+
+import difflib
+from typing import List, TextIO
+
+from estimator_lint.engine import Settings
+from estimator_lint.fixer import fix_file
+
+EXIT_CLEAN, EXIT_FINDINGS = 0, 1
+
+
+def _display(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+def run_fix(files: List[str], settings: Settings, *, unsafe: bool, diff_only: bool, quiet: bool, out: TextIO) -> int:
+    fixed_total = remaining_total = unsafe_left = errors = changed_files = 0
+    for path in files:
+        result = fix_file(path, settings, unsafe=unsafe, write=not diff_only)
+        shown = _display(path)
+        if result.error is not None:
+            errors += 1
+            err = result.error
+            out.write(f"{shown}:{err.line}:{err.column + 1}: error: {err.message}\n")
+        if result.changed:
+            changed_files += 1
+            fixed_total += len(result.applied)
+            if diff_only:
+                out.writelines(
+                    difflib.unified_diff(
+                        result.original.splitlines(keepends=True),
+                        result.text.splitlines(keepends=True),
+                        fromfile=shown if shown.startswith("/") else f"a/{shown}",
+                        tofile=shown if shown.startswith("/") else f"b/{shown}",
+                    )
+                )
+                if not result.text.endswith("\n"):
+                    out.write("\n\\ No newline at end of file\n")
+        if not diff_only:
+            for diag in result.remaining:
+                remaining_total += 1
+                marker = " [*]" if diag.fix is not None else ""
+                out.write(f"{shown}:{diag.line}:{diag.column + 1}: {diag.code}{marker} {diag.message}\n")
+        unsafe_left += result.unsafe_available() if not unsafe else 0
+    if not quiet:
+        if diff_only:
+            noun = "fix" if fixed_total == 1 else "fixes"
+            out.write(f"Would apply {fixed_total} {noun} in {changed_files} file(s).\n")
+        else:
+            out.write(f"Fixed {fixed_total} finding(s) in {changed_files} file(s); {remaining_total} remaining.\n")
+        if unsafe_left:
+            out.write(f"{unsafe_left} more fixable with --unsafe-fixes.\n")
+        if errors:
+            out.write(f"{errors} file(s) could not be checked.\n")
+    out.flush()
+    if diff_only:
+        return EXIT_FINDINGS if changed_files or errors else EXIT_CLEAN
+    return EXIT_FINDINGS if remaining_total or errors else EXIT_CLEAN
