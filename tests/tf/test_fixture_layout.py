@@ -1,0 +1,60 @@
+"""Static checks of the fixtures/ layout (fast, no TensorFlow).
+
+fixtures/<case>/ holds before.py, expected.json, optionally after.py (the expected result of
+``estimator-lint --fix``) and run.json (what running the programs under TensorFlow shows).
+See fixtures/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
+    if FIXTURES.is_dir() else []
+CODES = {"EST101", "EST102", "EST103", "EST104"}
+PHASE_KEYS = {"about", "note", "raises", "checks", "evaluate", "predict"}
+
+
+def test_there_are_cases():
+    assert len(CASES) >= 15
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_layout(case: Path):
+    assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", case.name), "case directories are snake_case"
+    files = {p.name for p in case.iterdir() if not p.name.startswith(".") and p.name != "__pycache__"}
+    assert {"before.py", "expected.json"} <= files, f"missing {sorted({'before.py', 'expected.json'} - files)}"
+    assert files <= {"before.py", "after.py", "expected.json", "run.json"}, f"unexpected {sorted(files)}"
+
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    programs = sorted(f for f in files if f.endswith(".py"))
+    assert sorted(expected) == programs, "expected.json has one entry per program file"
+    for name, diagnostics in expected.items():
+        lines = (case / name).read_text(encoding="utf-8").splitlines()
+        compile("\n".join(lines) + "\n", str(case / name), "exec")
+        for d in diagnostics:
+            assert set(d) == {"row", "col", "code"} and d["code"] in CODES, d
+            assert 1 <= d["row"] <= len(lines) and 1 <= d["col"] <= len(lines[d["row"] - 1]), (name, d)
+        assert diagnostics == sorted(diagnostics, key=lambda d: (d["row"], d["col"], d["code"])), name
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if (c / "run.json").exists()],
+                         ids=[c.name for c in CASES if (c / "run.json").exists()])
+def test_run_json(case: Path):
+    spec = json.loads((case / "run.json").read_text(encoding="utf-8"))
+    phases = set(spec) - {"about", "note"}
+    assert phases and phases <= {"before", "after"}, sorted(spec)
+    if "after" in spec:
+        assert (case / "after.py").exists(), "run.json has an 'after' entry but there is no after.py"
+    for phase in ("before", "after"):
+        if not (case / f"{phase}.py").exists():
+            continue
+        assert set(spec.get(phase, {})) <= PHASE_KEYS, sorted(set(spec[phase]) - PHASE_KEYS)
+        source = (case / f"{phase}.py").read_text(encoding="utf-8")
+        assert 'os.environ["MODEL_DIR"]' in source, "model_dir must come from the MODEL_DIR environment variable"
