@@ -332,18 +332,28 @@ class FixPlanner:
         return False
 
     def reads_elsewhere(self, store: GraphStore) -> bool:
+        """Whether the captured attribute or outer name is read outside the model_fn."""
         if store.how == "self":
             return any(r.store.name == store.name and r.store.cls is store.cls for r in self.model.reads)
-        if store.how == "global":
-            for node in iter_body_nodes(self.model.tree.body):
-                if isinstance(node, ast.Name) and node.id == store.name and isinstance(node.ctx, ast.Load):
-                    return True
-            for fn in self.model.scopes.functions:
-                if fn is store.function or not (fn.global_names and store.name in fn.global_names or not fn.is_local(store.name)):
-                    continue
-                for node in iter_body_nodes(fn.node.body):
-                    if isinstance(node, ast.Name) and node.id == store.name and isinstance(node.ctx, ast.Load):
-                        return True
+        name, root = store.name, store.model_fn or store.function
+        inside = {id(f) for f in self.model.scopes.functions if root in f.enclosing()}
+
+        def loads(body) -> bool:
+            return any(
+                isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in iter_body_nodes(body)
+            )
+
+        if loads(self.model.tree.body):
+            return True
+        for fn in self.model.scopes.functions:
+            if id(fn) in inside:
+                continue
+            # A function that binds the name itself reads its own variable, unless the
+            # model_fn is nested in it (then the name is the one the model_fn stored to).
+            if fn.is_local(name) and fn not in list(root.enclosing()):
+                continue
+            if loads(fn.node.body):
+                return True
         return False
 
     # -- EST102 / EST103 ------------------------------------------------------------
@@ -413,6 +423,8 @@ class FixPlanner:
                     if ast.dump(v) == ast.dump(value):
                         return
                     raise NoFix(f"the predictions dict already has a key '{key}' with another value")
+            if any(ast.dump(v) == ast.dump(value) for v in target.values):
+                return  # the same value is already predicted under another key
             rewriter.dict_entries.setdefault(self.concrete.node("Dict", target.lineno, self._col(target)), []).append(
                 (key, value_src)
             )
