@@ -21,7 +21,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from estimator_lint import tfapi
-from estimator_lint.analysis.model import FileModel, GraphStore
+from estimator_lint.analysis.model import FileModel, GraphStore, predictions_argument
 from estimator_lint.analysis.scopes import FunctionInfo, iter_body_nodes
 from estimator_lint.diagnostics import Applicability, Edit, Fix
 
@@ -334,7 +334,10 @@ class FixPlanner:
     def reads_elsewhere(self, store: GraphStore) -> bool:
         """Whether the captured attribute or outer name is read outside the model_fn."""
         if store.how == "self":
-            return any(r.store.name == store.name and r.store.cls is store.cls for r in self.model.reads)
+            return any(
+                r.store is not None and r.store.name == store.name and r.store.cls is store.cls
+                for r in self.model.reads
+            )
         name, root = store.name, store.model_fn or store.function
         inside = {id(f) for f in self.model.scopes.functions if root in f.enclosing()}
 
@@ -435,18 +438,7 @@ class FixPlanner:
 
     def _predictions_of(self, fn: FunctionInfo):
         """The dict literal (or the statement binding the dict) of the PREDICT spec."""
-        found = []
-        for node in iter_body_nodes(fn.node.body):
-            if not isinstance(node, ast.Call):
-                continue
-            qual = self.model.imports.resolve(node.func)
-            if not qual or qual.rsplit(".", 1)[-1] not in tfapi.ESTIMATOR_SPEC_NAMES:
-                continue
-            arg = next((k.value for k in node.keywords if k.arg == "predictions"), None)
-            if arg is None and len(node.args) >= 2:
-                arg = node.args[1]
-            if arg is not None and not (isinstance(arg, ast.Constant) and arg.value is None):
-                found.append((node, arg))
+        found = predictions_argument(self.model, fn)
         if not found:
             raise NoFix("no PREDICT EstimatorSpec with a predictions dict in the model_fn")
         if len(found) > 1:

@@ -292,7 +292,7 @@ def test_per_call_objects_built_in_model_fn_keep_tensors_silently():
 def test_select_and_ignore_by_prefix():
     selected = [r.code for r in select_rules(["EST"], ["EST10"])]
     assert selected == []
-    assert [r.code for r in select_rules(["EST10"], ["EST103"])] == ["EST101", "EST102", "EST104"]
+    assert [r.code for r in select_rules(["EST10"], ["EST103"])] == ["EST101", "EST102", "EST104", "EST105"]
     assert [r.code for r in select_rules(["EST104"], ["EST1"])] == ["EST104"]
 
 

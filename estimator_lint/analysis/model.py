@@ -48,6 +48,8 @@ class EstimatorClass:
     chain: List[str]
     #: In-file Estimator classes deriving from this one.
     subclasses: List[ClassInfo] = field(default_factory=list)
+    #: Labels of classes in other modules of the project deriving from this one.
+    external_subclasses: List[str] = field(default_factory=list)
 
     @property
     def is_direct(self) -> bool:
@@ -99,8 +101,11 @@ class CapturedRead:
 
     node: ast.Attribute
     receiver: str
-    store: GraphStore
+    #: The capture in this file (None when the capturing class is in another module).
+    store: Optional[GraphStore]
     function: Optional[FunctionInfo]
+    #: Where the tensor was captured, for messages (``MyEstimator._call_model_fn``).
+    where: str = ""
 
 
 @dataclass(eq=False)
@@ -208,6 +213,8 @@ class FileModel:
                 local = self._local_class(base)
                 if local is not None and local in self.estimators:
                     self.estimators[local].subclasses.append(cls)
+            if self.index is not None and self.module and hasattr(self.index, "subclasses_of"):
+                est.external_subclasses = list(self.index.subclasses_of(self.class_qualname(cls)))
 
     def _local_class(self, expr: ast.AST) -> Optional[ClassInfo]:
         if isinstance(expr, ast.Name) and expr.id not in self.imports.names:
@@ -630,8 +637,9 @@ class FileModel:
 
     # -- EST104 facts -----------------------------------------------------------------
 
-    def captured_attributes(self, cls: ClassInfo) -> Dict[str, GraphStore]:
-        found: Dict[str, GraphStore] = {}
+    def captured_attributes(self, cls: ClassInfo) -> Dict[str, Tuple[Optional[GraphStore], str]]:
+        """attr -> (the capture in this file or None, where it was captured), inherited too."""
+        found: Dict[str, Tuple[Optional[GraphStore], str]] = {}
         todo, seen = [cls], set()
         while todo:
             c = todo.pop()
@@ -640,45 +648,98 @@ class FileModel:
             seen.add(c)
             for store in self.stores:
                 if store.how == "self" and store.cls is c:
-                    found.setdefault(store.name, store)
-            todo.extend(b for b in (self._local_class(base) for base in c.node.bases) if b is not None)
+                    found.setdefault(store.name, (store, store.function.qualname))
+            for base in c.node.bases:
+                local = self._local_class(base)
+                if local is not None:
+                    todo.append(local)
+                else:
+                    self._external_captures(base, found)
+        return found
+
+    def _external_captures(self, expr: Optional[ast.AST], into: Dict[str, Tuple[Optional[GraphStore], str]]) -> None:
+        if expr is None or self.index is None or not hasattr(self.index, "captured_attributes"):
+            return
+        qual = self.imports.resolve(expr)
+        if qual:
+            for attr in self.index.captured_attributes(qual):
+                into.setdefault(attr, (None, qual))
+
+    def class_qualname(self, cls: ClassInfo) -> str:
+        return f"{self.module}.{cls.qualname}" if self.module else cls.qualname
+
+    def captures_by_class(self) -> Dict[str, List[str]]:
+        """Class qualname -> captured attributes (what the project index learns from this file)."""
+        out: Dict[str, List[str]] = {}
+        for store in self.stores:
+            if store.how == "self" and store.cls is not None:
+                attrs = out.setdefault(self.class_qualname(store.cls), [])
+                if store.name not in attrs:
+                    attrs.append(store.name)
+        return out
+
+    def _class_captures(self, expr: Optional[ast.AST], cache: Dict[int, Dict]) -> Dict[str, Tuple[Optional[GraphStore], str]]:
+        """Captured attributes of the class an expression (a call's callee, an annotation) names."""
+        if expr is None:
+            return {}
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            try:
+                expr = ast.parse(expr.value, mode="eval").body
+            except SyntaxError:
+                return {}
+        local = self._local_class(expr)
+        if local is not None:
+            if id(local) not in cache:
+                cache[id(local)] = self.captured_attributes(local)
+            return cache[id(local)]
+        found: Dict[str, Tuple[Optional[GraphStore], str]] = {}
+        self._external_captures(expr, found)
         return found
 
     def _find_reads(self) -> None:
-        if not any(s.how == "self" for s in self.stores):
+        has_index_captures = self.index is not None and bool(getattr(self.index, "captured", None))
+        if not has_index_captures and not any(s.how == "self" for s in self.stores):
             return
-        captured_by_class: Dict[ClassInfo, Dict[str, GraphStore]] = {}
-        for cls in self.scopes.classes:
-            attrs = self.captured_attributes(cls)
+        cache: Dict[int, Dict] = {}
+        # Functions annotated as returning a captured class: ``def make() -> MyEstimator``.
+        factories: Dict[str, Dict] = {}
+        for name, fn in self.scopes.module_functions.items():
+            attrs = self._class_captures(fn.node.returns, cache)
             if attrs:
-                captured_by_class[cls] = attrs
+                factories[name] = attrs
         store_nodes = {id(s.node) for s in self.stores}
         scopes: List[Tuple[Optional[FunctionInfo], List[ast.stmt]]] = [(None, self.tree.body)]
         scopes.extend((fn, fn.node.body) for fn in self.scopes.functions if fn not in self.contexts)
         for fn, body in scopes:
-            instances: Dict[str, ClassInfo] = {}
+            instances: Dict[str, Dict] = {}
             self_name = self._self_name(fn) if fn is not None else None
             if self_name is not None:
                 cls = self._method_class(fn)
-                if cls in captured_by_class:
-                    instances[self_name] = cls
+                if cls is not None:
+                    if id(cls) not in cache:
+                        cache[id(cls)] = self.captured_attributes(cls)
+                    if cache[id(cls)]:
+                        instances[self_name] = cache[id(cls)]
             if fn is not None:
                 for arg in (*fn.node.args.posonlyargs, *fn.node.args.args, *fn.node.args.kwonlyargs):
-                    cls = self._local_class(arg.annotation) if arg.annotation is not None else None
-                    if cls in captured_by_class:
-                        instances[arg.arg] = cls
+                    attrs = self._class_captures(arg.annotation, cache)
+                    if attrs:
+                        instances[arg.arg] = attrs
             nodes = list(iter_body_nodes(body))
             for node in nodes:
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                    cls = self._local_class(node.value.func)
-                    if cls in captured_by_class:
+                    func = node.value.func
+                    attrs = self._class_captures(func, cache)
+                    if not attrs and isinstance(func, ast.Name):
+                        attrs = factories.get(func.id, {})
+                    if attrs:
                         for t in node.targets:
                             if isinstance(t, ast.Name):
-                                instances[t.id] = cls
+                                instances[t.id] = attrs
                 elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                    cls = self._local_class(node.annotation)
-                    if cls in captured_by_class:
-                        instances[node.target.id] = cls
+                    attrs = self._class_captures(node.annotation, cache)
+                    if attrs:
+                        instances[node.target.id] = attrs
             if not instances:
                 continue
             for node in nodes:
@@ -689,9 +750,10 @@ class FileModel:
                     and node.value.id in instances
                     and id(node) not in store_nodes
                 ):
-                    attrs = captured_by_class[instances[node.value.id]]
+                    attrs = instances[node.value.id]
                     if node.attr in attrs:
-                        self.reads.append(CapturedRead(node, node.value.id, attrs[node.attr], fn))
+                        store, where = attrs[node.attr]
+                        self.reads.append(CapturedRead(node, node.value.id, store, fn, where))
 
 
 # --------------------------------------------------------------------------------------
@@ -787,3 +849,71 @@ def _names_in_target(target: ast.AST):
             yield from _names_in_target(elt)
     elif isinstance(target, ast.Starred):
         yield from _names_in_target(target.value)
+
+
+# --------------------------------------------------------------------------------------
+# PREDICT outputs (EST105, and the fixer)
+# --------------------------------------------------------------------------------------
+
+
+def predictions_argument(model: FileModel, fn: FunctionInfo) -> List[Tuple[ast.Call, ast.expr]]:
+    """Every (EstimatorSpec call, predictions argument) in ``fn``'s own body."""
+    found = []
+    for node in iter_body_nodes(fn.node.body):
+        if not isinstance(node, ast.Call):
+            continue
+        qual = model.imports.resolve(node.func)
+        if not qual or qual.rsplit(".", 1)[-1] not in tfapi.ESTIMATOR_SPEC_NAMES:
+            continue
+        arg = next((k.value for k in node.keywords if k.arg == "predictions"), None)
+        if arg is None and len(node.args) >= 2:
+            arg = node.args[1]
+        if arg is not None and not (isinstance(arg, ast.Constant) and arg.value is None):
+            found.append((node, arg))
+    return found
+
+
+def prediction_keys(model: FileModel, fn: FunctionInfo) -> Optional[Set[str]]:
+    """The keys ``predict()`` yields for model_fn ``fn``, when they are statically known.
+
+    Known means: one EstimatorSpec with predictions, a dict literal with string keys (or
+    a local name bound once to one), extended only by ``name['key'] = ...``.
+    """
+    specs = predictions_argument(model, fn)
+    if len(specs) != 1:
+        return None
+    _, arg = specs[0]
+    literal: Optional[ast.Dict] = arg if isinstance(arg, ast.Dict) else None
+    name = arg.id if isinstance(arg, ast.Name) else None
+    if name is not None:
+        bindings = [
+            n for n in iter_body_nodes(fn.node.body)
+            if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With))
+            and any(isinstance(t, ast.Name) and t.id == name for t in ast.walk(n) if isinstance(getattr(t, "ctx", None), ast.Store))
+        ]
+        if len(bindings) != 1 or not isinstance(bindings[0], ast.Assign) or not isinstance(bindings[0].value, ast.Dict):
+            return None
+        literal = bindings[0].value
+    if literal is None:
+        return None
+    keys: Set[str] = set()
+    for key in literal.keys:
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None  # ``**other`` or a computed key
+        keys.add(key.value)
+    if name is not None:
+        spec_call = specs[0][0]
+        for node in iter_body_nodes(fn.node.body):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name:
+                if isinstance(node.ctx, ast.Load):
+                    continue
+                if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                    keys.add(node.slice.value)
+                else:
+                    return None
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+                return None  # ``predictions.update(...)`` and friends
+            elif isinstance(node, ast.Call) and node is not spec_call:
+                if any(isinstance(a, ast.Name) and a.id == name for a in [*node.args, *(k.value for k in node.keywords)]):
+                    return None  # handed to a function that may add keys
+    return keys

@@ -9,8 +9,15 @@ from estimator_lint.rules.est101_estimator_member_override import EstimatorMembe
 from estimator_lint.rules.est102_tensor_on_self import TensorOnSelf
 from estimator_lint.rules.est103_tensor_escapes_model_fn import TensorEscapesModelFn
 from estimator_lint.rules.est104_captured_tensor_read import CapturedTensorRead
+from estimator_lint.rules.est105_unknown_prediction_key import UnknownPredictionKey
 
-ALL_RULES: List[type] = [EstimatorMemberOverride, TensorOnSelf, TensorEscapesModelFn, CapturedTensorRead]
+ALL_RULES: List[type] = [
+    EstimatorMemberOverride,
+    TensorOnSelf,
+    TensorEscapesModelFn,
+    CapturedTensorRead,
+    UnknownPredictionKey,
+]
 RULES_BY_CODE: Dict[str, type] = {rule.code: rule for rule in ALL_RULES}
 
 

@@ -131,8 +131,9 @@ class EstimatorMemberOverride(Rule):
                     f"`{cls}.{override.member}` overrides an Estimator member ({chain}); TensorFlow's check is "
                     f"disabled by {self._guard_disabled(model, est)}, so this override runs silently"
                 )
-            elif est.subclasses:
-                subs = ", ".join(f"`{s.name}`" for s in est.subclasses[:3])
+            elif est.subclasses or est.external_subclasses:
+                names = [s.name for s in est.subclasses] + list(est.external_subclasses)
+                subs = ", ".join(f"`{n}`" for n in names[:3]) + (" and others" if len(names) > 3 else "")
                 message = (
                     f"`{cls}.{override.member}` overrides an Estimator member in an intermediate base class "
                     f"({chain}): TensorFlow checks only the instantiated class, so {subs} silently run this "

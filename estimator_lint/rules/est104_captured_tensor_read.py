@@ -64,10 +64,9 @@ class CapturedTensorRead(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for read in ctx.model.reads:
-            store = read.store
             attr = read.node.attr
             message = (
-                f"`{read.receiver}.{attr}` reads a graph tensor captured in `{store.function.qualname}`: "
+                f"`{read.receiver}.{attr}` reads a graph tensor captured in `{read.where}`: "
                 f"it is a symbolic tensor of a discarded graph, not a value; add it to the PREDICT "
                 f"`predictions` and read it with `estimator.predict(input_fn, predict_keys=['{attr}'])` "
                 f"(metrics with `evaluate()`)"

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from estimator_lint.rules import RULES_BY_CODE
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
     if FIXTURES.is_dir() else []
-CODES = {"EST101", "EST102", "EST103", "EST104"}
+CODES = set(RULES_BY_CODE)
 PHASE_KEYS = {"about", "note", "raises", "checks", "evaluate", "predict"}
 
 

@@ -1,0 +1,266 @@
+"""The project index: classes, their bases and re-exports across all files of a run.
+
+Built in a first, cheap pass, before any file is analysed:
+
+1. every file's text is searched for the prefilter words (``Estimator``, ``model_fn``,
+   the canned estimator names, configured bases);
+2. class headers (``class X(...):``) whose bases mention a word make ``X`` a word too, and
+   the search is repeated until no new word appears (a fixed point): a file that derives
+   from ``BaseEstimator`` defined elsewhere is found although it never says "Estimator";
+3. only the files that define such classes are parsed (``ast``), to record each class's
+   bases as resolved dotted names; re-exports (``from .base import BaseEstimator`` in an
+   ``__init__.py``, star imports) are read from the import lines of candidate files.
+
+Files that mention no word cannot hold a finding and are never parsed.  The index answers
+the analysis's questions about classes of other modules (:class:`ClassResolver`).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from estimator_lint import tfapi
+from estimator_lint.analysis.imports import ImportTable
+
+_CLASS_HEADER = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\((.*?)\)[ \t]*:", re.M | re.S)
+_ALIAS = re.compile(rb"^(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*$", re.M)
+_IMPORT_FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
+_WORD = re.compile(rb"\w+")
+
+
+def module_name(path: str) -> Tuple[str, str]:
+    """(module, package) of a file from the ``__init__.py`` files around it."""
+    directory, filename = os.path.split(os.path.abspath(path))
+    stem = filename.rsplit(".", 1)[0]
+    parts: List[str] = []
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parts.append(os.path.basename(directory))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    package = ".".join(reversed(parts))
+    if stem == "__init__":
+        return package or stem, package
+    return (f"{package}.{stem}" if package else stem), package
+
+
+@dataclass
+class ClassEntry:
+    qualname: str
+    name: str
+    path: str
+    bases: List[str]
+    methods: Set[str] = field(default_factory=set)
+
+
+@dataclass
+class ProjectIndex:
+    """Answers "is this dotted name an Estimator class, and through which chain?"."""
+
+    classes: Dict[str, ClassEntry] = field(default_factory=dict)
+    #: ``module.name`` -> the dotted name it was imported from (re-exports).
+    aliases: Dict[str, str] = field(default_factory=dict)
+    #: module -> modules it star-imports.
+    stars: Dict[str, List[str]] = field(default_factory=dict)
+    #: path -> (module, package).
+    modules: Dict[str, Tuple[str, str]] = field(default_factory=dict)
+    #: Files that can hold a finding (passed the prefilter at the fixed point).
+    candidates: Set[str] = field(default_factory=set)
+    #: The words of the fixed point (prefilter words plus derived class names).
+    words: Tuple[str, ...] = ()
+    #: Class qualname -> attributes EST102 found captured (filled after a first lint pass).
+    captured: Dict[str, List[str]] = field(default_factory=dict)
+    _chains: Dict[str, Optional[List[str]]] = field(default_factory=dict, repr=False)
+    _subclasses: Optional[Dict[str, List[str]]] = field(default=None, repr=False)
+
+    # -- the ClassResolver protocol ---------------------------------------------------
+
+    def canonical(self, qualname: str) -> str:
+        seen = set()
+        while qualname not in self.classes and qualname not in seen:
+            seen.add(qualname)
+            if qualname in self.aliases:
+                qualname = self.aliases[qualname]
+                continue
+            module, _, name = qualname.rpartition(".")
+            for star in self.stars.get(module, ()):
+                if f"{star}.{name}" in self.classes or f"{star}.{name}" in self.aliases:
+                    qualname = f"{star}.{name}"
+                    break
+            else:
+                break
+        return qualname
+
+    def estimator_chain(self, qualname: str) -> Optional[List[str]]:
+        qualname = self.canonical(qualname)
+        if qualname in self._chains:
+            return self._chains[qualname]
+        self._chains[qualname] = None  # cycle guard
+        entry = self.classes.get(qualname)
+        result: Optional[List[str]] = None
+        if entry is not None:
+            for base in entry.bases:
+                if tfapi.is_estimator_qualname(base):
+                    result = [self._label(entry), tfapi.display_qualname(base)]
+                    break
+                sub = self.estimator_chain(base)
+                if sub:
+                    result = [self._label(entry), *sub]
+                    break
+        self._chains[qualname] = result
+        return result
+
+    def subclasses_of(self, qualname: str) -> List[str]:
+        """Labels of the project's classes deriving directly from ``qualname``."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for entry in self.classes.values():
+                for base in entry.bases:
+                    self._subclasses.setdefault(self.canonical(base), []).append(self._label(entry))
+        return self._subclasses.get(self.canonical(qualname), [])
+
+    def captured_attributes(self, qualname: str) -> List[str]:
+        return self.captured.get(self.canonical(qualname), [])
+
+    @staticmethod
+    def _label(entry: ClassEntry) -> str:
+        return f"{entry.name} ({os.path.relpath(entry.path)})"
+
+    def digest(self) -> str:
+        """A stable fingerprint of what the index says (part of cache keys)."""
+        h = hashlib.sha256()
+        for qual in sorted(self.classes):
+            h.update(f"{qual}:{','.join(self.classes[qual].bases)};".encode())
+        for alias in sorted(self.aliases):
+            h.update(f"{alias}={self.aliases[alias]};".encode())
+        for cls in sorted(self.captured):
+            h.update(f"{cls}!{','.join(self.captured[cls])};".encode())
+        return h.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------
+# building
+# --------------------------------------------------------------------------------------
+
+
+def _read(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _mentions(data: bytes, words: Iterable[bytes]) -> bool:
+    return any(word in data for word in words)
+
+
+def build_index(paths: Sequence[str], words: Sequence[str], extra_bases: Sequence[str] = ()) -> ProjectIndex:
+    """Build the index of ``paths`` (see the module docstring for the passes)."""
+    index = ProjectIndex()
+    word_set: Set[bytes] = {w.encode() for w in words}
+    contents: Dict[str, bytes] = {}
+    for path in paths:
+        data = _read(path)
+        if data is None:
+            index.candidates.add(path)  # let the lint pass report the read error
+            continue
+        contents[path] = data
+    pending = dict(contents)
+    defining: Set[str] = set()
+    new_words = set(word_set)
+    while new_words:
+        found: Set[bytes] = set()
+        for path, data in list(pending.items()):
+            if not _mentions(data, new_words):
+                continue
+            index.candidates.add(path)
+            del pending[path]
+            for match in _CLASS_HEADER.finditer(data):
+                if set(_WORD.findall(match.group(2))) & word_set:
+                    defining.add(path)
+                    found.add(match.group(1))
+            for match in _ALIAS.finditer(data):
+                if set(_WORD.findall(match.group(2).replace(b".", b" "))) & word_set:
+                    found.add(match.group(1))
+        # A new word can make classes in already-accepted files derived classes too.
+        for path in index.candidates:
+            data = contents.get(path)
+            if data is None:
+                continue
+            for match in _CLASS_HEADER.finditer(data):
+                if match.group(1) not in word_set and set(_WORD.findall(match.group(2))) & (word_set | found):
+                    defining.add(path)
+                    found.add(match.group(1))
+        new_words = found - word_set
+        word_set |= new_words
+    index.words = tuple(sorted(w.decode() for w in word_set))
+
+    for path in sorted(index.candidates):
+        data = contents.get(path)
+        if data is None:
+            continue
+        module, package = module_name(path)
+        index.modules[path] = (module, package)
+        if path in defining:
+            _index_classes(index, path, data, module, package)
+        else:
+            _index_imports(index, data, module, package)
+    return index
+
+
+def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, package: str) -> None:
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return  # the lint pass reports it
+    imports = ImportTable.from_module(tree, package)
+    local = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    for alias, target in imports.names.items():
+        index.aliases.setdefault(f"{module}.{alias}", target)
+    if imports.star_modules:
+        index.stars[module] = list(imports.star_modules)
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = []
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id in local and base.id not in imports.names:
+                bases.append(f"{module}.{base.id}")
+            else:
+                qual = imports.resolve(base)
+                if qual:
+                    bases.append(qual)
+        methods = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        qualname = f"{module}.{node.name}"
+        index.classes[qualname] = ClassEntry(qualname, node.name, path, bases, methods)
+
+
+def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str) -> None:
+    """Re-exports from import lines, without parsing the file."""
+    table = ImportTable(package)
+    for match in _IMPORT_FROM.finditer(data):
+        source = match.group(1).decode()
+        names = match.group(2).decode().strip().strip("()")
+        level = len(source) - len(source.lstrip("."))
+        node = ast.ImportFrom(module=source.lstrip(".") or None, names=[], level=level)
+        for part in names.replace("\n", " ").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            bits = part.split()
+            if len(bits) == 3 and bits[1] == "as":
+                node.names.append(ast.alias(name=bits[0], asname=bits[2]))
+            elif len(bits) == 1 and (bits[0] == "*" or bits[0].isidentifier()):
+                node.names.append(ast.alias(name=bits[0], asname=None))
+        table.add_import_from(node)
+    for alias, target in table.names.items():
+        index.aliases.setdefault(f"{module}.{alias}", target)
+    if table.star_modules:
+        index.stars[module] = list(table.star_modules)

@@ -1,0 +1,198 @@
+"""EST105 unknown-prediction-key."""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterator, Optional, Set, Tuple
+
+from estimator_lint import tfapi
+from estimator_lint.analysis.model import FileModel, prediction_keys
+from estimator_lint.analysis.scopes import FunctionInfo, iter_body_nodes
+from estimator_lint.diagnostics import Diagnostic
+from estimator_lint.rules.base import Invalid, Rule, RuleContext
+
+
+class UnknownPredictionKey(Rule):
+    """
+    ## What it does
+    Checks `estimator.predict(..., predict_keys=[...])` and `prediction["key"]` on the
+    items `estimator.predict(...)` yields, when the Estimator's model_fn and the keys of
+    its PREDICT `predictions` dict are statically known (a dict literal in the model_fn),
+    for keys the model_fn never predicts.
+
+    ## Why is this bad?
+    `predict()` yields exactly the keys of the PREDICT `EstimatorSpec`'s `predictions`.
+    Asking for another one fails at run time, after the graph was built and the checkpoint
+    restored: `ValueError: Expected to run at least one output from dict_keys([...]),
+    provided [...]` for `predict_keys`, `KeyError` when indexing a prediction. A typo, or a
+    tensor someone meant to add to `predictions` (see EST102) and never did.
+
+    ## Example
+    ```python
+    def model_fn(features, labels, mode):
+        ...
+        return tf.estimator.EstimatorSpec(mode, predictions={"output": output})
+
+    estimator = tf.estimator.Estimator(model_fn=model_fn)
+    for prediction in estimator.predict(input_fn):
+        print(prediction["dense_output"])
+    ```
+
+    ## Use instead
+    ```python
+        return tf.estimator.EstimatorSpec(mode, predictions={"output": output, "dense_output": dense})
+    ```
+
+    ## Fix safety
+    Not fixed automatically: which tensor the key should name is the author's decision.
+    The rule is silent whenever the keys are not statically known.
+    """
+
+    code = "EST105"
+    name = "unknown-prediction-key"
+    summary = "Prediction key the model_fn does not predict"
+
+    VALID = (
+        "import tensorflow as tf\n"
+        "def model_fn(features, labels, mode):\n"
+        "    preds = make(features)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=preds)\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+        "for p in est.predict(None):\n"
+        "    p['anything']\n",
+    )
+    INVALID = (
+        Invalid(
+            "import tensorflow as tf\n"
+            "def model_fn(features, labels, mode):\n"
+            "    return tf.estimator.EstimatorSpec(mode, predictions={'output': features})\n"
+            "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+            "list(est.predict(None, predict_keys=['output', 'logits']))\n"
+            "for p in est.predict(None):\n"
+            "    p['output'], p['dense']\n",
+            [(5, 48), (7, 20)],
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        model = ctx.model
+        for fn, body in [(None, model.tree.body), *((f, f.node.body) for f in model.scopes.functions)]:
+            estimators = self._estimators_in(model, fn, body)
+            if not estimators:
+                continue
+            for node, key, (model_fn, keys), how in self._key_uses(body, estimators):
+                if key in keys:
+                    continue
+                known = ", ".join(repr(k) for k in sorted(keys)) or "none"
+                error = (
+                    "ValueError: Expected to run at least one output from ..."
+                    if how == "predict_keys"
+                    else "KeyError"
+                )
+                message = (
+                    f"Prediction key {key!r} is not in the PREDICT predictions of model_fn `{model_fn.qualname}` "
+                    f"(keys: {known}): TensorFlow raises `{error}`"
+                )
+                yield ctx.diagnostic(self.code, node, message)
+
+    @staticmethod
+    def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, Tuple[FunctionInfo, Set[str]]]:
+        """Names bound to an Estimator whose model_fn's prediction keys are known."""
+        found: Dict[str, Tuple[FunctionInfo, Set[str]]] = {}
+        for node in iter_body_nodes(body):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+                continue
+            call = node.value
+            qual = model.imports.resolve(call.func)
+            local = model._local_class(call.func)
+            direct = bool(qual) and tfapi.is_estimator_qualname(qual) and qual.rsplit(".", 1)[-1] in (
+                "Estimator", "EstimatorV2", "TPUEstimator",
+            )
+            passthrough = local is not None and local in model.estimators and "__init__" not in local.methods
+            if not (direct or passthrough):
+                continue
+            target = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
+            if target is None and call.args and direct:
+                target = call.args[0]
+            if target is None:
+                continue
+            model_fns = model._function_targets(target, fn, 0)
+            if len(model_fns) != 1:
+                continue
+            keys = prediction_keys(model, model_fns[0])
+            if keys is None:
+                continue
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    found[t.id] = (model_fns[0], keys)
+        return found
+
+    @staticmethod
+    def _key_uses(body, estimators):
+        """(node, key, estimator info, how) for every statically visible use of a prediction key."""
+
+        def predict_call(expr) -> Optional[Tuple[FunctionInfo, Set[str]]]:
+            if (
+                isinstance(expr, ast.Call)
+                and isinstance(expr.func, ast.Attribute)
+                and expr.func.attr == "predict"
+                and isinstance(expr.func.value, ast.Name)
+                and expr.func.value.id in estimators
+            ):
+                return estimators[expr.func.value.id]
+            return None
+
+        # One pass in source order: a name is a prediction only until it is rebound.
+        generators: Dict[str, Tuple[FunctionInfo, Set[str]]] = {}
+        items: Dict[str, Tuple[FunctionInfo, Set[str]]] = {}
+
+        def source_of(expr) -> Optional[Tuple[FunctionInfo, Set[str]]]:
+            return predict_call(expr) or (generators.get(expr.id) if isinstance(expr, ast.Name) else None)
+
+        for node in iter_body_nodes(body):
+            info = predict_call(node) if isinstance(node, ast.Call) else None
+            if info is not None:
+                for kw in node.keywords:
+                    if kw.arg == "predict_keys":
+                        values = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)) else [kw.value]
+                        for v in values:
+                            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                                yield v, v.value, info, "predict_keys"
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        generators.pop(target.id, None)
+                        items.pop(target.id, None)
+                if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    name, value = node.targets[0].id, node.value
+                    if predict_call(value) is not None:
+                        generators[name] = predict_call(value)
+                    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "next":
+                        info = source_of(value.args[0]) if value.args else None
+                        if info is not None:
+                            items[name] = info
+            elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                # The element is visited before its ``for``: bind the targets first.
+                for gen in node.generators:
+                    if isinstance(gen.target, ast.Name) and source_of(gen.iter) is not None:
+                        items[gen.target.id] = source_of(gen.iter)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(node.target, ast.Name):
+                info = source_of(node.iter)
+                if info is not None:
+                    items[node.target.id] = info
+                else:
+                    items.pop(node.target.id, None)
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Load)
+                and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)
+            ):
+                value = node.value
+                info = None
+                if isinstance(value, ast.Name):
+                    info = items.get(value.id)
+                elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "next" and value.args:
+                    info = source_of(value.args[0])
+                if info is not None:
+                    yield node.slice, node.slice.value, info, "subscript"
