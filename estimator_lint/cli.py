@@ -1,130 +1,246 @@
-"""``estimator-lint``: the command-line adapter over :mod:`estimator_lint.engine`."""
+"""``estimator-lint``: the command-line adapter over :mod:`estimator_lint.engine`.
+
+``estimator-lint [PATH ...]`` checks files (``--fix``/``--diff`` fix them);
+``estimator-lint rule CODE`` / ``rule --all`` prints the rules' documentation. Configuration
+is :mod:`estimator_lint.config`'s, output formats :mod:`estimator_lint.output`'s.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence
 
-from estimator_lint import __version__
-from estimator_lint.discovery import DEFAULT_EXCLUDE, discover
-from estimator_lint.engine import Settings, lint_paths
-from estimator_lint.rules import ALL_RULES
+from estimator_lint import __version__, config, output
+from estimator_lint.config import ConfigError, Options
+from estimator_lint.diagnostics import FileResult
+from estimator_lint.discovery import discover
+from estimator_lint.engine import lint_paths
+from estimator_lint.output import progress
+from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+PROG = "estimator-lint"
 
 
 def _codes(value: str) -> List[str]:
-    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
-    for code in codes:
-        if not code.startswith("EST") or not any(r.code.startswith(code) for r in ALL_RULES) and code != "EST":
-            raise argparse.ArgumentTypeError(f"unknown rule code or prefix: {code!r}")
-    return codes
+    try:
+        return list(config.parse_codes(value.split(",")))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _dotted(value: str) -> str:
+    try:
+        return config.parse_dotted_name(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="estimator-lint",
+        prog=PROG,
         description="Find TensorFlow Estimator code that keeps graph tensors outside the graph.",
+        epilog="Rule documentation: `estimator-lint rule EST102`, `estimator-lint rule --all`.",
     )
     parser.add_argument("paths", nargs="*", default=None, help="files or directories to check (default: .)")
-    parser.add_argument("--version", action="version", version=f"estimator-lint {__version__}")
-    parser.add_argument("--select", type=_codes, action="append", help="rule codes or prefixes to enable (default: EST)")
-    parser.add_argument("--ignore", type=_codes, action="append", help="rule codes or prefixes to disable")
-    parser.add_argument(
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+
+    cfg = parser.add_argument_group("configuration")
+    cfg.add_argument(
+        "--config", metavar="PATH", help="read [tool.estimator-lint] from this file, not the nearest pyproject.toml"
+    )
+    cfg.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+
+    rules = parser.add_argument_group("rule selection")
+    rules.add_argument("--select", type=_codes, action="append", help="rule codes or prefixes to enable (default: EST)")
+    rules.add_argument("--extend-select", type=_codes, action="append", help="codes or prefixes to enable on top")
+    rules.add_argument("--ignore", type=_codes, action="append", help="rule codes or prefixes to disable")
+    rules.add_argument(
         "--extra-estimator-bases",
+        type=_dotted,
         action="append",
         default=[],
         metavar="DOTTED.NAME",
         help="treat this class (e.g. my_pkg.base.MyEstimatorBase) as an Estimator base; repeatable",
     )
-    parser.add_argument("--extend-exclude", action="append", default=[], metavar="PATTERN", help="more paths to skip")
-    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
-    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff, also apply unsafe fixes")
-    parser.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
+
+    files = parser.add_argument_group("file selection")
+    files.add_argument("--exclude", action="append", metavar="PATTERN", help="paths to skip, replacing the defaults")
+    files.add_argument("--extend-exclude", action="append", default=[], metavar="PATTERN", help="more paths to skip")
+    files.add_argument(
+        "--force-exclude",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="apply the excludes to paths named on the command line too (for pre-commit)",
+    )
+
+    fixing = parser.add_argument_group("fixing")
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    fixing.add_argument(
+        "--unsafe-fixes",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with --fix/--diff, also apply unsafe fixes",
+    )
+    fixing.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
+    fixing.add_argument("--exit-non-zero-on-fix", action="store_true", help="with --fix, exit 1 if anything was fixed")
+    fixing.add_argument(
+        "--show-fixes",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="with --fix, list the fixes applied (not implemented yet)",
+    )
+
+    report = parser.add_argument_group("reporting")
+    report.add_argument("--output-format", choices=output.FORMATS, help="how findings are printed (default: text)")
+    report.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead")
+    report.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    report.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+
     parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default: 1)")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
-    parser.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
     parser.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
-def _flatten(groups: Optional[List[List[str]]]) -> List[str]:
-    return [c for group in groups or [] for c in group]
+def _flatten(groups: Optional[List[List[str]]]) -> Optional[tuple]:
+    return None if groups is None else tuple(c for group in groups for c in group)
+
+
+def _overrides(args: argparse.Namespace) -> config.Overrides:
+    return config.Overrides(
+        select=_flatten(args.select),
+        extend_select=_flatten(args.extend_select) or (),
+        ignore=_flatten(args.ignore) or (),
+        exclude=tuple(args.exclude) if args.exclude is not None else None,
+        extend_exclude=tuple(args.extend_exclude),
+        force_exclude=args.force_exclude,
+        unsafe_fixes=args.unsafe_fixes,
+        output_format=args.output_format,
+        extra_estimator_bases=tuple(args.extra_estimator_bases) or None,
+        prefilter=not args.no_prefilter,
+    )
+
+
+def _error(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        # The reader went away (``estimator-lint ... | head``): stop quietly, as Ruff does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
+
+
+def _main(argv: List[str]) -> int:
+    if argv[:1] == ["rule"]:
+        return rule_command(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    settings = Settings(
-        select=tuple(_flatten(args.select)) or ("EST",),
-        ignore=tuple(_flatten(args.ignore)),
-        extra_estimator_bases=tuple(args.extra_estimator_bases),
-        prefilter=not args.no_prefilter,
-    )
     paths = args.paths or ["."]
-    files, missing = discover(paths, DEFAULT_EXCLUDE + tuple(args.extend_exclude))
-    out = sys.stdout
-    for path in missing:
-        print(f"estimator-lint: error: {path}: no such file or directory", file=sys.stderr)
+    try:
+        file_config = config.load_for_run(paths, args.config, args.isolated)
+        options = config.resolve(_overrides(args), file_config)
+    except ConfigError as exc:
+        return _error(str(exc))
 
-    if args.fix or args.diff:
+    files, missing = discover(paths, options.exclude, force_exclude=options.force_exclude, root=options.root)
+    for path in missing:
+        print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
+
+    if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix
 
-        code = run_fix(files, settings, unsafe=args.unsafe_fixes, diff_only=args.diff, quiet=args.quiet, out=out)
+        code = run_fix(
+            files,
+            options.settings_for,
+            unsafe=options.unsafe_fixes,
+            diff_only=args.diff,
+            quiet=args.quiet,
+            out=sys.stdout,
+            exit_non_zero_on_fix=args.exit_non_zero_on_fix,
+        )
         return EXIT_ERROR if missing else (EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code)
 
-    findings = errors = internal = 0
-    files_with_findings = set()
-    fixable = {"safe": 0, "unsafe": 0}
+    stats = output.RunStats(unsafe_fixes=options.unsafe_fixes)
+    show_bar = progress.wanted(sys.stderr, len(files), quiet=args.quiet)
+    bar = progress.Progress(len(files), sys.stderr) if show_bar else None
+    reporter = output.create(
+        options.output_format,
+        bar.wrap(sys.stdout) if bar else sys.stdout,
+        statistics=args.statistics,
+        quiet=args.quiet,
+        unsafe_fixes=options.unsafe_fixes,
+    )
+    results = _fixed(files, options) if args.fix else lint_paths(files, options.settings, jobs=args.jobs)
     try:
-        for result in lint_paths(files, settings, jobs=args.jobs):
-            path = _display(result.path)
-            if result.error is not None:
-                errors += 1
-                internal += result.error.kind == "internal"
-                err = result.error
-                out.write(f"{path}:{err.line}:{err.column + 1}: error: {err.message}\n")
-            for diag in result.diagnostics:
-                findings += 1
-                if diag.fix is not None:
-                    fixable[diag.fix.applicability.value] += 1
-                files_with_findings.add(path)
-                marker = " [*]" if diag.fix is not None else ""
-                out.write(f"{path}:{diag.line}:{diag.column + 1}: {diag.code}{marker} {diag.message}\n")
+        for result in results:
+            result.diagnostics = options.filter(result.path, result.diagnostics)
+            stats.add(result)
+            reporter.file(result)
+            if bar:
+                bar.advance()
     except KeyboardInterrupt:
-        print("estimator-lint: interrupted", file=sys.stderr)
+        print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    if not args.quiet:
-        if findings:
-            noun = "finding" if findings == 1 else "findings"
-            out.write(f"Found {findings} {noun} in {len(files_with_findings)} of {len(files)} files checked.\n")
-            if fixable["safe"] or fixable["unsafe"]:
-                out.write(
-                    f"[*] {fixable['safe']} fixable with --fix"
-                    + (f" ({fixable['unsafe']} more with --fix --unsafe-fixes)" if fixable["unsafe"] else "")
-                    + ".\n"
-                )
-        elif not errors:
-            out.write(f"All checks passed ({len(files)} files checked).\n")
-        else:
-            out.write(f"No findings in {len(files)} files checked.\n")
-        if errors:
-            out.write(f"{errors} file(s) could not be checked.\n")
-    out.flush()
-    if missing or internal:
+    finally:
+        if bar:
+            bar.close(stats.files, stats.findings, stats.fixed)
+    reporter.finish(stats)
+    sys.stdout.flush()
+
+    if missing or stats.internal_errors:
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
-    return EXIT_FINDINGS if findings or errors else EXIT_CLEAN
+    if args.exit_non_zero_on_fix and stats.fixed:
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if stats.findings or stats.errors else EXIT_CLEAN
 
 
-def _display(path: str) -> str:
-    if path.startswith("./"):
-        return path[2:]
-    return path
+def _fixed(files: Sequence[str], options: Options) -> Iterator[FileResult]:
+    """``--fix`` for the machine-readable formats: each file fixed, then what remains."""
+    from estimator_lint.fixer import fix_file
+
+    for path in files:
+        fixed = fix_file(path, options.settings_for(path), unsafe=options.unsafe_fixes)
+        yield FileResult(path, list(fixed.remaining), fixed.error, fixed=len(fixed.applied))
 
 
-__all__ = ["main", "build_parser"]
+# --------------------------------------------------------------------------------------
+# estimator-lint rule
+# --------------------------------------------------------------------------------------
+
+
+def rule_command(argv: Sequence[str]) -> int:
+    from estimator_lint import docs
+
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} rule",
+        description="Print a rule's documentation (to lint a file named `rule`, pass it as ./rule).",
+    )
+    parser.add_argument("code", nargs="?", help="a rule code (EST102) or name (tensor-on-self)")
+    parser.add_argument("--all", action="store_true", help="list every rule: code, name, summary")
+    args = parser.parse_args(argv)
+    if args.all == bool(args.code):
+        parser.error("give a rule code, or --all")
+    if args.all:
+        sys.stdout.write(docs.rules_list(ALL_RULES))
+        return EXIT_CLEAN
+    wanted = args.code.strip()
+    rule = RULES_BY_CODE.get(wanted.upper()) or next((r for r in ALL_RULES if r.name == wanted.lower()), None)
+    if rule is None:
+        return _error(f"unknown rule {wanted!r} (known: {', '.join(RULES_BY_CODE)}; see `{PROG} rule --all`)")
+    sys.stdout.write(docs.rule_page(rule))
+    return EXIT_CLEAN
+
+
+__all__ = ["main", "build_parser", "rule_command"]

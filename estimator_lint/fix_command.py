@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import List, TextIO
+from typing import Callable, List, TextIO, Union
 
 from estimator_lint.engine import Settings
 from estimator_lint.fixer import fix_file
@@ -15,10 +15,21 @@ def _display(path: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
-def run_fix(files: List[str], settings: Settings, *, unsafe: bool, diff_only: bool, quiet: bool, out: TextIO) -> int:
+def run_fix(
+    files: List[str],
+    settings: Union[Settings, Callable[[str], Settings]],
+    *,
+    unsafe: bool,
+    diff_only: bool,
+    quiet: bool,
+    out: TextIO,
+    exit_non_zero_on_fix: bool = False,
+) -> int:
     fixed_total = remaining_total = unsafe_left = errors = changed_files = 0
     for path in files:
-        result = fix_file(path, settings, unsafe=unsafe, write=not diff_only)
+        # ``settings`` may be per file (``Options.settings_for``: per-file-ignores).
+        file_settings = settings(path) if callable(settings) else settings
+        result = fix_file(path, file_settings, unsafe=unsafe, write=not diff_only)
         shown = _display(path)
         if result.error is not None:
             errors += 1
@@ -57,4 +68,6 @@ def run_fix(files: List[str], settings: Settings, *, unsafe: bool, diff_only: bo
     out.flush()
     if diff_only:
         return EXIT_FINDINGS if changed_files or errors else EXIT_CLEAN
+    if exit_non_zero_on_fix and fixed_total:
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if remaining_total or errors else EXIT_CLEAN

@@ -3,17 +3,60 @@
 flake8 parses each file once and hands every plugin the ``ast`` tree and the physical
 lines, so the plugin costs a substring test per file, plus the analysis for the few
 files that can hold a finding.  flake8 applies ``--select``/``--ignore``/``# noqa`` itself.
+
+From the ``[tool.estimator-lint]`` table of the nearest ``pyproject.toml`` above the linted
+file (looked up once per directory) the plugin takes ``extra-estimator-bases``; the rest of
+the table is the command's. A table the command would reject is reported once per process
+as ``EST001 invalid configuration: <the command's message>``, and files are checked with
+the defaults.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Iterator, List, Tuple
+import functools
+import os
+from typing import Iterator, List, Optional, Set, Tuple
 
 from estimator_lint import __version__
+from estimator_lint.config import ConfigError, FileConfig, load_pyproject
 from estimator_lint.engine import Settings, SourceError, lint_tree, might_have_findings
 
 _SETTINGS = Settings(respect_noqa=False)
+
+
+@functools.lru_cache(maxsize=None)
+def _config_in(directory: str) -> Optional[FileConfig]:
+    """The nearest ``[tool.estimator-lint]`` table at or above ``directory`` (cached per directory)."""
+    candidate = os.path.join(directory, "pyproject.toml")
+    if os.path.isfile(candidate):
+        config = load_pyproject(candidate)
+        if config is not None:
+            return config
+    parent = os.path.dirname(directory)
+    return None if parent == directory else _config_in(parent)
+
+
+@functools.lru_cache(maxsize=None)
+def settings_for_directory(directory: str) -> Tuple[Settings, Optional[str]]:
+    """(settings, configuration error) for the files of ``directory``."""
+    try:
+        config = _config_in(directory)
+    except ConfigError as exc:
+        return _SETTINGS, str(exc)
+    if config is None or not config.extra_estimator_bases:
+        return _SETTINGS, None
+    return Settings(respect_noqa=False, extra_estimator_bases=config.extra_estimator_bases), None
+
+
+def _settings_for(filename: str) -> Tuple[Settings, Optional[str]]:
+    if filename in ("-", "<stdin>", "stdin"):
+        return settings_for_directory(os.getcwd())
+    return settings_for_directory(os.path.dirname(os.path.abspath(filename)))
+
+
+#: Configuration errors already reported by this process (once each, not once per file).
+_REPORTED: Set[str] = set()
 
 
 class EstimatorLintPlugin:
@@ -29,10 +72,15 @@ class EstimatorLintPlugin:
         text = "".join(self.lines)
         if text.startswith("\ufeff"):
             text = text[1:]
-        if not might_have_findings(text, _SETTINGS.prefilter_words()):
+        settings, config_error = _settings_for(self.filename)
+        if config_error is not None and config_error not in _REPORTED:
+            # A plugin cannot stop flake8 cleanly: say it once, then lint with the defaults.
+            _REPORTED.add(config_error)
+            yield 1, 0, f"EST001 invalid configuration: {config_error}", type(self)
+        if not might_have_findings(text, settings.prefilter_words()):
             return
         try:
-            diagnostics = lint_tree(self.tree, text, self.filename, _SETTINGS)
+            diagnostics = lint_tree(self.tree, text, self.filename, settings)
         except SourceError as exc:
             # flake8 itself reports syntax errors (E999); this is analysis giving up.
             yield exc.line, exc.column, f"EST001 could not analyse this file: {exc}", type(self)

@@ -1,0 +1,157 @@
+"""Output formats: how a run's findings are written (``--output-format``).
+
+Every format is a :class:`Reporter`: the command calls :meth:`Reporter.file` with each
+file's result as it arrives (``text`` and ``github`` stream; ``json`` and ``sarif`` write one
+document at the end) and :meth:`Reporter.finish` once with the run's :class:`RunStats`.
+Positions are 1-based rows and columns everywhere; an end column is the column just past
+the finding, as in Ruff.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, TextIO, Tuple
+
+from estimator_lint.diagnostics import Applicability, Diagnostic, FileResult
+
+#: ``--output-format`` values; ``text`` is the default.
+FORMATS: Tuple[str, ...] = ("text", "json", "sarif", "github")
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+__all__ = ["FORMATS", "RunStats", "Reporter", "SourceIndex", "create", "display_path"]
+
+
+def display_path(path: str) -> str:
+    """The path as the text formats show it (as given, without a leading ``./``)."""
+    return path[2:] if path.startswith("./") else path
+
+
+def fix_enabled(diag: Diagnostic, unsafe_fixes: bool) -> bool:
+    """Whether ``--fix`` would apply this finding's fix."""
+    return diag.fix is not None and (unsafe_fixes or diag.fix.applicability is Applicability.SAFE)
+
+
+@dataclass
+class RunStats:
+    """Counts over a whole run (the summary, ``--statistics`` and the progress line)."""
+
+    unsafe_fixes: bool = False
+    files: int = 0
+    findings: int = 0
+    errors: int = 0
+    internal_errors: int = 0
+    fixed: int = 0
+    files_with_findings: int = 0
+    #: Findings ``--fix`` would fix with the current settings.
+    fixable: int = 0
+    #: Findings with an unsafe fix that ``--unsafe-fixes`` would enable.
+    hidden_fixes: int = 0
+    by_code: Counter = field(default_factory=Counter)
+    fixable_codes: Set[str] = field(default_factory=set)
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.fixed += result.fixed
+        if result.error is not None:
+            self.errors += 1
+            self.internal_errors += result.error.kind == "internal"
+        if result.diagnostics:
+            self.files_with_findings += 1
+        for diag in result.diagnostics:
+            self.findings += 1
+            self.by_code[diag.code] += 1
+            if fix_enabled(diag, self.unsafe_fixes):
+                self.fixable += 1
+            elif diag.fix is not None:
+                self.hidden_fixes += 1
+            if diag.fix is not None:
+                self.fixable_codes.add(diag.code)
+
+
+class SourceIndex:
+    """Character offsets of a text to 1-based (row, column); lines end as Python's do."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+
+    def location(self, offset: int) -> Tuple[int, int]:
+        row = bisect.bisect_right(self._starts, offset) - 1
+        return row + 1, offset - self._starts[row] + 1
+
+
+class Reporter:
+    """Base class of the formats."""
+
+    #: Whether the format streams lines (and so suits a progress bar on a terminal).
+    streams = True
+
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        quiet: bool = False,
+        unsafe_fixes: bool = False,
+        cwd: Optional[str] = None,
+    ) -> None:
+        self.out = out
+        self.quiet = quiet
+        self.unsafe_fixes = unsafe_fixes
+        self.cwd = os.path.abspath(cwd or os.getcwd())
+        self._sources: Dict[str, Optional[SourceIndex]] = {}
+
+    def file(self, result: FileResult) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def finish(self, stats: RunStats) -> None:
+        pass
+
+    # helpers ---------------------------------------------------------------------------
+
+    def source_index(self, path: str) -> Optional[SourceIndex]:
+        """The file's text as the analysis saw it (for fix edit positions), read on demand."""
+        if path not in self._sources:
+            from estimator_lint.engine import SourceError, decode_source
+
+            try:
+                with open(path, "rb") as handle:
+                    self._sources[path] = SourceIndex(decode_source(handle.read()))
+            except (OSError, SourceError):
+                self._sources[path] = None
+        return self._sources[path]
+
+    def edit_ranges(self, path: str, diag: Diagnostic) -> List[Tuple[Tuple[int, int], Tuple[int, int], str]]:
+        """((row, col), (end_row, end_col), content) of each edit of the finding's fix."""
+        index = self.source_index(path) if diag.fix is not None else None
+        if index is None:
+            return []
+        return [(index.location(e.start), index.location(e.end), e.content) for e in diag.fix.edits]
+
+
+def create(fmt: str, out: TextIO, *, statistics: bool = False, **options) -> Reporter:
+    """The reporter for ``--output-format fmt`` (``--statistics`` replaces the findings)."""
+    if statistics:
+        from estimator_lint.output.statistics import StatisticsReporter
+
+        return StatisticsReporter(out, as_json=fmt == "json", **options)
+    if fmt == "text":
+        from estimator_lint.output.text import TextReporter
+
+        return TextReporter(out, **options)
+    if fmt == "json":
+        from estimator_lint.output.json import JsonReporter
+
+        return JsonReporter(out, **options)
+    if fmt == "sarif":
+        from estimator_lint.output.sarif import SarifReporter
+
+        return SarifReporter(out, **options)
+    if fmt == "github":
+        from estimator_lint.output.github import GithubReporter
+
+        return GithubReporter(out, **options)
+    raise ValueError(f"unknown output format {fmt!r}")

@@ -1,0 +1,83 @@
+"""``json``: one array of findings shaped like Ruff's ``--output-format json``.
+
+Each finding::
+
+    {"cell": null, "code": "EST102", "message": "...", "filename": "/abs/path.py",
+     "location": {"row": 5, "column": 9}, "end_location": {"row": 5, "column": 26},
+     "fix": {"applicability": "safe", "message": "...",
+             "edits": [{"content": "...", "location": {...}, "end_location": {...}}]} | null,
+     "noqa_row": 5, "url": "https://...#est102-tensor-on-self"}
+
+A file that could not be checked is an object of the same shape with ``"code": null``,
+the reason as ``message``, ``"fix": null``, ``"noqa_row": null`` and ``"url": null`` (as
+Ruff reports syntax errors).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List
+
+from estimator_lint.diagnostics import Diagnostic, FileResult
+from estimator_lint.output import Reporter, RunStats
+from estimator_lint.rules import RULES_BY_CODE
+
+
+def _loc(row: int, column: int) -> Dict[str, int]:
+    return {"row": row, "column": column}
+
+
+class JsonReporter(Reporter):
+    streams = False
+
+    def __init__(self, out, **options) -> None:
+        super().__init__(out, **options)
+        self.items: List[Dict[str, Any]] = []
+
+    def file(self, result: FileResult) -> None:
+        filename = os.path.abspath(result.path)
+        if result.error is not None:
+            err = result.error
+            self.items.append(
+                {
+                    "cell": None,
+                    "code": None,
+                    "message": err.message,
+                    "filename": filename,
+                    "location": _loc(err.line, err.column + 1),
+                    "end_location": _loc(err.line, err.column + 1),
+                    "fix": None,
+                    "noqa_row": None,
+                    "url": None,
+                }
+            )
+        for diag in result.diagnostics:
+            self.items.append(self.finding(result.path, filename, diag))
+
+    def finding(self, path: str, filename: str, diag: Diagnostic) -> Dict[str, Any]:
+        rule = RULES_BY_CODE.get(diag.code)
+        fix = None
+        if diag.fix is not None:
+            fix = {
+                "applicability": diag.fix.applicability.value,
+                "message": diag.fix.message,
+                "edits": [
+                    {"content": content, "location": _loc(*start), "end_location": _loc(*end)}
+                    for start, end, content in self.edit_ranges(path, diag)
+                ],
+            }
+        return {
+            "cell": None,
+            "code": diag.code,
+            "message": diag.message,
+            "filename": filename,
+            "location": _loc(diag.line, diag.column + 1),
+            "end_location": _loc(diag.end_line, diag.end_column + 1),
+            "fix": fix,
+            "noqa_row": diag.line,
+            "url": rule.url() if rule else None,
+        }
+
+    def finish(self, stats: RunStats) -> None:
+        self.out.write(json.dumps(self.items, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

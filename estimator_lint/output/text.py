@@ -1,0 +1,35 @@
+"""``text``: ``path:row:col: CODE [*] message`` per finding, then a summary."""
+
+from __future__ import annotations
+
+from estimator_lint.diagnostics import FileResult
+from estimator_lint.output import Reporter, RunStats, display_path
+
+
+class TextReporter(Reporter):
+    def file(self, result: FileResult) -> None:
+        path = display_path(result.path)
+        write = self.out.write
+        if result.error is not None:
+            err = result.error
+            write(f"{path}:{err.line}:{err.column + 1}: error: {err.message}\n")
+        for diag in result.diagnostics:
+            mark = " [*]" if diag.fix is not None else ""
+            write(f"{path}:{diag.line}:{diag.column + 1}: {diag.code}{mark} {diag.message}\n")
+
+    def finish(self, stats: RunStats) -> None:
+        if self.quiet:
+            return
+        write = self.out.write
+        if stats.findings:
+            noun = "finding" if stats.findings == 1 else "findings"
+            write(f"Found {stats.findings} {noun} in {stats.files_with_findings} of {stats.files} files checked.\n")
+            if stats.fixable or stats.hidden_fixes:
+                more = f" ({stats.hidden_fixes} more with --fix --unsafe-fixes)" if stats.hidden_fixes else ""
+                write(f"[*] {stats.fixable} fixable with --fix{more}.\n")
+        elif not stats.errors:
+            write(f"All checks passed ({stats.files} files checked).\n")
+        else:
+            write(f"No findings in {stats.files} files checked.\n")
+        if stats.errors:
+            write(f"{stats.errors} file(s) could not be checked.\n")
