@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-fixes",
         action=argparse.BooleanOptionalAction,
         default=False,
-        help="with --fix, list the fixes applied (not implemented yet)",
+        help="with --fix/--diff, list the fixes applied per file and code",
     )
 
     report = parser.add_argument_group("reporting")
@@ -167,6 +167,7 @@ def _main(argv: List[str]) -> int:
             quiet=args.quiet,
             out=sys.stdout,
             exit_non_zero_on_fix=args.exit_non_zero_on_fix,
+            show_fixes=args.show_fixes,
         )
         return EXIT_ERROR if missing else (EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code)
 

@@ -24,8 +24,10 @@ def run_fix(
     quiet: bool,
     out: TextIO,
     exit_non_zero_on_fix: bool = False,
+    show_fixes: bool = False,
 ) -> int:
     fixed_total = remaining_total = unsafe_left = errors = changed_files = 0
+    applied_by_file: List[tuple] = []
     for path in files:
         # ``settings`` may be per file (``Options.settings_for``: per-file-ignores).
         file_settings = settings(path) if callable(settings) else settings
@@ -38,6 +40,7 @@ def run_fix(
         if result.changed:
             changed_files += 1
             fixed_total += len(result.applied)
+            applied_by_file.append((shown, result.applied))
             if diff_only:
                 out.writelines(
                     difflib.unified_diff(
@@ -55,6 +58,19 @@ def run_fix(
                 marker = " [*]" if diag.fix is not None else ""
                 out.write(f"{shown}:{diag.line}:{diag.column + 1}: {diag.code}{marker} {diag.message}\n")
         unsafe_left += result.unsafe_available() if not unsafe else 0
+    if show_fixes and applied_by_file:
+        # Ruff's --show-fixes: what was (or would be) fixed, per file and code.
+        from estimator_lint.rules import RULES_BY_CODE
+
+        out.write(f"\n{'Would fix' if diff_only else 'Fixed'} {fixed_total} finding(s):\n")
+        for shown, applied in applied_by_file:
+            out.write(f"- {shown}:\n")
+            counts: dict = {}
+            for diag in applied:
+                counts[diag.code] = counts.get(diag.code, 0) + 1
+            for code in sorted(counts):
+                rule = RULES_BY_CODE.get(code)
+                out.write(f"    {counts[code]} \u00d7 {code} ({rule.name if rule else code})\n")
     if not quiet:
         if diff_only:
             noun = "fix" if fixed_total == 1 else "fixes"

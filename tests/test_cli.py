@@ -182,3 +182,10 @@ def test_unsafe_fixes_only_with_the_flag(tmp_path, capsys):
     code, out, _ = run(capsys, "--fix", "--unsafe-fixes", str(tmp_path))
     assert code == 0
     assert "'total_loss': tf.reduce_mean(features)" in (tmp_path / "m.py").read_text()
+
+
+def test_show_fixes_lists_applied_fixes_per_file_and_code(tmp_path, capsys):
+    _copy_case(tmp_path, "global_leak")
+    code, out, _ = run(capsys, "--fix", "--show-fixes", str(tmp_path))
+    assert code == 0
+    assert f"Fixed 1 finding(s):\n- {tmp_path / 'm.py'}:\n    1 \u00d7 EST103 (tensor-escapes-model-fn)\n" in out

@@ -31,11 +31,19 @@ def test_there_are_cases():
 def test_case_layout(case: Path):
     assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", case.name), "case directories are snake_case"
     files = {p.name for p in case.iterdir() if not p.name.startswith(".") and p.name != "__pycache__"}
-    assert {"before.py", "expected.json"} <= files, f"missing {sorted({'before.py', 'expected.json'} - files)}"
-    assert files <= {"before.py", "after.py", "expected.json", "run.json"}, f"unexpected {sorted(files)}"
-
+    assert "expected.json" in files, "missing expected.json"
+    if "before.py" in files:
+        # A single-file case.
+        assert files <= {"before.py", "after.py", "expected.json", "run.json"}, f"unexpected {sorted(files)}"
+        programs = sorted(f for f in files if f.endswith(".py"))
+    else:
+        # A project case (several modules, packages): every .py file below it is linted
+        # together, with the project index, and listed by its relative path.
+        assert not files & {"after.py", "run.json"}, "project cases have no after.py/run.json"
+        programs = sorted(
+            p.relative_to(case).as_posix() for p in case.rglob("*.py") if "__pycache__" not in p.parts
+        )
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
-    programs = sorted(f for f in files if f.endswith(".py"))
     assert sorted(expected) == programs, "expected.json has one entry per program file"
     for name, diagnostics in expected.items():
         lines = (case / name).read_text(encoding="utf-8").splitlines()
