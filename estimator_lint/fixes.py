@@ -22,7 +22,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.model import FileModel, GraphStore, predictions_argument
-from estimator_lint.analysis.scopes import FunctionInfo, iter_body_nodes
+from estimator_lint.analysis.scopes import FunctionInfo
 from estimator_lint.diagnostics import Applicability, Edit, Fix
 
 #: Deeper expressions than this are not handed to libcst's native parser (it can crash).
@@ -341,12 +341,10 @@ class FixPlanner:
         name, root = store.name, store.model_fn or store.function
         inside = {id(f) for f in self.model.scopes.functions if root in f.enclosing()}
 
-        def loads(body) -> bool:
-            return any(
-                isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in iter_body_nodes(body)
-            )
+        def loads(nodes) -> bool:
+            return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in nodes)
 
-        if loads(self.model.tree.body):
+        if loads(self.model.scopes.module_nodes):
             return True
         for fn in self.model.scopes.functions:
             if id(fn) in inside:
@@ -355,7 +353,7 @@ class FixPlanner:
             # model_fn is nested in it (then the name is the one the model_fn stored to).
             if fn.is_local(name) and fn not in list(root.enclosing()):
                 continue
-            if loads(fn.node.body):
+            if loads(fn.nodes):
                 return True
         return False
 
@@ -389,7 +387,7 @@ class FixPlanner:
             kind = "Global" if store.how == "global" else "Nonlocal"
             other_stores = [
                 n
-                for n in iter_body_nodes(fn.node.body)
+                for n in fn.nodes
                 if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, (ast.Store, ast.Del))
                 and n is not getattr(statement, "targets", [None])[0]
             ]
@@ -449,7 +447,7 @@ class FixPlanner:
         if isinstance(arg, ast.Name):
             bindings = [
                 n
-                for n in iter_body_nodes(fn.node.body)
+                for n in fn.nodes
                 if isinstance(n, ast.Assign)
                 and len(n.targets) == 1
                 and isinstance(n.targets[0], ast.Name)
@@ -465,7 +463,7 @@ class FixPlanner:
             return True
         if not fn.is_local(name):
             return True  # a global, a builtin or a closure variable
-        for node in iter_body_nodes(fn.node.body):
+        for node in fn.nodes:
             lineno = getattr(node, "lineno", None)
             if lineno is None or lineno >= line:
                 continue

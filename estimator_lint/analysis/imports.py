@@ -10,7 +10,7 @@ imports once the module's package is known, and star imports of TensorFlow modul
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from estimator_lint import tfapi
 
@@ -82,19 +82,24 @@ class ImportTable:
             self.names[target] = qual
 
     @classmethod
-    def from_module(cls, tree: ast.Module, package: Optional[str] = None) -> "ImportTable":
+    def from_module(
+        cls, tree: ast.Module, package: Optional[str] = None, nested_nodes: Optional[Iterable[ast.AST]] = None
+    ) -> "ImportTable":
+        """Imports of ``tree``; ``nested_nodes`` (the nodes of every function and class
+        body, when the caller already has them) saves walking the nested scopes again."""
         table = cls(package)
         # Module-level statements in order (aliases depend on earlier imports), then
         # imports nested anywhere else.
         nested: List[ast.AST] = []
         for stmt in tree.body:
             table._add_statement(stmt, nested, top=True)
-        for node in nested:
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Import):
-                    table.add_import(sub)
-                elif isinstance(sub, ast.ImportFrom):
-                    table.add_import_from(sub)
+        if nested_nodes is None:
+            nested_nodes = (sub for node in nested for sub in ast.walk(node))
+        for sub in nested_nodes:
+            if isinstance(sub, ast.Import):
+                table.add_import(sub)
+            elif isinstance(sub, ast.ImportFrom):
+                table.add_import_from(sub)
         return table
 
     def _add_statement(self, stmt: ast.stmt, nested: List[ast.AST], top: bool) -> None:

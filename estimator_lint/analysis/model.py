@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Protocol, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.imports import ImportTable
-from estimator_lint.analysis.scopes import ClassInfo, FunctionInfo, ScopeCollector, iter_body_nodes
+from estimator_lint.analysis.scopes import ClassInfo, FunctionInfo, ScopeCollector
 from estimator_lint.analysis.values import GRAPH, FunctionValues, join
 
 #: Methods that put a value into a container or object.
@@ -139,8 +139,9 @@ class FileModel:
         self.module = module
         self.index = index
         self.extra_bases = frozenset(extra_bases)
-        self.imports = ImportTable.from_module(tree, package)
         self.scopes = ScopeCollector().collect(tree)
+        nested = (n for scope in (*self.scopes.functions, *self.scopes.classes) for n in scope.nodes)
+        self.imports = ImportTable.from_module(tree, package, nested)
         self.classes_by_name: Dict[str, ClassInfo] = {}
         for cls in self.scopes.classes:
             self.classes_by_name.setdefault(cls.name, cls)
@@ -151,7 +152,7 @@ class FileModel:
         self._resolve_estimators()
 
         self.module_values = FunctionValues(self, None, graph_mode=False)
-        self.module_values.solve(tree.body)
+        self.module_values.solve(self.scopes.module_nodes)
 
         self.contexts: Dict[FunctionInfo, GraphContext] = {}
         self.model_fns: Dict[FunctionInfo, str] = {}
@@ -293,11 +294,11 @@ class FileModel:
                 self.contexts[fn] = GraphContext(parent.root, "nested", parent.self_captures)
 
     def _all_calls(self):
-        for node in iter_body_nodes(self.tree.body):
+        for node in self.scopes.module_nodes:
             if isinstance(node, ast.Call):
                 yield None, node
         for fn in self.scopes.functions:
-            for node in iter_body_nodes(fn.node.body):
+            for node in fn.nodes:
                 if isinstance(node, ast.Call):
                     yield fn, node
 
@@ -371,9 +372,9 @@ class FileModel:
         return self.scopes.module_functions.get(name)
 
     def _assigned_values(self, name: str, fn: Optional[FunctionInfo]) -> List[ast.expr]:
-        body = fn.node.body if fn is not None else self.tree.body
+        nodes = fn.nodes if fn is not None else self.scopes.module_nodes
         values = []
-        for node in iter_body_nodes(body):
+        for node in nodes:
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
                 values.append(node.value)
         return values
@@ -432,7 +433,7 @@ class FileModel:
 
     def _returned_functions(self, fn: FunctionInfo, depth: int) -> List[FunctionInfo]:
         out: List[FunctionInfo] = []
-        for node in iter_body_nodes(fn.node.body):
+        for node in fn.nodes:
             if isinstance(node, ast.Return) and node.value is not None:
                 value = node.value
                 if isinstance(value, ast.Name) and value.id in fn.nested:
@@ -444,7 +445,7 @@ class FileModel:
     def _called_functions(self, fn: FunctionInfo) -> List[FunctionInfo]:
         out = []
         self_name = self._self_name(fn)
-        for node in iter_body_nodes(fn.node.body):
+        for node in fn.nodes:
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -493,10 +494,10 @@ class FileModel:
                         self.guard_patches.append(GuardPatch(report, ast.unparse(target.value)))
 
     def _all_statements(self):
-        for node in iter_body_nodes(self.tree.body):
+        for node in self.scopes.module_nodes:
             yield None, node
         for fn in self.scopes.functions:
-            for node in iter_body_nodes(fn.node.body):
+            for node in fn.nodes:
                 yield fn, node
 
     # -- EST102 / EST103 facts --------------------------------------------------------
@@ -540,11 +541,11 @@ class FileModel:
                 parent_values = self.values.get(fn.parent) if fn.parent is not None else None
                 values = FunctionValues(self, fn, graph_mode, kinds, parent_values)
                 values.on_call = record if round_ == 0 else None
-                values.solve(fn.node.body)
+                values.solve(fn.nodes)
                 self.values[fn] = values
                 if round_ == 0:
                     # Evaluate every call once so that helper arguments are recorded.
-                    for node in iter_body_nodes(fn.node.body):
+                    for node in fn.nodes:
                         if isinstance(node, ast.Call):
                             values.kind(node)
         for fn in self.scopes.functions:
@@ -558,7 +559,7 @@ class FileModel:
         self_name = self._self_name(fn)
         if self_name is not None and any(f.is_local(self_name) and f.self_name != self_name for f in fn.enclosing() if f.cls is None):
             self_name = None  # ``self`` rebound in a nested function
-        for node in iter_body_nodes(fn.node.body):
+        for node in fn.nodes:
             pairs: List[Tuple[ast.AST, Optional[ast.expr], int, ast.AST]] = []
             if isinstance(node, ast.Assign):
                 for target in node.targets:
@@ -584,10 +585,10 @@ class FileModel:
                     pairs.append((_ContainerOf(func.value), value, kind, node))
             else:
                 continue
-            statement = _statement_of(node, fn)
             for target, value, kind, report in pairs:
                 if kind != GRAPH:
                     continue
+                statement = _statement_of(node, fn)
                 store = self._classify_store(target, value, fn, ctx, self_name, self_captures, report, statement)
                 if store is not None:
                     self.stores.append(store)
@@ -708,9 +709,9 @@ class FileModel:
             if attrs:
                 factories[name] = attrs
         store_nodes = {id(s.node) for s in self.stores}
-        scopes: List[Tuple[Optional[FunctionInfo], List[ast.stmt]]] = [(None, self.tree.body)]
-        scopes.extend((fn, fn.node.body) for fn in self.scopes.functions if fn not in self.contexts)
-        for fn, body in scopes:
+        scopes: List[Tuple[Optional[FunctionInfo], List[ast.AST]]] = [(None, self.scopes.module_nodes)]
+        scopes.extend((fn, fn.nodes) for fn in self.scopes.functions if fn not in self.contexts)
+        for fn, nodes in scopes:
             instances: Dict[str, Dict] = {}
             self_name = self._self_name(fn) if fn is not None else None
             if self_name is not None:
@@ -725,7 +726,6 @@ class FileModel:
                     attrs = self._class_captures(arg.annotation, cache)
                     if attrs:
                         instances[arg.arg] = attrs
-            nodes = list(iter_body_nodes(body))
             for node in nodes:
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                     func = node.value.func
@@ -816,7 +816,7 @@ def _root_of(expr: ast.AST) -> Tuple[Optional[str], Optional[str], Optional[str]
 def _statement_of(node: ast.AST, fn: FunctionInfo) -> ast.stmt:
     if isinstance(node, ast.stmt):
         return node
-    for stmt in iter_body_nodes(fn.node.body):
+    for stmt in fn.nodes:
         if isinstance(stmt, ast.Expr) and stmt.value is node:
             return stmt
     return node  # type: ignore[return-value]
@@ -859,7 +859,7 @@ def _names_in_target(target: ast.AST):
 def predictions_argument(model: FileModel, fn: FunctionInfo) -> List[Tuple[ast.Call, ast.expr]]:
     """Every (EstimatorSpec call, predictions argument) in ``fn``'s own body."""
     found = []
-    for node in iter_body_nodes(fn.node.body):
+    for node in fn.nodes:
         if not isinstance(node, ast.Call):
             continue
         qual = model.imports.resolve(node.func)
@@ -887,7 +887,7 @@ def prediction_keys(model: FileModel, fn: FunctionInfo) -> Optional[Set[str]]:
     name = arg.id if isinstance(arg, ast.Name) else None
     if name is not None:
         bindings = [
-            n for n in iter_body_nodes(fn.node.body)
+            n for n in fn.nodes
             if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With))
             and any(isinstance(t, ast.Name) and t.id == name for t in ast.walk(n) if isinstance(getattr(t, "ctx", None), ast.Store))
         ]
@@ -903,7 +903,7 @@ def prediction_keys(model: FileModel, fn: FunctionInfo) -> Optional[Set[str]]:
         keys.add(key.value)
     if name is not None:
         spec_call = specs[0][0]
-        for node in iter_body_nodes(fn.node.body):
+        for node in fn.nodes:
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name:
                 if isinstance(node.ctx, ast.Load):
                     continue

@@ -25,6 +25,8 @@ class ClassInfo:
     #: Enclosing class, for nested classes.
     outer_class: Optional["ClassInfo"]
     methods: Dict[str, "FunctionInfo"] = field(default_factory=dict)
+    #: Every node of the class body, not entering nested scopes.
+    nodes: List[ast.AST] = field(default_factory=list)
 
     @property
     def qualname(self) -> str:
@@ -48,6 +50,8 @@ class FunctionInfo:
     #: The instance parameter of a method (``self``), None for static methods.
     self_name: Optional[str]
     bound: Set[str] = field(default_factory=set)
+    #: Every node of the body, not entering nested scopes (computed once, read by every pass).
+    nodes: List[ast.AST] = field(default_factory=list)
     global_names: Set[str] = field(default_factory=set)
     nonlocal_names: Set[str] = field(default_factory=set)
     #: Nested function definitions by name (the last definition wins).
@@ -131,17 +135,19 @@ class ScopeCollector:
         self.module_bound: Set[str] = set()
         self.class_of_node: Dict[ast.ClassDef, ClassInfo] = {}
         self.function_of_node: Dict[ast.AST, FunctionInfo] = {}
+        self.module_nodes: List[ast.AST] = []
 
     def collect(self, tree: ast.Module) -> "ScopeCollector":
-        self._scan_body(tree.body, function=None, cls=None)
-        self.module_bound = self._bindings(tree.body)[0]
+        self.module_nodes = list(iter_body_nodes(tree.body))
+        self._scan_nodes(self.module_nodes, function=None, cls=None)
+        self.module_bound = self._bindings(self.module_nodes)[0]
         return self
 
     # -- walking ----------------------------------------------------------------------
 
-    def _scan_body(self, body: List[ast.stmt], function: Optional[FunctionInfo], cls: Optional[ClassInfo]) -> None:
-        """Find the scopes directly inside ``body`` and recurse into them."""
-        for node in iter_body_nodes(body):
+    def _scan_nodes(self, nodes: List[ast.AST], function: Optional[FunctionInfo], cls: Optional[ClassInfo]) -> None:
+        """Find the scopes directly among ``nodes`` and recurse into them."""
+        for node in nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 # Inside a class body every def found is a method (nested scopes are not entered).
                 self._add_function(node, function, cls)
@@ -157,7 +163,8 @@ class ScopeCollector:
         if function is None and outer is None:
             self.module_classes[node.name] = info
         # Methods: defs in the class body (including under if/try in the body).
-        self._scan_body(node.body, function=function, cls=info)
+        info.nodes = list(iter_body_nodes(node.body))
+        self._scan_nodes(info.nodes, function=function, cls=info)
 
     def _add_function(self, node: FunctionNode, parent: Optional[FunctionInfo], cls: Optional[ClassInfo]) -> None:
         args = node.args
@@ -184,7 +191,8 @@ class ScopeCollector:
             call_params=call_params,
             self_name=self_name,
         )
-        bound, globals_, nonlocals = self._bindings(node.body)
+        info.nodes = list(iter_body_nodes(node.body))
+        bound, globals_, nonlocals = self._bindings(info.nodes)
         info.bound = bound | set(params)
         info.global_names = globals_
         info.nonlocal_names = nonlocals
@@ -196,14 +204,14 @@ class ScopeCollector:
             parent.nested[node.name] = info
         else:
             self.module_functions[node.name] = info
-        self._scan_body(node.body, function=info, cls=None)
+        self._scan_nodes(info.nodes, function=info, cls=None)
 
     @staticmethod
-    def _bindings(body: List[ast.stmt]):
+    def _bindings(nodes: List[ast.AST]):
         bound: Set[str] = set()
         globals_: Set[str] = set()
         nonlocals: Set[str] = set()
-        for node in iter_body_nodes(body):
+        for node in nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 bound.add(node.id)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -20,7 +20,7 @@ import ast
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 
 from estimator_lint import tfapi
-from estimator_lint.analysis.scopes import FunctionInfo, iter_body_nodes
+from estimator_lint.analysis.scopes import FunctionInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     from estimator_lint.analysis.model import FileModel
@@ -78,9 +78,12 @@ class FunctionValues:
 
     # -- the environment --------------------------------------------------------------
 
-    def solve(self, body: List[ast.stmt]) -> None:
-        """Assign kinds to every local name (flow-insensitive, may-analysis)."""
-        assignments = [n for n in iter_body_nodes(body) if isinstance(n, _BINDING_STATEMENTS)]
+    def solve(self, nodes: List[ast.AST]) -> None:
+        """Assign kinds to every local name (flow-insensitive, may-analysis).
+
+        ``nodes`` are the body's nodes (:attr:`FunctionInfo.nodes`), computed once.
+        """
+        assignments = [n for n in nodes if isinstance(n, _BINDING_STATEMENTS)]
         for _ in range(6):
             before = dict(self.env)
             for node in assignments:

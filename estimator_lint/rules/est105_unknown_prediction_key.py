@@ -7,7 +7,7 @@ from typing import Dict, Iterator, Optional, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.model import FileModel, prediction_keys
-from estimator_lint.analysis.scopes import FunctionInfo, iter_body_nodes
+from estimator_lint.analysis.scopes import FunctionInfo
 from estimator_lint.diagnostics import Diagnostic
 from estimator_lint.rules.base import Invalid, Rule, RuleContext
 
@@ -76,7 +76,7 @@ class UnknownPredictionKey(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         model = ctx.model
-        for fn, body in [(None, model.tree.body), *((f, f.node.body) for f in model.scopes.functions)]:
+        for fn, body in [(None, model.scopes.module_nodes), *((f, f.nodes) for f in model.scopes.functions)]:
             estimators = self._estimators_in(model, fn, body)
             if not estimators:
                 continue
@@ -99,7 +99,7 @@ class UnknownPredictionKey(Rule):
     def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, Tuple[FunctionInfo, Set[str]]]:
         """Names bound to an Estimator whose model_fn's prediction keys are known."""
         found: Dict[str, Tuple[FunctionInfo, Set[str]]] = {}
-        for node in iter_body_nodes(body):
+        for node in body:
             if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
                 continue
             call = node.value
@@ -149,7 +149,7 @@ class UnknownPredictionKey(Rule):
         def source_of(expr) -> Optional[Tuple[FunctionInfo, Set[str]]]:
             return predict_call(expr) or (generators.get(expr.id) if isinstance(expr, ast.Name) else None)
 
-        for node in iter_body_nodes(body):
+        for node in body:
             info = predict_call(node) if isinstance(node, ast.Call) else None
             if info is not None:
                 for kw in node.keywords:
