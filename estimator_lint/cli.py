@@ -17,6 +17,7 @@ from estimator_lint.config import ConfigError, Options
 from estimator_lint.diagnostics import FileResult
 from estimator_lint.discovery import discover
 from estimator_lint.engine import lint_paths
+from estimator_lint.project import build_project_index
 from estimator_lint.output import progress
 from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -156,6 +157,9 @@ def _main(argv: List[str]) -> int:
     for path in missing:
         print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
 
+    # Whole-project analysis: classes, bases and captures across the files of this run.
+    index = build_project_index(files, options.settings) if len(files) > 1 else None
+
     if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix
 
@@ -168,6 +172,7 @@ def _main(argv: List[str]) -> int:
             out=sys.stdout,
             exit_non_zero_on_fix=args.exit_non_zero_on_fix,
             show_fixes=args.show_fixes,
+            index=index,
         )
         return EXIT_ERROR if missing else (EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code)
 
@@ -181,7 +186,7 @@ def _main(argv: List[str]) -> int:
         quiet=args.quiet,
         unsafe_fixes=options.unsafe_fixes,
     )
-    results = _fixed(files, options) if args.fix else lint_paths(files, options.settings, jobs=args.jobs)
+    results = _fixed(files, options, index) if args.fix else lint_paths(files, options.settings, jobs=args.jobs, index=index)
     try:
         for result in results:
             result.diagnostics = options.filter(result.path, result.diagnostics)
@@ -207,12 +212,12 @@ def _main(argv: List[str]) -> int:
     return EXIT_FINDINGS if stats.findings or stats.errors else EXIT_CLEAN
 
 
-def _fixed(files: Sequence[str], options: Options) -> Iterator[FileResult]:
+def _fixed(files: Sequence[str], options: Options, index=None) -> Iterator[FileResult]:
     """``--fix`` for the machine-readable formats: each file fixed, then what remains."""
     from estimator_lint.fixer import fix_file
 
     for path in files:
-        fixed = fix_file(path, options.settings_for(path), unsafe=options.unsafe_fixes)
+        fixed = fix_file(path, options.settings_for(path), unsafe=options.unsafe_fixes, index=index)
         yield FileResult(path, list(fixed.remaining), fixed.error, fixed=len(fixed.applied))
 
 

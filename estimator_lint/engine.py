@@ -14,10 +14,16 @@ with no metadata pass); libcst is used only where code is rewritten.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import os
+import re
+import stat
+import sys
+import threading
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -36,6 +42,8 @@ __all__ = [
     "lint_tree",
     "lint_file",
     "lint_paths",
+    "may_hold_findings",
+    "may_hold_findings_bytes",
     "might_have_findings",
 ]
 
@@ -79,17 +87,90 @@ def decode_source(data: bytes) -> str:
     except SyntaxError as exc:
         # No usable cookie and the first lines are not UTF-8: say where decoding fails.
         encoding = "utf-8"
+        if "encoding problem" in str(exc) and data.startswith(b"\xef\xbb\xbf"):
+            raise SourceError("cannot decode: the file starts with a UTF-8 BOM but its coding cookie names another encoding") from None
         if "encoding problem" in str(exc) or "unknown encoding" in str(exc):
             raise SourceError(f"cannot decode: {exc}") from None
+    if encoding not in ("utf-8", "utf-8-sig") and not _ascii_compatible(encoding):
+        # The interpreter refuses these too ("encoding problem: utf-16"): the cookie itself
+        # was read as ASCII, so the file cannot be in an encoding that is not.
+        raise SourceError(f"cannot decode: the coding cookie names {encoding}, which is not ASCII-compatible") from None
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-        where = f" at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else ""
-        raise SourceError(f"cannot decode as {encoding}{where}: {reason}") from None
+        if isinstance(exc, UnicodeDecodeError):
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise SourceError(f"cannot decode as {encoding} at byte {exc.start}: {exc.reason}", line) from None
+        raise SourceError(f"cannot decode as {encoding}: {exc}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+# --------------------------------------------------------------------------------------
+# the C stack: a recursion budget while we parse and analyse
+# --------------------------------------------------------------------------------------
+
+#: Python frames the parse and the analysis of one file may add to the caller's stack.
+#: ``ast.parse`` builds the tree recursively in C, up to 3 levels per allowed frame, and
+#: the analysis recurses through C calls: under a host that raised ``sys.setrecursionlimit``
+#: (to 100,000, say) a 2-million-term ``1+1+...`` or ``a.a.a...`` overflows the C stack and
+#: the process dies with SIGSEGV instead of raising RecursionError.  At Python's default
+#: limit this budget changes nothing.
+RECURSION_BUDGET = 1000
+
+_budget_lock = threading.Lock()
+_budget_users = 0
+_budget_saved: Optional[Tuple[int, int]] = None  # (the caller's limit, the limit we set)
+
+
+def _stack_depth() -> int:
+    depth, frame = 0, sys._getframe(1)
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+@contextmanager
+def bounded_recursion() -> Iterator[None]:
+    """Lower the recursion limit to the current depth + :data:`RECURSION_BUDGET` (never raise it).
+
+    Nested and concurrent uses share one lowering; the last one out restores the limit,
+    unless someone else changed it meanwhile.
+    """
+    global _budget_users, _budget_saved
+    with _budget_lock:
+        if _budget_users == 0:
+            old = sys.getrecursionlimit()
+            new = _stack_depth() + RECURSION_BUDGET
+            _budget_saved = None
+            if new < old:
+                try:
+                    sys.setrecursionlimit(new)
+                    _budget_saved = (old, new)
+                except RecursionError:  # already deeper than that: leave the limit alone
+                    pass
+        _budget_users += 1
+    try:
+        yield
+    finally:
+        with _budget_lock:
+            _budget_users -= 1
+            if _budget_users == 0 and _budget_saved is not None:
+                old, new = _budget_saved
+                if sys.getrecursionlimit() == new:
+                    sys.setrecursionlimit(old)
+                _budget_saved = None
+
+
+@functools.lru_cache(maxsize=64)
+def _ascii_compatible(encoding: str) -> bool:
+    sample = bytes(range(32, 127)) + b"\t\n\r"
+    try:
+        return sample.decode(encoding) == sample.decode("ascii")
+    except (UnicodeError, LookupError):
+        return False
 
 
 def parse(text: str, path: str) -> ast.Module:
@@ -97,10 +178,12 @@ def parse(text: str, path: str) -> ast.Module:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SourceError("file contains a NUL byte", line)
     try:
-        return ast.parse(text, filename=path)
+        with bounded_recursion():
+            return ast.parse(text, filename=path)
     except SyntaxError as exc:
         message = exc.msg or "invalid syntax"
-        if "too many nested" in message or "too complex" in message:
+        # CPython's own nesting limits: 200 open brackets, 100 indentation levels.
+        if "too many nested" in message or "too complex" in message or "too many levels of indentation" in message:
             raise SourceError(f"{TOO_DEEP} ({message})", exc.lineno or 1) from None
         raise SourceError(f"syntax error: {message}", exc.lineno or 1, max((exc.offset or 1) - 1, 0)) from None
     except (RecursionError, MemoryError):
@@ -127,16 +210,30 @@ def lint_tree(
     *,
     package: Optional[str] = None,
     index: Optional[ClassResolver] = None,
+    module: Optional[str] = None,
 ) -> List[Diagnostic]:
-    """Run the selected rules on a parsed module."""
+    """Run the selected rules on a parsed module.
+
+    ``module`` is the module's dotted name in the project (from the project index), so
+    that the analysis can ask the index about this module's own classes.
+
+    Raises :class:`SourceError` (:data:`TOO_DEEP`) when the analysis runs out of stack.
+    Planning fixes parses the file again with libcst; input libcst cannot handle costs the
+    findings their fixes, never the findings.
+    """
     settings = settings or Settings()
     rules = select_rules(settings.select, settings.ignore)
     if not rules:
         return []
+    want_fixes = _rewritable(tree, text)
     try:
-        model = FileModel(tree, package=package, index=index, extra_bases=settings.extra_estimator_bases)
-        ctx = RuleContext(model, SourceText(text), path)
-        diagnostics = [d for rule in rules for d in rule.check(ctx)]
+        with bounded_recursion():
+            try:
+                ctx, diagnostics = _check_rules(tree, text, path, settings, rules, package, index, want_fixes, module)
+            except Exception as exc:
+                if not (want_fixes and _fix_planning_failure(exc)):
+                    raise
+                ctx, diagnostics = _check_rules(tree, text, path, settings, rules, package, index, False, module)
     except RecursionError:
         raise SourceError(TOO_DEEP) from None
     if settings.respect_noqa and diagnostics:
@@ -146,6 +243,52 @@ def lint_tree(
     return diagnostics
 
 
+def _check_rules(tree, text, path, settings, rules, package, index, want_fixes: bool, module=None):
+    model = FileModel(tree, package=package, module=module, index=index, extra_bases=settings.extra_estimator_bases)
+    source = SourceText(text)
+    # Python breaks lines at \n, \r\n and \r only; str.splitlines also at \x0b, \x0c,
+    # \x1c-\x1e, \x85, \u2028 and \u2029, which may sit in comments and strings and would
+    # shift every later line (wrong columns on non-ASCII lines, # noqa read off the wrong line).
+    source.lines = physical_lines(text)
+    ctx = RuleContext(model, source, path, want_fixes=want_fixes)
+    return ctx, [d for rule in rules for d in rule.check(ctx)]
+
+
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def physical_lines(text: str) -> List[str]:
+    """``text`` split into lines (with their endings) where the tokenizer splits it."""
+    return _PHYSICAL_LINE.findall(text)
+
+
+#: libcst nests ``a and b and c ...`` one level per operand where ``ast`` keeps one flat
+#: ``BoolOp``: its native parser overflows the C stack (SIGSEGV) at about 8,000 operands
+#: and its Python visitors hit the recursion limit near 1,000.  Files with longer chains
+#: get findings without fixes.
+MAX_REWRITABLE_BOOL_OPERANDS = 500
+_BOOL_KEYWORD = re.compile(r"\b(?:and|or)\b")
+
+
+def _rewritable(tree: ast.AST, text: str) -> bool:
+    """Whether libcst can be trusted with this file (a cheap text test first)."""
+    count = 0
+    for _ in _BOOL_KEYWORD.finditer(text):
+        count += 1
+        if count > MAX_REWRITABLE_BOOL_OPERANDS:
+            break
+    else:
+        return True
+    return not any(
+        isinstance(node, ast.BoolOp) and len(node.values) > MAX_REWRITABLE_BOOL_OPERANDS for node in ast.walk(tree)
+    )
+
+
+def _fix_planning_failure(exc: BaseException) -> bool:
+    """An error libcst raised (or ran into) while fixes were planned: retry without fixes."""
+    return isinstance(exc, (RecursionError, MemoryError)) or type(exc).__module__.split(".")[0] == "libcst"
+
+
 def lint_source(
     source,
     path: str = "<string>",
@@ -153,14 +296,21 @@ def lint_source(
     *,
     package: Optional[str] = None,
     index: Optional[ClassResolver] = None,
+    module: Optional[str] = None,
 ) -> List[Diagnostic]:
-    """Lint one source text (``str`` or ``bytes``). Raises :class:`SourceError` on bad input."""
+    """Lint one source text (``str`` or ``bytes``). Raises :class:`SourceError` on bad input.
+
+    ``bytes`` are decoded as the interpreter would (:func:`decode_source`: cookie, BOM);
+    a ``str`` is taken as decoded text, so one that still starts with a BOM is rejected
+    (positions and fix offsets always refer to the text without it).
+    """
     settings = settings or Settings()
     text = decode_source(source) if isinstance(source, bytes) else source
-    if settings.prefilter and not might_have_findings(text, settings.prefilter_words()):
+    words = getattr(index, "words", None) or settings.prefilter_words()
+    if settings.prefilter and not might_have_findings(text, words):
         return []
     tree = parse(text, path)
-    return lint_tree(tree, text, path, settings, package=package, index=index)
+    return lint_tree(tree, text, path, settings, package=package, index=index, module=module)
 
 
 def package_of(path: str) -> Optional[str]:
@@ -176,34 +326,112 @@ def package_of(path: str) -> Optional[str]:
     return ".".join(reversed(parts)) if parts else ""
 
 
+class NotARegularFile(OSError):
+    """A path that names a FIFO, a device or a socket: reading it could block or never end."""
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_source_bytes(path: str) -> bytes:
+    """A file's bytes, for regular files only; raises ``OSError`` (see :func:`read_error`).
+
+    The file is opened non-blocking and checked with ``fstat`` on the open descriptor, so
+    a FIFO named ``x.py`` cannot hang the run and ``/dev/zero`` behind a symlink cannot
+    fill the memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "is a directory", path)
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+            raise NotARegularFile(f"not a regular file ({kind})")
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        return handle.read()
+
+
+def read_error(path: str, exc: BaseException) -> FileError:
+    """The one-line reason why ``path`` could not be read."""
+    if isinstance(exc, NotARegularFile):
+        reason = str(exc)
+    elif isinstance(exc, IsADirectoryError):
+        reason = _directory_error(path)
+    elif isinstance(exc, FileNotFoundError):
+        try:
+            target = os.readlink(path)
+        except (OSError, ValueError):
+            target = None
+        if target is not None:
+            reason = f"broken symbolic link (to {target!r}, which does not exist)"
+        else:
+            reason = "file not found (deleted while the run was going on?)"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+        if os.path.isdir(path):
+            reason = f"cannot list directory: {reason}"
+    elif isinstance(exc, (ValueError, UnicodeError)):
+        reason = f"invalid file name ({exc})"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    return FileError(f"cannot read: {reason}")
+
+
+def _directory_error(path: str) -> str:
+    """A directory in the list of files: discovery could not list it, or it was named so."""
+    try:
+        os.listdir(path)
+    except OSError as exc:
+        return f"cannot list directory: {exc.strerror or exc}"
+    return "is a directory"
+
+
 def lint_file(path: str, settings: Optional[Settings] = None, index: Optional[ClassResolver] = None) -> FileResult:
     """Lint one file; any problem with the input becomes the result's ``error``."""
     settings = settings or Settings()
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
     result = FileResult(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        result.error = FileError("cannot read: is a directory")
-        return result
-    except FileNotFoundError:
-        result.error = FileError("cannot read: file not found (deleted or a broken symlink?)")
-        return result
-    except OSError as exc:
-        result.error = FileError(f"cannot read: {exc.strerror or exc}")
+        data = read_source_bytes(path)
+    except (OSError, ValueError) as exc:
+        result.error = read_error(path, exc)
         return result
     try:
         text = decode_source(data)
-        if settings.prefilter and not might_have_findings(text, settings.prefilter_words()):
+        # With a project index, its fixed-point words (Estimator subclasses of other files too).
+        words = getattr(index, "words", None) or settings.prefilter_words()
+        if settings.prefilter and not might_have_findings(text, words):
             return result
         tree = parse(text, path)
-        package = package_of(path) if _has_relative_import(text) else None
-        result.diagnostics = lint_tree(tree, text, path, settings, package=package, index=index)
+        module, package = None, None
+        known = getattr(index, "modules", {}).get(path)
+        if known is not None:
+            module, package = known
+            if module in getattr(index, "ambiguous", ()):
+                module = None
+        elif _has_relative_import(text):
+            package = package_of(path)
+        result.diagnostics = lint_tree(tree, text, path, settings, package=package, index=index, module=module)
     except SourceError as exc:
         result.error = FileError(str(exc), exc.line, exc.column)
     except Exception as exc:  # an internal fault: report it, keep going with other files
+        detail = " ".join(str(exc).split())  # one line, whatever the exception says
+        if len(detail) > 300:
+            detail = detail[:300] + "..."
         result.error = FileError(
-            f"internal error: {type(exc).__name__}: {exc} (please report this at the estimator-lint issue tracker)",
+            f"internal error: {type(exc).__name__}: {detail} (please report this at the estimator-lint issue tracker)",
             kind="internal",
         )
     return result
@@ -213,22 +441,393 @@ def _has_relative_import(text: str) -> bool:
     return "from ." in text
 
 
-def _lint_file_job(args) -> FileResult:
-    path, settings = args
-    return lint_file(path, settings)
+# --------------------------------------------------------------------------------------
+# screening: which files can hold a finding, decided before parsing (and mostly decoding)
+# --------------------------------------------------------------------------------------
+
+#: Comments and string literals.  A prefix (``r``, ``b``, ``f``, ...) stays outside the
+#: match; a literal's end is found as the tokenizer finds it (escapes, triple quotes).
+_NON_CODE = re.compile(
+    r"#[^\r\n]*"
+    r"|'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
+    r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
+    r"|'[^'\\\r\n]*(?:\\[\s\S][^'\\\r\n]*)*'"
+    r'|"[^"\\\r\n]*(?:\\[\s\S][^"\\\r\n]*)*"'
+)
 
 
-def lint_paths(files: Iterable[str], settings: Optional[Settings] = None, jobs: int = 1) -> Iterator[FileResult]:
-    """Lint files in order; with ``jobs > 1`` in a process pool (results stay in order)."""
+@dataclass(frozen=True)
+class _ScreenPlan:
+    #: Every word contains one of these (fewer, shorter needles: one pass over the text each).
+    anchors: Tuple[str, ...]
+    anchors_bytes: Tuple[bytes, ...]
+    #: The words themselves (none containing another).
+    words: "re.Pattern[str]"
+
+
+@functools.lru_cache(maxsize=16)
+def _screen_plan(words: Tuple[str, ...]) -> Optional[_ScreenPlan]:
+    """None when every text passes (an empty word)."""
+    if not words or "" in words:
+        return None
+    minimal = sorted({w for w in words if not any(o != w and o in w for o in words)}, key=lambda w: (-len(w), w))
+    anchors = _anchors(minimal)
+    return _ScreenPlan(
+        tuple(anchors),
+        tuple(a.encode("utf-8") for a in anchors),
+        re.compile("|".join(re.escape(w) for w in minimal)),
+    )
+
+
+def _anchors(words: Sequence[str]) -> List[str]:
+    """A few substrings that every word contains: CamelCase tails shared by several words
+    (``Classifier``, ``Regressor``), the other words themselves."""
+    tails: dict = {}
+    for word in sorted(words):
+        for i in range(1, len(word) - 5):
+            if word[i].isupper():
+                tails.setdefault(word[i:], set()).add(word)
+    uncovered = set(words)
+    anchors: List[str] = []
+    while tails:
+        tail, covers = max(tails.items(), key=lambda kv: (len(kv[1] & uncovered), len(kv[0])))
+        if len(covers & uncovered) < 2:
+            break
+        anchors.append(tail)
+        uncovered -= covers
+        del tails[tail]
+    return anchors + sorted(uncovered)
+
+
+def _prefix_of_literal(text: str, start: int) -> str:
+    """The letters right before the quote at ``start`` (a string prefix such as ``rb``)."""
+    prefix = text[max(0, start - 2):start]
+    while prefix and not prefix.isalpha():
+        prefix = prefix[1:]
+    return prefix
+
+
+def _words_in_names(text: str, words: "re.Pattern[str]") -> bool:
+    """Python >= 3.12 (PEP 701: quotes nest inside f-strings): ask the C tokenizer."""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.NAME and words.search(tok.string):
+                return True
+    except Exception:  # not tokenizable: let the parser report it
+        return True
+    return False
+
+
+def _words_in_code(text: str, words: "re.Pattern[str]") -> bool:
+    """Whether one of ``words`` occurs outside comments and string literals.
+
+    Conservative by construction: text the scanner does not recognise as a complete
+    comment or literal counts as code, and f-strings (whose replacement fields are code)
+    count as code whole.
+    """
+    hits = [m.start() for m in words.finditer(text)]
+    if not hits:
+        return False
+    i, n = 0, len(hits)
+    for m in _NON_CODE.finditer(text):
+        start, end = m.span()
+        if hits[i] < start:
+            return True
+        if text[start] != "#":
+            prefix = _prefix_of_literal(text, start)
+            if "f" in prefix or "F" in prefix or "t" in prefix or "T" in prefix:
+                if sys.version_info >= (3, 12):
+                    return _words_in_names(text, words)
+                if hits[i] < end:
+                    return True
+        while i < n and hits[i] < end:
+            i += 1
+        if i == n:
+            return False
+    return True
+
+
+def may_hold_findings(text: str, settings: Optional[Settings] = None) -> bool:
+    """Whether ``text`` can hold a finding: a prefilter word outside comments and strings.
+
+    Every finding needs an Estimator class or a model_fn, and the analysis finds those
+    only through identifiers (import, base class, call, keyword, function name) that
+    contain one of :meth:`Settings.prefilter_words`; a word that occurs only in comments
+    or docstrings (as in most of TensorFlow's own modules) cannot make one.  Always true
+    when ``settings.prefilter`` is off.
+    """
     settings = settings or Settings()
-    files = list(files)
-    if jobs <= 1 or len(files) < 2:
+    if not settings.prefilter:
+        return True
+    plan = _screen_plan(settings.prefilter_words())
+    if plan is None:
+        return True
+    if not any(anchor in text for anchor in plan.anchors):
+        return False
+    return _words_in_code(text, plan.words)
+
+
+def _has_coding_cookie(data: bytes) -> bool:
+    end = data.find(b"\n")
+    if end >= 0:
+        end = data.find(b"\n", end + 1)
+    return b"coding" in (data if end < 0 else data[:end])
+
+
+def may_hold_findings_bytes(data: bytes, settings: Optional[Settings] = None) -> bool:
+    """:func:`may_hold_findings` for a file's bytes, decoding only the files that need it.
+
+    Pure-ASCII bytes without a coding cookie decode as themselves, so they are screened
+    as bytes; anything else is decoded as the interpreter would.  True also when the
+    bytes cannot be decoded, so that :func:`lint_file` reports why.
+    """
+    settings = settings or Settings()
+    if not settings.prefilter:
+        return True
+    plan = _screen_plan(settings.prefilter_words())
+    if plan is None:
+        return True
+    if data.isascii() and not _has_coding_cookie(data):
+        if not any(anchor in data for anchor in plan.anchors_bytes):
+            return False
+        text = data.decode("ascii")
+    else:
+        try:
+            text = decode_source(data)
+        except SourceError:
+            return True
+    return may_hold_findings(text, settings)
+
+
+# --------------------------------------------------------------------------------------
+# whole runs: screening, result cache, process pool
+# --------------------------------------------------------------------------------------
+
+
+def _check_file(path: str, settings: Settings, known_digest: Optional[str], stamp_wanted: bool, index=None):
+    """Lint one file of a run: ``(result, stamp)``.
+
+    The stat is taken before the read, so a later edit always shows in the next run's
+    stat.  ``result`` is None when the bytes still hash to ``known_digest`` (the cached
+    result holds); ``stamp`` is None when the file could not be read.
+    """
+    try:
+        st = os.stat(path)
+        data = read_source_bytes(path)  # never blocks on a FIFO, never reads a device
+    except (OSError, ValueError):
+        return lint_file(path, settings, index), None
+    stamp = None
+    if stamp_wanted:
+        from estimator_lint.cache import FileStamp, content_digest
+
+        package = package_of(path) if b"from ." in data else None
+        stamp = FileStamp.of(st, content_digest(data), package)
+        if known_digest is not None and stamp.digest == known_digest:
+            return None, stamp
+    # The project index already screened every file (to its fixed point of words).
+    if path in index.candidates if index is not None else may_hold_findings_bytes(data, settings):
+        # Reads the file again (from the page cache): lint_file stays the one way to lint a file.
+        return lint_file(path, settings, index), stamp
+    return FileResult(path), stamp
+
+
+def _check_chunk(chunk, settings: Settings, stamp_wanted: bool, index=None) -> list:
+    return [_check_file(path, settings, digest, stamp_wanted, index) for path, digest in chunk]
+
+
+WORKER_DIED = "worker process died while checking this file"
+
+
+def _check_chunk_isolated(chunk, settings: Settings, stamp_wanted: bool, index=None) -> list:
+    """:func:`_check_chunk` after a worker died: each file alone in a fresh single worker.
+
+    A worker's death (a crash in native code, the OOM killer) fails every chunk in flight
+    with ``BrokenProcessPool``, so a chunk's files are checked again one at a time; only a
+    file that kills its worker again is reported (:data:`WORKER_DIED`), and not cached.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    answers = []
+    solo = None
+    try:
+        for path, digest in chunk:
+            if solo is None:
+                solo = ProcessPoolExecutor(max_workers=1)
+            try:
+                answers.append(solo.submit(_check_file, path, settings, digest, stamp_wanted, index).result())
+            except BrokenProcessPool:
+                solo.shutdown(wait=False, cancel_futures=True)
+                solo = None
+                answers.append((FileResult(path, error=FileError(WORKER_DIED)), None))
+    finally:
+        if solo is not None:
+            solo.shutdown(wait=True)
+    return answers
+
+
+def _settle(path: str, result, stamp, settings: Settings, cache) -> FileResult:
+    """A worker's answer as the run's result, recorded in the cache."""
+    if cache is None or stamp is None:
+        return result
+    if result is None:
+        cached = cache.revalidated(path, stamp)
+        if cached is not None:
+            return cached
+        result, stamp = _check_file(path, settings, None, True)
+        if stamp is None:
+            return result
+    cache.store(path, stamp, result)
+    return result
+
+
+def lint_paths(
+    files: Iterable[str],
+    settings: Optional[Settings] = None,
+    jobs: int = 1,
+    *,
+    cache=None,
+    index=None,
+) -> Iterator[FileResult]:
+    """Lint files; results stream out in the order of ``files``, whatever ``jobs`` is.
+
+    Each file is read once and screened (:func:`may_hold_findings_bytes`): a file that
+    cannot hold a finding costs that read; the others go through :func:`lint_file`.
+    ``cache`` (an :class:`estimator_lint.cache.ResultCache` opened for ``settings``)
+    answers unchanged files without reading them and is saved once, when the run ends.
+    With ``jobs > 1`` the files the cache cannot answer are linted in a process pool, in
+    chunks, with a bounded number of chunks in flight (memory does not grow with the
+    number of files); workers only return results, the cache stays in this process.
+    """
+    settings = settings or Settings()
+    if cache is not None and cache.settings != settings:
+        raise ValueError("lint_paths: the cache was opened for other settings")
+    try:
+        if jobs <= 1:
+            for path in files:
+                digest = None
+                if cache is not None:
+                    hit, digest = cache.lookup(path)
+                    if hit is not None:
+                        yield hit
+                        continue
+                result, stamp = _check_file(path, settings, digest, cache is not None, index)
+                yield _settle(path, result, stamp, settings, cache)
+        else:
+            yield from _lint_parallel(files, settings, jobs, cache, index)
+    finally:
+        if cache is not None:
+            cache.save()
+
+
+#: A run's files are dispatched in windows of this many files to lint: inside a window
+#: the biggest files go first (the longest jobs start early, the small ones fill in at the
+#: end), and results are yielded in input order once their window is done.  Two windows
+#: are in flight at most, so memory stays bounded whatever the number of files.
+WINDOW_FILES = 1024
+#: A chunk (one task for a worker) closes at this many bytes or files.
+CHUNK_BYTES = 128 * 1024
+CHUNK_FILES = 64
+
+
+def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, index=None) -> Iterator[FileResult]:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    stamps = cache is not None
+    pool = None
+    # Dispatched windows: (slots, misses, chunks, futures).  A slot is a FileResult the
+    # cache answered or the index of a miss; a miss is (path, cached digest, size).
+    windows: deque = deque()
+    slots: list = []
+    misses: list = []
+
+    def dispatch() -> None:
+        nonlocal pool, slots, misses
+        order = sorted(range(len(misses)), key=lambda i: -misses[i][2])
+        # At least 4 chunks per worker when there are files enough: a small run spreads too.
+        per_chunk = max(1, min(CHUNK_FILES, -(-len(misses) // (jobs * 4))))
+        chunks: List[List[int]] = []
+        current: List[int] = []
+        size = 0
+        for i in order:
+            current.append(i)
+            size += misses[i][2]
+            if size >= CHUNK_BYTES or len(current) >= per_chunk:
+                chunks.append(current)
+                current, size = [], 0
+        if current:
+            chunks.append(current)
+        futures: list = []
+        for chunk in chunks:
+            # Always in workers, even a few files: a worker's crash costs one file, ours the run.
+            work = [misses[i][:2] for i in chunk]
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=jobs)
+            try:
+                futures.append(pool.submit(_check_chunk, work, settings, stamps, index))
+            except BrokenProcessPool:
+                # Broken by a worker's death in an earlier chunk: a fresh pool from here on.
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=jobs)
+                futures.append(pool.submit(_check_chunk, work, settings, stamps, index))
+        windows.append((slots, misses, chunks, futures))
+        slots, misses = [], []
+
+    def drain() -> Iterator[FileResult]:
+        window_slots, window_misses, chunks, futures = windows.popleft()
+        answers: list = [None] * len(window_misses)
+        for chunk, future in zip(chunks, futures):
+            try:
+                chunk_answers = future.result()
+            except BrokenProcessPool:
+                # A worker died (native crash, OOM killer): every chunk in flight fails;
+                # each of their files is checked again alone (_check_chunk_isolated).
+                chunk_answers = _check_chunk_isolated([window_misses[i][:2] for i in chunk], settings, stamps, index)
+            for i, answer in zip(chunk, chunk_answers):
+                answers[i] = answer
+        for slot in window_slots:
+            if isinstance(slot, int):
+                result, stamp = answers[slot]
+                yield _settle(window_misses[slot][0], result, stamp, settings, cache)
+            else:
+                yield slot
+
+    def ready() -> Iterator[FileResult]:
+        nonlocal slots
+        while windows and all(f.done() for f in windows[0][3]):
+            yield from drain()
+        if not windows and not misses and slots:
+            done, slots = slots, []
+            yield from done
+
+    try:
         for path in files:
-            yield lint_file(path, settings)
-        return
-    chunk = max(1, min(64, len(files) // (jobs * 4) or 1))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_lint_file_job, ((p, settings) for p in files), chunksize=chunk)
+            try:
+                st: Optional[os.stat_result] = os.stat(path)
+            except (OSError, ValueError):
+                st = None
+            digest = None
+            if cache is not None and st is not None:
+                hit, digest = cache.lookup(path, st)
+                if hit is not None:
+                    slots.append(hit)
+                    yield from ready()
+                    continue
+            slots.append(len(misses))
+            misses.append((path, digest, st.st_size if st is not None else 0))
+            if len(misses) >= WINDOW_FILES:
+                dispatch()
+                while len(windows) > 2:
+                    yield from drain()
+                yield from ready()
+        if slots:
+            dispatch()
+        while windows:
+            yield from drain()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass

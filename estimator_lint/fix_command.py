@@ -25,13 +25,14 @@ def run_fix(
     out: TextIO,
     exit_non_zero_on_fix: bool = False,
     show_fixes: bool = False,
+    index=None,
 ) -> int:
     fixed_total = remaining_total = unsafe_left = errors = changed_files = 0
     applied_by_file: List[tuple] = []
     for path in files:
         # ``settings`` may be per file (``Options.settings_for``: per-file-ignores).
         file_settings = settings(path) if callable(settings) else settings
-        result = fix_file(path, file_settings, unsafe=unsafe, write=not diff_only)
+        result = fix_file(path, file_settings, unsafe=unsafe, write=not diff_only, index=index)
         shown = _display(path)
         if result.error is not None:
             errors += 1

@@ -62,12 +62,25 @@ def _non_overlapping(diagnostics: List[Diagnostic], unsafe: bool) -> List[Diagno
 
 
 def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] = None, unsafe: bool = False,
-               package: Optional[str] = None) -> FixResult:
-    """Apply fixes until none applies. Raises :class:`SourceError` for bad input."""
+               package: Optional[str] = None, index=None) -> FixResult:
+    """Apply fixes until none applies. Raises :class:`SourceError` for bad input.
+
+    ``index``: the project index, so that cross-module findings are fixed alike.
+    """
     settings = settings or Settings()
     result = FixResult(path, text, text)
     current = text
-    diagnostics = lint_source(current, path, settings, package=package)
+    module = None
+    known = getattr(index, "modules", {}).get(path)
+    if known is not None:
+        module, package = known
+        if module in getattr(index, "ambiguous", ()):
+            module = None
+
+    def lint(current_text: str):
+        return lint_source(current_text, path, settings, package=package, index=index, module=module)
+
+    diagnostics = lint(current)
     for _ in range(MAX_PASSES):
         chosen = _non_overlapping(diagnostics, unsafe)
         if not chosen:
@@ -80,7 +93,7 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
             break  # never write code that does not parse (a bug: the edits are dropped)
         current = candidate
         result.applied.extend(chosen)
-        diagnostics = lint_source(current, path, settings, package=package)
+        diagnostics = lint(current)
     result.text = current
     result.remaining = diagnostics
     return result
@@ -102,7 +115,9 @@ def _encoding_of(data: bytes) -> Tuple[str, bool]:
     return encoding, bom
 
 
-def fix_file(path: str, settings: Optional[Settings] = None, unsafe: bool = False, write: bool = True) -> FixResult:
+def fix_file(
+    path: str, settings: Optional[Settings] = None, unsafe: bool = False, write: bool = True, index=None
+) -> FixResult:
     """Fix one file; with ``write`` replace it atomically when the fixed text differs."""
     try:
         with open(path, "rb") as handle:
@@ -118,7 +133,8 @@ def fix_file(path: str, settings: Optional[Settings] = None, unsafe: bool = Fals
         result.error = FileError(str(exc), exc.line, exc.column)
         return result
     try:
-        result = fix_source(text, path, settings, unsafe, package=package_of(path) if "from ." in text else None)
+        package = package_of(path) if "from ." in text else None
+        result = fix_source(text, path, settings, unsafe, package=package, index=index)
     except SourceError as exc:
         result = FixResult(path, text, text)
         result.error = FileError(str(exc), exc.line, exc.column)

@@ -334,10 +334,13 @@ class FixPlanner:
     def reads_elsewhere(self, store: GraphStore) -> bool:
         """Whether the captured attribute or outer name is read outside the model_fn."""
         if store.how == "self":
-            return any(
+            if any(
                 r.store is not None and r.store.name == store.name and r.store.cls is store.cls
                 for r in self.model.reads
-            )
+            ):
+                return True
+            external = getattr(self.model.index, "external_reads", ())
+            return store.cls is not None and (self.model.class_qualname(store.cls), store.name) in external
         name, root = store.name, store.model_fn or store.function
         inside = {id(f) for f in self.model.scopes.functions if root in f.enclosing()}
 

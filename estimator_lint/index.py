@@ -22,7 +22,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.imports import ImportTable
@@ -31,6 +31,8 @@ _CLASS_HEADER = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\((.*?)\)[ \t]*:", re
 _ALIAS = re.compile(rb"^(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*$", re.M)
 _IMPORT_FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
 _WORD = re.compile(rb"\w+")
+#: ``import ... Base as B`` (and ``from x import Base as B``): ``B`` stands for ``Base``.
+_AS = re.compile(rb"\b(\w+)[ \t]+as[ \t]+(\w+)")
 
 
 def module_name(path: str) -> Tuple[str, str]:
@@ -74,8 +76,14 @@ class ProjectIndex:
     candidates: Set[str] = field(default_factory=set)
     #: The words of the fixed point (prefilter words plus derived class names).
     words: Tuple[str, ...] = ()
-    #: Class qualname -> attributes EST102 found captured (filled after a first lint pass).
+    #: Class qualname -> attributes EST102 found captured (from the defining files).
     captured: Dict[str, List[str]] = field(default_factory=dict)
+    #: Module names that two or more files share (not indexed).
+    ambiguous: Set[str] = field(default_factory=set)
+    #: Files defining classes derived from an Estimator word (parsed for the index).
+    defining: Set[str] = field(default_factory=set)
+    #: (class qualname, attribute) captured in one file and possibly read in another.
+    external_reads: Set[Tuple[str, str]] = field(default_factory=set)
     _chains: Dict[str, Optional[List[str]]] = field(default_factory=dict, repr=False)
     _subclasses: Optional[Dict[str, List[str]]] = field(default=None, repr=False)
 
@@ -157,14 +165,23 @@ def _read(path: str) -> Optional[bytes]:
         return None
 
 
-def _mentions(data: bytes, words: Iterable[bytes]) -> bool:
-    return any(word in data for word in words)
+def build_index(
+    paths: Sequence[str],
+    words: Sequence[str],
+    screen: Optional[Callable[[bytes, Tuple[str, ...]], bool]] = None,
+    everything: bool = False,
+) -> ProjectIndex:
+    """Build the index of ``paths`` (see the module docstring for the passes).
 
-
-def build_index(paths: Sequence[str], words: Sequence[str], extra_bases: Sequence[str] = ()) -> ProjectIndex:
-    """Build the index of ``paths`` (see the module docstring for the passes)."""
+    ``screen(data, words)`` decides whether a file's bytes mention one of ``words`` where
+    it matters (the engine passes its comment- and string-aware prefilter); by default a
+    plain substring test.  With ``everything`` every readable file is a candidate (the
+    prefilter switched off).
+    """
     index = ProjectIndex()
-    word_set: Set[bytes] = {w.encode() for w in words}
+    if screen is None:
+        screen = lambda data, ws: any(w.encode() in data for w in ws)  # noqa: E731
+    word_set: Set[str] = set(words)
     contents: Dict[str, bytes] = {}
     for path in paths:
         data = _read(path)
@@ -174,33 +191,42 @@ def build_index(paths: Sequence[str], words: Sequence[str], extra_bases: Sequenc
         contents[path] = data
     pending = dict(contents)
     defining: Set[str] = set()
-    new_words = set(word_set)
+    new_words = tuple(sorted(word_set))
     while new_words:
-        found: Set[bytes] = set()
+        found: Set[str] = set()
         for path, data in list(pending.items()):
-            if not _mentions(data, new_words):
+            if not (everything or screen(data, new_words)):
                 continue
             index.candidates.add(path)
             del pending[path]
-            for match in _CLASS_HEADER.finditer(data):
-                if set(_WORD.findall(match.group(2))) & word_set:
-                    defining.add(path)
-                    found.add(match.group(1))
             for match in _ALIAS.finditer(data):
-                if set(_WORD.findall(match.group(2).replace(b".", b" "))) & word_set:
-                    found.add(match.group(1))
-        # A new word can make classes in already-accepted files derived classes too.
+                if _tokens(match.group(2)) & word_set:
+                    found.add(match.group(1).decode())
+        # Aliases of words (``from pkg import BaseEstimator as Base``) are words too; a
+        # new word can make an older candidate's alias relevant, so all are scanned.
         for path in index.candidates:
             data = contents.get(path)
-            if data is None:
+            if data is None or b" as " not in data:
+                continue
+            for match in _AS.finditer(data):
+                if match.group(1).decode() in (word_set | found):
+                    found.add(match.group(2).decode())
+        # Class headers naming a word make the class a word (in new and earlier candidates).
+        for path in index.candidates:
+            data = contents.get(path)
+            if data is None or b"class" not in data:
                 continue
             for match in _CLASS_HEADER.finditer(data):
-                if match.group(1) not in word_set and set(_WORD.findall(match.group(2))) & (word_set | found):
+                name = match.group(1).decode()
+                if name not in word_set and _tokens(match.group(2)) & (word_set | found):
                     defining.add(path)
-                    found.add(match.group(1))
-        new_words = found - word_set
-        word_set |= new_words
-    index.words = tuple(sorted(w.decode() for w in word_set))
+                    found.add(name)
+                elif name in word_set and path not in defining and _tokens(match.group(2)) & word_set:
+                    defining.add(path)
+        new_words = tuple(sorted(found - word_set))
+        word_set |= found
+    index.words = tuple(sorted(word_set))
+    index.defining = set(defining)
 
     for path in sorted(index.candidates):
         data = contents.get(path)
@@ -208,11 +234,25 @@ def build_index(paths: Sequence[str], words: Sequence[str], extra_bases: Sequenc
             continue
         module, package = module_name(path)
         index.modules[path] = (module, package)
+    counts: Dict[str, int] = {}
+    for module, _ in index.modules.values():
+        counts[module] = counts.get(module, 0) + 1
+    # Two files with one module name (scripts in different folders, fixtures) cannot be
+    # told apart by an import: neither is indexed, both are analysed on their own.
+    index.ambiguous = {m for m, n in counts.items() if n > 1}
+    for path, (module, package) in sorted(index.modules.items()):
+        if module in index.ambiguous:
+            continue
+        data = contents[path]
         if path in defining:
             _index_classes(index, path, data, module, package)
         else:
             _index_imports(index, data, module, package)
     return index
+
+
+def _tokens(data: bytes) -> Set[str]:
+    return {t.decode() for t in _WORD.findall(data)}
 
 
 def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, package: str) -> None:

@@ -1,10 +1,12 @@
 """Every fixture's diagnostics are exactly those in its expected.json."""
 
+import glob
 import os
 
 import pytest
 
-from estimator_lint.engine import Settings, lint_file
+from estimator_lint.engine import Settings, lint_file, lint_paths
+from estimator_lint.project import build_project_index
 from helpers import FIXTURES, expected_for, fixture_cases
 
 CASES = fixture_cases()
@@ -14,17 +16,43 @@ def test_fixture_suite_is_not_empty():
     assert len(CASES) >= 15
 
 
+def _project_results(case, settings, jobs=1):
+    """A project case: every .py below it, linted together with the project index."""
+    root = os.path.join(FIXTURES, case)
+    files = sorted(glob.glob(os.path.join(root, "**", "*.py"), recursive=True))
+    index = build_project_index(files, settings)
+    return {os.path.relpath(r.path, root): r for r in lint_paths(files, settings, jobs=jobs, index=index)}
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("prefilter", [True, False], ids=["prefilter", "no-prefilter"])
 def test_fixture_diagnostics(case, prefilter):
     expected = expected_for(case)
     assert expected, f"{case}/expected.json lists no file"
+    settings = Settings(prefilter=prefilter)
+    project = None if os.path.exists(os.path.join(FIXTURES, case, "before.py")) else _project_results(case, settings)
     for name, wanted in expected.items():
         path = os.path.join(FIXTURES, case, name)
-        result = lint_file(path, Settings(prefilter=prefilter))
+        result = project[name] if project is not None else lint_file(path, settings)
         assert result.error is None, result.error
         got = [{"row": d.line, "col": d.column + 1, "code": d.code} for d in result.diagnostics]
         assert got == wanted, f"{case}/{name}"
+
+
+def test_project_case_finds_cross_module_chains_and_reads():
+    results = _project_results("multi_module_package", Settings())
+    b = results[os.path.join("estpkg", "models", "b.py")].diagnostics
+    assert "RegressorB -> BaseEstimator (" in b[0].message and "base.py) -> tf.compat.v1.estimator.Estimator" in b[0].message
+    base = results[os.path.join("estpkg", "base.py")].diagnostics
+    assert "intermediate base class" in base[0].message and "RegressorA" in base[0].message
+    main = results["main.py"].diagnostics
+    assert [d.code for d in main] == ["EST104", "EST104"]
+    # The capture is read in another module: removing it is an unsafe fix.
+    a = results[os.path.join("estpkg", "models", "a.py")].diagnostics
+    assert a[0].fix is not None and a[0].fix.applicability.value == "unsafe"
+    assert {k: [d.sort_key() for d in r.diagnostics] for k, r in results.items()} == {
+        k: [d.sort_key() for d in r.diagnostics] for k, r in _project_results("multi_module_package", Settings(), jobs=2).items()
+    }
 
 
 def test_seed_snippets():

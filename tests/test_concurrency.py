@@ -1,0 +1,120 @@
+"""``--jobs N``: a worker that dies costs one file, and the output never depends on N."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import _worker_hooks
+from estimator_lint.cli import main
+from estimator_lint.discovery import discover
+from estimator_lint.engine import WORKER_DIED, Settings, lint_paths
+from helpers import FIXTURES, ROOT
+
+KILLER = (
+    "import tensorflow as tf\n"
+    "class Killer(tf.estimator.Estimator):\n"
+    "    def train(self, input_fn):\n"
+    "        pass\n"
+)
+
+
+def _tree(tmp_path, killers=("m_killer.py",), copies=2):
+    """The fixtures (``copies`` times) plus files that the hook makes fatal."""
+    for i in range(copies):
+        shutil.copytree(FIXTURES, tmp_path / f"copy{i}", ignore=shutil.ignore_patterns("run.json", "*.json"))
+    for name in killers:
+        (tmp_path / "copy0" / name).write_text(KILLER)
+    files, missing = discover([str(tmp_path)])
+    assert not missing and len(files) > 50
+    return files
+
+
+def _summary(results):
+    return [(r.path, r.error and r.error.message, [(d.line, d.column, d.code) for d in r.diagnostics]) for r in results]
+
+
+@pytest.mark.parametrize("how", ["sigkill", "segv", "exit"])
+def test_dying_worker_costs_exactly_its_file(tmp_path, monkeypatch, how):
+    files = _tree(tmp_path)
+    expected = _summary(lint_paths(files, Settings(), jobs=1))
+    _worker_hooks.patch_pool(monkeypatch, ["m_killer.py"], how)
+    got = _summary(lint_paths(files, Settings(), jobs=2))
+    killer = str(tmp_path / "copy0" / "m_killer.py")
+    assert [p for p, _, _ in got] == files  # every file once, in order
+    for (path, error, diags), (_, want_error, want_diags) in zip(got, expected):
+        if path == killer:
+            assert (error, diags) == (WORKER_DIED, [])
+        else:
+            assert (error, diags) == (want_error, want_diags), path
+
+
+def test_several_deadly_files_and_many_chunks(tmp_path, monkeypatch):
+    killers = ("a_killer.py", "m_killer.py", "z_killer.py")
+    files = _tree(tmp_path, killers, copies=4)
+    expected = _summary(lint_paths(files, Settings(), jobs=1))
+    _worker_hooks.patch_pool(monkeypatch, killers, "sigkill")
+    got = _summary(lint_paths(files, Settings(), jobs=3))
+    died = [p for p, error, _ in got if error == WORKER_DIED]
+    assert sorted(died) == sorted(str(tmp_path / "copy0" / k) for k in killers)
+    assert [row for row in got if row[0] not in died] == [row for row in expected if row[0] not in died]
+
+
+def test_a_death_that_does_not_repeat_costs_nothing(tmp_path, monkeypatch):
+    files = _tree(tmp_path)
+    expected = _summary(lint_paths(files, Settings(), jobs=1))
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    _worker_hooks.patch_pool(monkeypatch, ["m_killer.py"], "once", str(markers))
+    assert _summary(lint_paths(files, Settings(), jobs=2)) == expected
+    assert os.listdir(markers) == ["m_killer.py.died"]  # it did die once
+
+
+def test_cli_reports_the_dead_worker_file_and_finishes(tmp_path):
+    files = _tree(tmp_path, copies=1)
+    killer = tmp_path / "copy0" / "m_killer.py"
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {os.path.join(ROOT, 'tests')!r})\n"
+        "import _worker_hooks\n"
+        "_worker_hooks.patch_pool(None, ['m_killer.py'], 'sigkill')\n"
+        "from estimator_lint.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, "--jobs", "2", str(tmp_path)], capture_output=True, text=True)
+    plain = subprocess.run([sys.executable, "-m", "estimator_lint", "--jobs", "1", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert f"{killer}:1:1: error: {WORKER_DIED}\n" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    # Everything else is what a sequential run prints.
+    other = [l for l in proc.stdout.splitlines() if not l.startswith(str(killer)) and str(tmp_path) in l]
+    want = [l for l in plain.stdout.splitlines() if not l.startswith(str(killer)) and str(tmp_path) in l]
+    assert other == want and len(want) > 20
+    assert "1 file(s) could not be checked." in proc.stdout
+
+
+def test_output_is_identical_for_any_number_of_jobs(capsys):
+    outputs = {}
+    for jobs in (1, 2, 3):
+        code = main(["--jobs", str(jobs), FIXTURES])
+        outputs[jobs] = (code, capsys.readouterr().out)
+    assert outputs[1][0] == 1 and outputs[1][1].count(": EST1") > 20
+    assert outputs[2] == outputs[1]
+    assert outputs[3] == outputs[1]
+
+
+def test_output_is_identical_for_any_number_of_jobs_with_bad_files(tmp_path, capsys):
+    shutil.copytree(FIXTURES, tmp_path / "fx")
+    (tmp_path / "fx" / "deep.py").write_text("model_fn = " + "(" * 300 + ")" * 300 + "\n")
+    (tmp_path / "fx" / "syntax.py").write_text("model_fn(:\n")
+    (tmp_path / "fx" / "binary.py").write_bytes(b"\xff\xfe Estimator")
+    (tmp_path / "fx" / "broken.py").symlink_to(tmp_path / "nowhere")
+    outputs = set()
+    for jobs in (1, 2, 3, 8):
+        code = main(["--jobs", str(jobs), str(tmp_path)])
+        outputs.add((code, capsys.readouterr().out))
+    assert len(outputs) == 1
+    (code, out), = outputs
+    assert code == 1 and "4 file(s) could not be checked." in out
