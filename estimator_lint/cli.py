@@ -17,7 +17,8 @@ from estimator_lint.config import ConfigError, Options
 from estimator_lint.diagnostics import FileResult
 from estimator_lint.discovery import discover
 from estimator_lint.engine import lint_paths
-from estimator_lint.project import build_project_index
+from estimator_lint.cache import default_cache_dir
+from estimator_lint.project import build_project_index, save_index
 from estimator_lint.output import progress
 from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -101,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
 
     parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where results and the project index are cached (default: $ESTIMATOR_LINT_CACHE_DIR or ./.estimator_lint_cache)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -159,6 +166,9 @@ def _main(argv: List[str]) -> int:
 
     # Whole-project analysis: classes, bases and captures across the files of this run.
     index = build_project_index(files, options.settings) if len(files) > 1 else None
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    if index is not None and cache_dir is not None:
+        save_index(index, cache_dir)  # the flake8 plugin reads it
 
     if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix
@@ -186,7 +196,15 @@ def _main(argv: List[str]) -> int:
         quiet=args.quiet,
         unsafe_fixes=options.unsafe_fixes,
     )
-    results = _fixed(files, options, index) if args.fix else lint_paths(files, options.settings, jobs=args.jobs, index=index)
+    if args.fix:
+        results = _fixed(files, options, index)
+    else:
+        cache = None
+        if cache_dir is not None:
+            from estimator_lint.cache import ResultCache
+
+            cache = ResultCache(options.settings, cache_dir, index_digest=index.digest() if index else None)
+        results = lint_paths(files, options.settings, jobs=args.jobs, index=index, cache=cache)
     try:
         for result in results:
             result.diagnostics = options.filter(result.path, result.diagnostics)

@@ -59,6 +59,20 @@ def _settings_for(filename: str) -> Tuple[Settings, Optional[str]]:
 _REPORTED: Set[str] = set()
 
 
+_INDEX: list = []
+
+
+def _saved_index():
+    """The project index the last ``estimator-lint`` run saved in the cache directory
+    (read once per flake8 process), so that cross-module findings show under flake8 too."""
+    if not _INDEX:
+        from estimator_lint.cache import default_cache_dir
+        from estimator_lint.project import load_index
+
+        _INDEX.append(load_index(default_cache_dir()))
+    return _INDEX[0]
+
+
 class EstimatorLintPlugin:
     name = "estimator-lint"
     version = __version__
@@ -77,10 +91,21 @@ class EstimatorLintPlugin:
             # A plugin cannot stop flake8 cleanly: say it once, then lint with the defaults.
             _REPORTED.add(config_error)
             yield 1, 0, f"EST001 invalid configuration: {config_error}", type(self)
-        if not might_have_findings(text, settings.prefilter_words()):
+        index = _saved_index()
+        module = package = None
+        if index is not None:
+            known = index.modules.get(os.path.abspath(self.filename))
+            if known is None:
+                index = None  # a file the last CLI run did not see: analyse it on its own
+            else:
+                module, package = known
+                if module in index.ambiguous:
+                    module = None
+        words = index.words if index is not None else settings.prefilter_words()
+        if not might_have_findings(text, words):
             return
         try:
-            diagnostics = lint_tree(self.tree, text, self.filename, settings)
+            diagnostics = lint_tree(self.tree, text, self.filename, settings, package=package, index=index, module=module)
         except SourceError as exc:
             # flake8 itself reports syntax errors (E999); this is analysis giving up.
             yield exc.line, exc.column, f"EST001 could not analyse this file: {exc}", type(self)

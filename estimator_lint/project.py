@@ -8,7 +8,8 @@ define Estimator subclasses once more to learn which attributes their classes ca
 
 from __future__ import annotations
 
-from typing import Sequence, Tuple
+import re
+from typing import Optional, Sequence, Tuple
 
 from estimator_lint import engine
 from estimator_lint.analysis.model import FileModel
@@ -73,5 +74,83 @@ def _find_external_reads(index: ProjectIndex) -> None:
             entry = index.classes.get(qual)
             if entry is not None and entry.path == path:
                 continue
-            if name.encode() in data and b"." + attr.encode() in data:
+            if b"." + attr.encode() in data and _imports(data, qual):
                 index.external_reads.add((qual, attr))
+
+
+def _imports(data: bytes, qualname: str) -> bool:
+    """Whether an import line of ``data`` names the class or its module (erring on yes)."""
+    module, _, name = qualname.rpartition(".")
+    last = module.rpartition(".")[2]
+    names = rb"\b(?:" + re.escape(name.encode()) + rb"|" + re.escape(last.encode()) + rb")\b"
+    # ``from m import A`` on one line, or inside ``from m import (\n A,\n B)``.
+    pattern = re.compile(rb"^[ \t]*(?:from|import)[ \t](?:[^\n(]*|[^\n(]*\([^)]*)" + names, re.M)
+    return bool(pattern.search(data))
+
+
+# --------------------------------------------------------------------------------------
+# the saved index (for the flake8 plugin, which sees one file at a time)
+# --------------------------------------------------------------------------------------
+
+INDEX_FILE = "project-index.json"
+INDEX_FORMAT = 1
+
+
+def save_index(index: ProjectIndex, cache_dir: str) -> Optional[str]:
+    """Write the index where the flake8 plugin finds it; paths are stored absolute."""
+    import json
+    import os
+    import tempfile
+
+    from estimator_lint import __version__
+
+    data = {
+        "format": INDEX_FORMAT,
+        "version": __version__,
+        "words": list(index.words),
+        "classes": {q: [e.name, os.path.abspath(e.path), e.bases, sorted(e.methods)] for q, e in index.classes.items()},
+        "aliases": index.aliases,
+        "stars": index.stars,
+        "modules": {os.path.abspath(p): list(m) for p, m in index.modules.items()},
+        "ambiguous": sorted(index.ambiguous),
+        "captured": index.captured,
+        "external_reads": sorted(list(x) for x in index.external_reads),
+    }
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".index-", dir=cache_dir)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        target = os.path.join(cache_dir, INDEX_FILE)
+        os.replace(tmp, target)
+        return target
+    except OSError:
+        return None
+
+
+def load_index(cache_dir: str) -> Optional[ProjectIndex]:
+    """The index a CLI run saved, or None (missing, unreadable, other version)."""
+    import json
+    import os
+
+    from estimator_lint import __version__
+    from estimator_lint.index import ClassEntry
+
+    try:
+        with open(os.path.join(cache_dir, INDEX_FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("format") != INDEX_FORMAT or data.get("version") != __version__:
+            return None
+        index = ProjectIndex()
+        index.words = tuple(data["words"])
+        for qual, (name, path, bases, methods) in data["classes"].items():
+            index.classes[qual] = ClassEntry(qual, name, path, list(bases), set(methods))
+        index.aliases = dict(data["aliases"])
+        index.stars = {k: list(v) for k, v in data["stars"].items()}
+        index.modules = {p: (m[0], m[1]) for p, m in data["modules"].items()}
+        index.ambiguous = set(data["ambiguous"])
+        index.captured = {k: list(v) for k, v in data["captured"].items()}
+        index.external_reads = {(a, b) for a, b in data["external_reads"]}
+        return index
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

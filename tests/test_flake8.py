@@ -65,3 +65,17 @@ def test_flake8_noqa_and_extend_ignore(tmp_path):
         text=True,
     )
     assert proc.stdout == ""
+
+
+def test_flake8_uses_the_index_a_cli_run_saved(tmp_path):
+    import shutil
+
+    shutil.copytree(os.path.join(FIXTURES, "multi_module_package"), tmp_path / "proj")
+    cwd = tmp_path / "proj"
+    _, before = _lines([sys.executable, "-m", "flake8", "--select", "EST", "."], cwd)
+    assert not any("models/b.py" in l for l in before)
+    cli, _ = _lines([sys.executable, "-m", "estimator_lint", "."], cwd)
+    assert (cwd / ".estimator_lint_cache" / "project-index.json").exists(), cli.stderr
+    _, after = _lines([sys.executable, "-m", "flake8", "--select", "EST", "."], cwd)
+    assert any("models/b.py:5:5: EST101" in l and "BaseEstimator (estpkg/base.py)" in l for l in after)
+    assert any("main.py:8:12: EST104" in l for l in after)
