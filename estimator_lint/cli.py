@@ -144,6 +144,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FINDINGS
+    except Exception as exc:  # an internal fault: a short message, not a traceback
+        detail = " ".join(str(exc).split())[:300]
+        print(f"{PROG}: internal error: {type(exc).__name__}: {detail}", file=sys.stderr)
+        print(f"{PROG}: please report this at the estimator-lint issue tracker", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _main(argv: List[str]) -> int:

@@ -12,7 +12,9 @@ EXIT_CLEAN, EXIT_FINDINGS = 0, 1
 
 
 def _display(path: str) -> str:
-    return path[2:] if path.startswith("./") else path
+    from estimator_lint.output import display_path
+
+    return display_path(path)
 
 
 def run_fix(

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError
-from estimator_lint.engine import Settings, SourceError, decode_source, lint_source, package_of
+from estimator_lint.engine import (
+    Settings,
+    SourceError,
+    decode_source,
+    lint_source,
+    package_of,
+    read_error,
+    read_source_bytes,
+)
 from estimator_lint.fixes import apply_edits
 
 #: Conflicting fixes are applied one pass at a time; this bounds the passes.
@@ -120,11 +128,10 @@ def fix_file(
 ) -> FixResult:
     """Fix one file; with ``write`` replace it atomically when the fixed text differs."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
+        data = read_source_bytes(path)  # never blocks on a FIFO, never reads a device
+    except (OSError, ValueError) as exc:
         result = FixResult(path, "", "")
-        result.error = FileError(f"cannot read: {exc.strerror or exc}")
+        result.error = read_error(path, exc)
         return result
     try:
         text = decode_source(data)

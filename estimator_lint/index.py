@@ -143,12 +143,17 @@ class ProjectIndex:
     def digest(self) -> str:
         """A stable fingerprint of what the index says (part of cache keys)."""
         h = hashlib.sha256()
+
+        def feed(text: str) -> None:
+            # Module names come from file names, which need not be UTF-8.
+            h.update(text.encode("utf-8", "surrogateescape"))
+
         for qual in sorted(self.classes):
-            h.update(f"{qual}:{','.join(self.classes[qual].bases)};".encode())
+            feed(f"{qual}:{','.join(self.classes[qual].bases)};")
         for alias in sorted(self.aliases):
-            h.update(f"{alias}={self.aliases[alias]};".encode())
+            feed(f"{alias}={self.aliases[alias]};")
         for cls in sorted(self.captured):
-            h.update(f"{cls}!{','.join(self.captured[cls])};".encode())
+            feed(f"{cls}!{','.join(self.captured[cls])};")
         return h.hexdigest()[:16]
 
 
@@ -158,10 +163,12 @@ class ProjectIndex:
 
 
 def _read(path: str) -> Optional[bytes]:
+    """The file's bytes; never blocks on a FIFO or reads a device (the lint pass reports those)."""
+    from estimator_lint.engine import read_source_bytes
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return read_source_bytes(path)
+    except (OSError, ValueError):
         return None
 
 

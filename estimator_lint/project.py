@@ -40,8 +40,7 @@ def build_project_index(files: Sequence[str], settings: engine.Settings) -> Proj
         if module is None or module in index.ambiguous:
             continue
         try:
-            with open(path, "rb") as handle:
-                text = engine.decode_source(handle.read())
+            text = engine.decode_source(engine.read_source_bytes(path))
             tree = engine.parse(text, path)
             with engine.bounded_recursion():
                 model = FileModel(
@@ -66,9 +65,8 @@ def _find_external_reads(index: ProjectIndex) -> None:
     wanted = [(qual, qual.rsplit(".", 1)[-1], attr) for qual, attrs in index.captured.items() for attr in attrs]
     for path in index.candidates:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
+            data = engine.read_source_bytes(path)
+        except (OSError, ValueError):
             continue
         for qual, name, attr in wanted:
             entry = index.classes.get(qual)

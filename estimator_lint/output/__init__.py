@@ -27,8 +27,13 @@ __all__ = ["FORMATS", "RunStats", "Reporter", "SourceIndex", "create", "display_
 
 
 def display_path(path: str) -> str:
-    """The path as the text formats show it (as given, without a leading ``./``)."""
-    return path[2:] if path.startswith("./") else path
+    """The path as the text formats show it (as given, without a leading ``./``).
+
+    A file name that is not UTF-8 (bytes kept as surrogates) is shown with backslash
+    escapes, so that printing it can never fail.
+    """
+    path = path[2:] if path.startswith("./") else path
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def fix_enabled(diag: Diagnostic, unsafe_fixes: bool) -> bool:
