@@ -313,6 +313,15 @@ def lint_source(
     return lint_tree(tree, text, path, settings, package=package, index=index, module=module)
 
 
+def module_in(index, path: str) -> Tuple[Optional[str], Optional[str]]:
+    """(module, package) the project index knows for ``path``; module None when ambiguous."""
+    known = getattr(index, "modules", {}).get(path)
+    if known is None:
+        return None, None
+    module, package = known
+    return (None if module in getattr(index, "ambiguous", ()) else module), package
+
+
 def package_of(path: str) -> Optional[str]:
     """The dotted package a file belongs to, from the ``__init__.py`` files around it."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -415,13 +424,8 @@ def lint_file(path: str, settings: Optional[Settings] = None, index: Optional[Cl
         if settings.prefilter and not might_have_findings(text, words):
             return result
         tree = parse(text, path)
-        module, package = None, None
-        known = getattr(index, "modules", {}).get(path)
-        if known is not None:
-            module, package = known
-            if module in getattr(index, "ambiguous", ()):
-                module = None
-        elif _has_relative_import(text):
+        module, package = module_in(index, path)
+        if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
         result.diagnostics = lint_tree(tree, text, path, settings, package=package, index=index, module=module)
     except SourceError as exc:

@@ -21,6 +21,7 @@ from estimator_lint.engine import (
     SourceError,
     decode_source,
     lint_source,
+    module_in,
     package_of,
     read_error,
     read_source_bytes,
@@ -78,12 +79,8 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
     settings = settings or Settings()
     result = FixResult(path, text, text)
     current = text
-    module = None
-    known = getattr(index, "modules", {}).get(path)
-    if known is not None:
-        module, package = known
-        if module in getattr(index, "ambiguous", ()):
-            module = None
+    module, known_package = module_in(index, path)
+    package = known_package if known_package is not None else package
 
     def lint(current_text: str):
         return lint_source(current_text, path, settings, package=package, index=index, module=module)

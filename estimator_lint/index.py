@@ -37,16 +37,10 @@ _AS = re.compile(rb"\b(\w+)[ \t]+as[ \t]+(\w+)")
 
 def module_name(path: str) -> Tuple[str, str]:
     """(module, package) of a file from the ``__init__.py`` files around it."""
-    directory, filename = os.path.split(os.path.abspath(path))
-    stem = filename.rsplit(".", 1)[0]
-    parts: List[str] = []
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
-        parts.append(os.path.basename(directory))
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    package = ".".join(reversed(parts))
+    from estimator_lint.engine import package_of
+
+    stem = os.path.basename(path).rsplit(".", 1)[0]
+    package = package_of(path) or ""
     if stem == "__init__":
         return package or stem, package
     return (f"{package}.{stem}" if package else stem), package
