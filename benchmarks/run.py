@@ -375,7 +375,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     help_text = subprocess.run([*elint_cmd, "--help"], capture_output=True, text=True).stdout
     cli_has_cache = "--cache-dir" in help_text and "--no-cache" in help_text
     isolated = ["--isolated"] if "--isolated" in help_text else []
-    print(f"corpora: " + ", ".join(f"{c}={root} ({len(files[c])} files)" for c, root in corpora.items()), file=sys.stderr)
+    print("corpora: " + ", ".join(f"{c}={root} ({len(files[c])} files)" for c, root in corpora.items()), file=sys.stderr)
     print(f"estimator-lint: {' '.join(elint_cmd)} (cache flags in CLI: {cli_has_cache})", file=sys.stderr)
 
     def lint_cmd(paths, jobs, cache_dir=None):
@@ -489,7 +489,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         timed = bench.rows.get(f"flake8 {c} -j1, plugin timed inside")
         shares = []
         for run in (timed or {}).get("runs", []):
-            tail = [l for l in run["stderr"].splitlines() if l.startswith("plugin seconds: ")]
+            tail = [line for line in run["stderr"].splitlines() if line.startswith("plugin seconds: ")]
             if tail:
                 spent = float(tail[-1].split(": ")[1])
                 shares.append(spent / max(run["cpu"] - spent, 1e-9))

@@ -5,7 +5,7 @@ Layout (like ``.ruff_cache``)::
     .estimator_lint_cache/          default: in the current directory
         CACHEDIR.TAG                backup tools skip the directory
         .gitignore                  ``*``: never committed
-        results-<key>.json          one file per configuration key
+        results-<key>.json          one file per configuration (files unused for 30 days are pruned)
 
 ``<key>`` is a digest of everything that changes what a run reports besides a file's own
 bytes (:func:`cache_key`): the tool version and a fingerprint of its code, the Python
@@ -64,8 +64,10 @@ CACHE_DIR_NAME = ".estimator_lint_cache"
 CACHE_DIR_ENV = "ESTIMATOR_LINT_CACHE_DIR"
 #: Bumped when the results file's layout changes.
 FORMAT = 1
-#: A file modified less than this before it was recorded is always re-hashed.
+#: A file modified less than this before it was read is always re-hashed.
 RACY_SECONDS = 2.0
+#: Results files not written for this long are deleted when another is saved.
+STALE_DAYS = 30
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -256,7 +258,11 @@ class ResultCache:
         self.settings = settings
         self.directory = os.path.abspath(cache_dir or default_cache_dir())
         self.key = cache_key(settings, index_digest=index_digest)
-        self.path = os.path.join(self.directory, f"results-{_key_digest(self.key)}.json")
+        # The file is named by the key without the index digest, which changes with every
+        # edit of an Estimator class anywhere in the project: a new index makes the file's
+        # entries stale (its stored key differs) and the run rewrites it, rather than
+        # leaving one more results file behind.
+        self.path = os.path.join(self.directory, f"results-{_key_digest(dict(self.key, index=None))}.json")
         #: abspath -> [mtime_ns, ctime_ns, size, inode, digest, racy, package, result]
         self.entries: Dict[str, list] = {}
         self.touched: set = set()
@@ -366,6 +372,7 @@ class ResultCache:
                 del self.entries[key]
         try:
             self._prepare_directory()
+            self._prune()
             data = json.dumps({"format": FORMAT, "key": self.key, "entries": self.entries}, separators=(",", ":"))
             tmp = os.path.join(self.directory, f".results-{os.getpid()}-{os.urandom(6).hex()}.tmp")
             # O_EXCL: never follow or reuse someone else's file; 0o666 & umask, like any file.
@@ -384,6 +391,22 @@ class ResultCache:
             return False
         self.dirty = False
         return True
+
+    def _prune(self) -> None:
+        """Drop results files unused for :data:`STALE_DAYS` (old versions, old configurations)."""
+        cutoff = time.time() - STALE_DAYS * 86400
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith("results-") and name.endswith(".json"):
+                full = os.path.join(self.directory, name)
+                try:
+                    if full != self.path and os.stat(full).st_mtime < cutoff:
+                        os.unlink(full)
+                except OSError:
+                    pass
 
     def _prepare_directory(self) -> None:
         os.makedirs(self.directory, exist_ok=True)

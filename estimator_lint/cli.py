@@ -18,7 +18,7 @@ from estimator_lint.diagnostics import FileResult
 from estimator_lint.discovery import discover
 from estimator_lint.engine import lint_paths
 from estimator_lint.cache import default_cache_dir
-from estimator_lint.project import build_project_index, save_index
+from estimator_lint.project import build_project_index
 from estimator_lint.output import progress
 from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -170,10 +170,9 @@ def _main(argv: List[str]) -> int:
         print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
 
     # Whole-project analysis: classes, bases and captures across the files of this run.
-    index = build_project_index(files, options.settings) if len(files) > 1 else None
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-    if index is not None and cache_dir is not None:
-        save_index(index, cache_dir)  # the flake8 plugin reads it
+    # Saved in the cache directory: reused while no file changes, and read by flake8.
+    index = build_project_index(files, options.settings, cache_dir) if len(files) > 1 else None
 
     if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix

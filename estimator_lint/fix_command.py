@@ -58,7 +58,7 @@ def run_fix(
         if not diff_only:
             for diag in result.remaining:
                 remaining_total += 1
-                marker = " [*]" if diag.fix is not None else ""
+                marker = " [*]" if diag.fix is not None and (unsafe or diag.fix.applicability.value == "safe") else ""
                 out.write(f"{shown}:{diag.line}:{diag.column + 1}: {diag.code}{marker} {diag.message}\n")
         unsafe_left += result.unsafe_available() if not unsafe else 0
     if show_fixes and applied_by_file:

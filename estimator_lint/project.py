@@ -33,7 +33,65 @@ def _screen(data: bytes, words: Tuple[str, ...]) -> bool:
     return engine._words_in_code(text, plan.words)
 
 
-def build_project_index(files: Sequence[str], settings: engine.Settings) -> ProjectIndex:
+def build_project_index(
+    files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str] = None
+) -> ProjectIndex:
+    """The project index of ``files``; with ``cache_dir``, the saved one when no file changed.
+
+    The saved index is reused when every file has the stat it had (path, size, mtime,
+    inode) and the settings and tool version are the same; otherwise it is rebuilt and
+    saved, for the next run and for the flake8 plugin.
+    """
+    signature = _signature(files, settings) if cache_dir is not None else None
+    if signature is not None:
+        saved = load_index(cache_dir, signature)
+        if saved is not None:
+            return _relocate(saved, files)
+    index = _build(files, settings)
+    if cache_dir is not None:
+        save_index(index, cache_dir, signature)
+    return index
+
+
+def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
+    """Key a loaded index (absolute paths) by the paths this run names its files with."""
+    import os
+
+    modules, candidates, defining = {}, set(), set()
+    for path in files:
+        absolute = os.path.abspath(path)
+        if absolute in index.modules:
+            modules[path] = index.modules[absolute]
+        if absolute in index.candidates:
+            candidates.add(path)
+        if absolute in index.defining:
+            defining.add(path)
+    index.modules, index.candidates, index.defining = modules, candidates, defining
+    return index
+
+
+def _signature(files: Sequence[str], settings: engine.Settings) -> Optional[str]:
+    import hashlib
+    import os
+    import time
+
+    from estimator_lint import __version__
+
+    h = hashlib.sha256(f"{__version__}|{settings!r}".encode())
+    now = time.time()
+    for path in files:
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            h.update(b"missing")
+            continue
+        if now - st.st_mtime < 2.0:
+            return None  # modified just now: the stat could miss a second change
+        h.update(os.fsencode(path) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ino};".encode())
+    return h.hexdigest()[:24]
+
+
+def _build(files: Sequence[str], settings: engine.Settings) -> ProjectIndex:
     index = build_index(files, settings.prefilter_words(), screen=_screen, everything=not settings.prefilter)
     for path in sorted(index.defining):
         module, package = index.modules.get(path, (None, None))
@@ -94,7 +152,7 @@ INDEX_FILE = "project-index.json"
 INDEX_FORMAT = 1
 
 
-def save_index(index: ProjectIndex, cache_dir: str) -> Optional[str]:
+def save_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = None) -> Optional[str]:
     """Write the index where the flake8 plugin finds it; paths are stored absolute."""
     import json
     import os
@@ -105,6 +163,9 @@ def save_index(index: ProjectIndex, cache_dir: str) -> Optional[str]:
     data = {
         "format": INDEX_FORMAT,
         "version": __version__,
+        "signature": signature,
+        "candidates": sorted(os.path.abspath(p) for p in index.candidates),
+        "defining": sorted(os.path.abspath(p) for p in index.defining),
         "words": list(index.words),
         "classes": {q: [e.name, os.path.abspath(e.path), e.bases, sorted(e.methods)] for q, e in index.classes.items()},
         "aliases": index.aliases,
@@ -126,8 +187,9 @@ def save_index(index: ProjectIndex, cache_dir: str) -> Optional[str]:
         return None
 
 
-def load_index(cache_dir: str) -> Optional[ProjectIndex]:
-    """The index a CLI run saved, or None (missing, unreadable, other version)."""
+def load_index(cache_dir: str, signature: Optional[str] = None) -> Optional[ProjectIndex]:
+    """The index a CLI run saved, or None (missing, unreadable, other version, or, when
+    ``signature`` is given, saved for other files or settings)."""
     import json
     import os
 
@@ -139,6 +201,8 @@ def load_index(cache_dir: str) -> Optional[ProjectIndex]:
             data = json.load(handle)
         if data.get("format") != INDEX_FORMAT or data.get("version") != __version__:
             return None
+        if signature is not None and data.get("signature") != signature:
+            return None
         index = ProjectIndex()
         index.words = tuple(data["words"])
         for qual, (name, path, bases, methods) in data["classes"].items():
@@ -149,6 +213,9 @@ def load_index(cache_dir: str) -> Optional[ProjectIndex]:
         index.ambiguous = set(data["ambiguous"])
         index.captured = {k: list(v) for k, v in data["captured"].items()}
         index.external_reads = {(a, b) for a, b in data["external_reads"]}
+        # Paths are stored absolute; a run names files as given (relative or not).
+        index.candidates = set(data.get("candidates", ()))
+        index.defining = set(data.get("defining", ()))
         return index
     except (OSError, ValueError, KeyError, TypeError):
         return None

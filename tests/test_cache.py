@@ -225,10 +225,33 @@ def test_key_fields():
     assert cache_key(Settings(extra_estimator_bases=("a.B",))) != key
 
 
-def test_index_digest_selects_another_results_file(tmp_path):
-    a = ResultCache(Settings(), str(tmp_path))
-    b = ResultCache(Settings(), str(tmp_path), index_digest="1234")
-    assert a.path != b.path
+def test_another_index_digest_invalidates_the_results_without_a_new_file(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(BAD)
+    age(path)
+
+    def run_with(index_digest):
+        cache = ResultCache(Settings(), str(tmp_path / "c"), index_digest=index_digest)
+        results = snapshot(lint_paths([str(path)], cache=cache))
+        return results, cache
+
+    first, a = run_with("index-1")
+    again, a2 = run_with("index-1")
+    assert a2.hits == 1 and again == first
+    other, b = run_with("index-2")
+    assert b.path == a.path and b.hits == 0 and other == first
+    assert len([n for n in os.listdir(tmp_path / "c") if n.startswith("results-")]) == 1
+
+
+def test_stale_results_files_are_pruned(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(BAD)
+    age(path)
+    _, old = run([str(path)], tmp_path / "c", Settings(select=("EST101",)))
+    long_ago = time.time() - (cache_mod.STALE_DAYS + 1) * 86400
+    os.utime(old.path, (long_ago, long_ago))
+    _, new = run([str(path)], tmp_path / "c")
+    assert os.path.exists(new.path) and not os.path.exists(old.path)
 
 
 def test_cache_must_match_run_settings(tmp_path):
@@ -272,3 +295,28 @@ def test_default_directory(monkeypatch, tmp_path):
     assert default_cache_dir() == os.path.join(str(tmp_path), ".estimator_lint_cache")
     monkeypatch.setenv(cache_mod.CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
     assert default_cache_dir() == str(tmp_path / "elsewhere")
+
+
+def test_project_index_is_reused_until_a_file_changes(tmp_path, monkeypatch):
+    """The saved project index stands in for a rebuild while every file keeps its stat."""
+    import shutil
+    import time
+
+    from estimator_lint import project
+
+    root = tmp_path / "proj"
+    shutil.copytree(os.path.join(FIXTURES, "multi_module_package"), root)
+    old = time.time() - 3600
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    for f in files:
+        os.utime(f, (old, old))
+    cache_dir = str(tmp_path / "cache")
+    first = project.build_project_index(files, Settings(), cache_dir)
+    built = []
+    monkeypatch.setattr(project, "_build", lambda *a: built.append(a) or first)
+    again = project.build_project_index(files, Settings(), cache_dir)
+    assert built == [] and again.digest() == first.digest()
+    assert again.candidates == first.candidates and again.modules == first.modules
+    os.utime(files[0], (old + 10, old + 10))
+    project.build_project_index(files, Settings(), cache_dir)
+    assert len(built) == 1

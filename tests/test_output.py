@@ -82,7 +82,9 @@ def test_text_summary_counts_safe_and_unsafe_fixes():
         reporter.file(result)
         reporter.finish(stats)
         lines = out.getvalue().splitlines()
-        assert lines[:3] == ["m.py:1:1: EST102 [*] m", "m.py:2:1: EST102 [*] m", "m.py:3:1: EST102 m"]
+        # [*] marks what this run's --fix would apply (Ruff's convention).
+        unsafe_mark = " [*]" if unsafe else ""
+        assert lines[:3] == ["m.py:1:1: EST102 [*] m", f"m.py:2:1: EST102{unsafe_mark} m", "m.py:3:1: EST102 m"]
         assert out.getvalue().endswith(expected)
 
 

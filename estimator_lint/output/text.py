@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from estimator_lint.diagnostics import FileResult
-from estimator_lint.output import Reporter, RunStats, display_path
+from estimator_lint.output import Reporter, RunStats, display_path, fix_enabled
 
 
 class TextReporter(Reporter):
@@ -14,7 +14,8 @@ class TextReporter(Reporter):
             err = result.error
             write(f"{path}:{err.line}:{err.column + 1}: error: {err.message}\n")
         for diag in result.diagnostics:
-            mark = " [*]" if diag.fix is not None else ""
+            # As in Ruff: marked when this run's --fix would apply it (unsafe ones need --unsafe-fixes).
+            mark = " [*]" if fix_enabled(diag, self.unsafe_fixes) else ""
             write(f"{path}:{diag.line}:{diag.column + 1}: {diag.code}{mark} {diag.message}\n")
 
     def finish(self, stats: RunStats) -> None:
