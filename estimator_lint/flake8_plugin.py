@@ -20,7 +20,7 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 from estimator_lint import __version__
 from estimator_lint.config import ConfigError, FileConfig, load_pyproject
-from estimator_lint.engine import Settings, SourceError, lint_tree, might_have_findings
+from estimator_lint.engine import Settings, SourceError, lint_tree, may_hold_findings, might_have_findings
 
 _SETTINGS = Settings(respect_noqa=False)
 
@@ -101,8 +101,8 @@ class EstimatorLintPlugin:
                 module, package = known
                 if module in index.ambiguous:
                     module = None
-        words = index.words if index is not None else settings.prefilter_words()
-        if not might_have_findings(text, words):
+        # Without an index, the engine's screen (words outside comments and strings only).
+        if not (might_have_findings(text, index.words) if index is not None else may_hold_findings(text, settings)):
             return
         try:
             diagnostics = lint_tree(self.tree, text, self.filename, settings, package=package, index=index, module=module)
