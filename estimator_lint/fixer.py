@@ -173,6 +173,9 @@ def write_atomically(path: str, expected_old: bytes, new_data: bytes) -> None:
     target = os.path.realpath(path)
     directory = os.path.dirname(target)
     stat = os.stat(target)
+    if not stat.st_mode & 0o222:
+        # Read-only by its mode: respected even by root, who could write it anyway.
+        raise PermissionError(f"{path} is read-only")
     with open(target, "rb") as handle:
         if handle.read() != expected_old:
             raise FileChangedError("the file changed on disk since it was read; not overwritten")

@@ -207,3 +207,19 @@ def test_fix_result_reports_remaining_unsafe():
     result = fix_source(src)
     assert isinstance(result, FixResult) and not result.changed
     assert result.unsafe_available() == 1
+
+
+def test_fix_reports_a_read_only_file_and_goes_on(tmp_path, capsys):
+    from estimator_lint.cli import main
+
+    case = GOLDEN[0]
+    ro, rw = tmp_path / "a_readonly.py", tmp_path / "b_writable.py"
+    for p in (ro, rw):
+        p.write_text(read(case, "before.py"))
+    os.chmod(ro, 0o444)
+    code = main(["--fix", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{ro}:1:1: error: not fixed: {ro} is read-only" in out
+    assert ro.read_text() == read(case, "before.py")
+    assert rw.read_text() == read(case, "after.py")
