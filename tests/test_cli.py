@@ -135,7 +135,7 @@ def test_version(capsys):
 def _copy_case(tmp_path, case):
     import shutil
 
-    shutil.copy(os.path.join(FIXTURES, case, "before.py"), tmp_path / "m.py")
+    shutil.copyfile(os.path.join(FIXTURES, case, "before.py"), tmp_path / "m.py")
     with open(os.path.join(FIXTURES, case, "after.py"), encoding="utf-8") as f:
         return f.read()
 

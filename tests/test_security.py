@@ -221,7 +221,8 @@ def test_kill_9_during_fix_leaves_every_file_whole(tmp_path):
     fixed = _fixed_text(FIXABLE).encode()
     exe = os.path.join(os.path.dirname(sys.executable), "estimator-lint")
     seen = []
-    for attempt, delay in enumerate((0.6, 0.9, 1.2, 1.6, 2.0, 2.5)):
+    # Spread wide: under load the run (project index first, then fixes) may start late.
+    for attempt, delay in enumerate((0.6, 1.2, 2.0, 3.0, 4.5, 6.5)):
         tree = tmp_path / f"run{attempt}"
         tree.mkdir()
         for i in range(150):
