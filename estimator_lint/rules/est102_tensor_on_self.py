@@ -96,11 +96,11 @@ class TensorOnSelf(Rule):
         for store in ctx.model.stores:
             if store.how != "self":
                 continue
-            where = store.function.qualname
+            where = f"`{store.function.qualname}`"
             if store.model_fn is not None and store.model_fn is not store.function:
                 where += f" (called from model_fn `{store.model_fn.qualname}`)"
             message = (
-                f"Graph tensor stored on `self.{store.name}` in `{where}`: it belongs to a graph that is "
+                f"Graph tensor stored on `self.{store.name}` in {where}: it belongs to a graph that is "
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
                 f"and read it with `estimator.predict()`"
             )
