@@ -24,7 +24,7 @@ import threading
 import tokenize
 from contextlib import contextmanager
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from estimator_lint import tfapi
@@ -561,9 +561,12 @@ def may_hold_findings(text: str, settings: Optional[Settings] = None) -> bool:
     when ``settings.prefilter`` is off.
     """
     settings = settings or Settings()
-    if not settings.prefilter:
-        return True
-    plan = _screen_plan(settings.prefilter_words())
+    return not settings.prefilter or mentions_words(text, settings.prefilter_words())
+
+
+def mentions_words(text: str, words: Sequence[str]) -> bool:
+    """Whether one of ``words`` occurs in ``text`` outside comments and string literals."""
+    plan = _screen_plan(tuple(words))
     if plan is None:
         return True
     if not any(anchor in text for anchor in plan.anchors):
@@ -586,9 +589,16 @@ def may_hold_findings_bytes(data: bytes, settings: Optional[Settings] = None) ->
     bytes cannot be decoded, so that :func:`lint_file` reports why.
     """
     settings = settings or Settings()
-    if not settings.prefilter:
-        return True
-    plan = _screen_plan(settings.prefilter_words())
+    return not settings.prefilter or mentions_words_bytes(data, settings.prefilter_words())
+
+
+def mentions_words_bytes(data: bytes, words: Sequence[str]) -> bool:
+    """:func:`mentions_words` for a file's bytes (the project index screens with it too).
+
+    Pure-ASCII bytes without a coding cookie are screened as bytes; anything else is
+    decoded as the interpreter would.  True when the bytes cannot be decoded.
+    """
+    plan = _screen_plan(tuple(words))
     if plan is None:
         return True
     if data.isascii() and not _has_coding_cookie(data):
@@ -600,7 +610,7 @@ def may_hold_findings_bytes(data: bytes, settings: Optional[Settings] = None) ->
             text = decode_source(data)
         except SourceError:
             return True
-    return may_hold_findings(text, settings)
+    return mentions_words(text, words)
 
 
 # --------------------------------------------------------------------------------------
@@ -833,10 +843,3 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-
-@dataclass
-class RunSummary:
-    files: int = 0
-    findings: int = 0
-    errors: int = 0
-    by_code: dict = field(default_factory=dict)

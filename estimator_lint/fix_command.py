@@ -29,6 +29,11 @@ def run_fix(
     show_fixes: bool = False,
     index=None,
 ) -> int:
+    from estimator_lint.diagnostics import FileResult
+    from estimator_lint.output.text import TextReporter
+
+    # Findings and file errors print exactly as a checking run prints them.
+    reporter = TextReporter(out, quiet=quiet, unsafe_fixes=unsafe)
     fixed_total = remaining_total = unsafe_left = errors = changed_files = 0
     applied_by_file: List[tuple] = []
     for path in files:
@@ -36,10 +41,11 @@ def run_fix(
         file_settings = settings(path) if callable(settings) else settings
         result = fix_file(path, file_settings, unsafe=unsafe, write=not diff_only, index=index)
         shown = _display(path)
-        if result.error is not None:
-            errors += 1
-            err = result.error
-            out.write(f"{shown}:{err.line}:{err.column + 1}: error: {err.message}\n")
+        errors += result.error is not None
+        # --diff prints the diff instead of the remaining findings.
+        remaining = [] if diff_only else list(result.remaining)
+        remaining_total += len(remaining)
+        reporter.file(FileResult(path, remaining, result.error))
         if result.changed:
             changed_files += 1
             fixed_total += len(result.applied)
@@ -55,11 +61,6 @@ def run_fix(
                 )
                 if not result.text.endswith("\n"):
                     out.write("\n\\ No newline at end of file\n")
-        if not diff_only:
-            for diag in result.remaining:
-                remaining_total += 1
-                marker = " [*]" if diag.fix is not None and (unsafe or diag.fix.applicability.value == "safe") else ""
-                out.write(f"{shown}:{diag.line}:{diag.column + 1}: {diag.code}{marker} {diag.message}\n")
         unsafe_left += result.unsafe_available() if not unsafe else 0
     if show_fixes and applied_by_file:
         # Ruff's --show-fixes: what was (or would be) fixed, per file and code.

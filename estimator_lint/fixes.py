@@ -20,7 +20,6 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from estimator_lint import tfapi
 from estimator_lint.analysis.model import FileModel, GraphStore, predictions_argument
 from estimator_lint.analysis.scopes import FunctionInfo
 from estimator_lint.diagnostics import Applicability, Edit, Fix

@@ -20,7 +20,7 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 from estimator_lint import __version__
 from estimator_lint.config import ConfigError, FileConfig, load_pyproject
-from estimator_lint.engine import Settings, SourceError, lint_tree, may_hold_findings, might_have_findings
+from estimator_lint.engine import Settings, SourceError, lint_tree, mentions_words
 
 _SETTINGS = Settings(respect_noqa=False)
 
@@ -101,8 +101,8 @@ class EstimatorLintPlugin:
                 module, package = known
                 if module in index.ambiguous:
                     module = None
-        # Without an index, the engine's screen (words outside comments and strings only).
-        if not (might_have_findings(text, index.words) if index is not None else may_hold_findings(text, settings)):
+        # The engine's screen: a word outside comments and strings (the index's words when saved).
+        if not mentions_words(text, index.words if index is not None else settings.prefilter_words()):
             return
         try:
             diagnostics = lint_tree(self.tree, text, self.filename, settings, package=package, index=index, module=module)

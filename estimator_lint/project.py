@@ -9,28 +9,11 @@ define Estimator subclasses once more to learn which attributes their classes ca
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 from estimator_lint import engine
 from estimator_lint.analysis.model import FileModel
 from estimator_lint.index import ProjectIndex, build_index
-
-
-def _screen(data: bytes, words: Tuple[str, ...]) -> bool:
-    """Whether ``data`` mentions one of ``words`` outside comments and strings."""
-    plan = engine._screen_plan(tuple(words))
-    if plan is None:
-        return True
-    if data.isascii() and not engine._has_coding_cookie(data):
-        if not any(anchor in data for anchor in plan.anchors_bytes):
-            return False
-        text = data.decode("ascii")
-    else:
-        try:
-            text = engine.decode_source(data)
-        except engine.SourceError:
-            return True
-    return engine._words_in_code(text, plan.words)
 
 
 def build_project_index(
@@ -92,7 +75,9 @@ def _signature(files: Sequence[str], settings: engine.Settings) -> Optional[str]
 
 
 def _build(files: Sequence[str], settings: engine.Settings) -> ProjectIndex:
-    index = build_index(files, settings.prefilter_words(), screen=_screen, everything=not settings.prefilter)
+    index = build_index(
+        files, settings.prefilter_words(), screen=engine.mentions_words_bytes, everything=not settings.prefilter
+    )
     for path in sorted(index.defining):
         module, package = index.modules.get(path, (None, None))
         if module is None or module in index.ambiguous:

@@ -346,8 +346,6 @@ class FileModel:
         for f in fn.enclosing() if fn else ():
             if f.cls is not None:
                 return f.self_name
-            if f.self_name is None and f is not fn and False:
-                return None
         return None
 
     def _find_method(self, cls: ClassInfo, name: str) -> Optional[FunctionInfo]:
