@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Set, Union
+from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
-_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 @dataclass(eq=False)
@@ -98,28 +96,113 @@ def _bind_target(target: ast.AST, into: Set[str]) -> None:
         _bind_target(target.value, into)
 
 
-def iter_body_nodes(body: List[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of a function body, not descending into nested scopes.
+#: Fields that never hold a node worth visiting: names, numbers, strings and the operator
+#: and context singletons (``Load``, ``Add``, ``Eq``...), which no question looks at.
+_SCALAR_FIELDS = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "arg", "name", "asname", "module", "level", "kind", "type_comment",
+     "conversion", "is_async", "simple", "rest", "kwd_attrs", "tag"}
+)
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
-    Nested ``def``/``class``/``lambda`` nodes themselves are yielded (they bind a name
-    or are values) but their insides are not.  Comprehensions are descended into:
-    their element expressions run in the function's frame for our purposes.
+
+def _child_fields(node_type: type) -> Tuple[str, ...]:
+    fields = tuple(
+        f for f in node_type._fields  # type: ignore[attr-defined]
+        if f not in _SCALAR_FIELDS and not (f == "value" and node_type.__name__ in ("Constant", "MatchSingleton"))
+    )
+    _CHILD_FIELDS[node_type] = fields
+    return fields
+
+
+_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BINDING_TYPES = frozenset(
+    {ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.ExceptHandler,
+     ast.Global, ast.Nonlocal, *(getattr(ast, n) for n in ("MatchAs", "MatchStar") if hasattr(ast, n))}
+)
+
+
+@dataclass
+class BodyScan:
+    """One walk over a body (see :func:`scan_body`)."""
+
+    nodes: List[ast.AST]
+    #: Nested ``def``/``class`` nodes found directly in the body (not inside nested scopes).
+    scopes: List[ast.AST]
+    bound: Set[str]
+    global_names: Set[str]
+    nonlocal_names: Set[str]
+
+
+def scan_body(body: List[ast.stmt]) -> BodyScan:
+    """Every node of a function (or class, or module) body and the names it binds.
+
+    The nodes come in source order (pre-order), without descending into nested scopes:
+    nested ``def``/``class``/``lambda`` nodes themselves are listed (they bind a name or
+    are values) but their insides are not; their decorators, defaults and bases are, as
+    they run in this scope.  Comprehensions are descended into: their element
+    expressions run in the function's frame for our purposes.
+
+    This walk is the analysis's hottest loop (every node of every candidate file passes
+    through it once), hence the per-type field tables instead of ``ast.iter_child_nodes``.
     """
+    nodes: List[ast.AST] = []
+    scopes: List[ast.AST] = []
+    bound: Set[str] = set()
+    globals_: Set[str] = set()
+    nonlocals: Set[str] = set()
     stack: List[ast.AST] = list(reversed(body))
+    pop, push, emit = stack.pop, stack.append, nodes.append
+    fields_of = _CHILD_FIELDS.get
+    AST, Name, Load = ast.AST, ast.Name, ast.Load
     while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _SCOPE_NODES):
-            # Decorators and defaults are evaluated in the enclosing scope.
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        node = pop()
+        emit(node)
+        node_type = type(node)
+        if node_type in _BINDING_TYPES:
+            if node_type is Name:
+                if type(node.ctx) is not Load:
+                    bound.add(node.id)
+            elif node_type in _FUNCTION_TYPES:
+                bound.add(node.name)
+                scopes.append(node)
+                # Decorators and defaults are evaluated in the enclosing scope.
                 stack.extend(reversed(node.decorator_list))
-                stack.extend(d for d in node.args.defaults)
+                stack.extend(node.args.defaults)
                 stack.extend(d for d in node.args.kw_defaults if d is not None)
-            elif isinstance(node, ast.ClassDef):
+                continue
+            elif node_type is ast.ClassDef:
+                bound.add(node.name)
+                scopes.append(node)
                 stack.extend(reversed(node.decorator_list))
                 stack.extend(reversed(node.bases))
+                continue
+            elif node_type is ast.Import or node_type is ast.ImportFrom:
+                for alias in node.names:
+                    if alias.name != "*":
+                        bound.add(alias.asname or alias.name.split(".", 1)[0])
+            elif node_type is ast.Global:
+                globals_.update(node.names)
+            elif node_type is ast.Nonlocal:
+                nonlocals.update(node.names)
+            elif node.name:  # ExceptHandler, MatchAs, MatchStar
+                bound.add(node.name)
+        elif node_type is ast.Lambda:
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        fields = fields_of(node_type) or _child_fields(node_type)
+        for index in range(len(fields) - 1, -1, -1):
+            value = getattr(node, fields[index], None)
+            if value.__class__ is list:
+                for item in reversed(value):
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
+    return BodyScan(nodes, scopes, bound, globals_, nonlocals)
+
+
+def iter_body_nodes(body: List[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of a body, not descending into nested scopes (see :func:`scan_body`)."""
+    return iter(scan_body(body).nodes)
 
 
 class ScopeCollector:
@@ -138,23 +221,22 @@ class ScopeCollector:
         self.module_nodes: List[ast.AST] = []
 
     def collect(self, tree: ast.Module) -> "ScopeCollector":
-        self.module_nodes = list(iter_body_nodes(tree.body))
-        self._scan_nodes(self.module_nodes, function=None, cls=None)
-        self.module_bound = self._bindings(self.module_nodes)[0]
+        scan = scan_body(tree.body)
+        self.module_nodes = scan.nodes
+        self.module_bound = scan.bound
+        self._add_scopes(scan.scopes, function=None, cls=None)
         return self
 
     # -- walking ----------------------------------------------------------------------
 
-    def _scan_nodes(self, nodes: List[ast.AST], function: Optional[FunctionInfo], cls: Optional[ClassInfo]) -> None:
-        """Find the scopes directly among ``nodes`` and recurse into them."""
+    def _add_scopes(self, nodes: List[ast.AST], function: Optional[FunctionInfo], cls: Optional[ClassInfo]) -> None:
+        """Record the scopes found directly in a body, and recurse into them."""
         for node in nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if isinstance(node, ast.ClassDef):
+                self._add_class(node, function, cls)
+            else:
                 # Inside a class body every def found is a method (nested scopes are not entered).
                 self._add_function(node, function, cls)
-            elif isinstance(node, ast.ClassDef):
-                self._add_class(node, function, cls)
-            elif isinstance(node, ast.Lambda):
-                continue
 
     def _add_class(self, node: ast.ClassDef, function: Optional[FunctionInfo], outer: Optional[ClassInfo]) -> None:
         info = ClassInfo(node=node, name=node.name, function=function, outer_class=outer)
@@ -163,8 +245,9 @@ class ScopeCollector:
         if function is None and outer is None:
             self.module_classes[node.name] = info
         # Methods: defs in the class body (including under if/try in the body).
-        info.nodes = list(iter_body_nodes(node.body))
-        self._scan_nodes(info.nodes, function=function, cls=info)
+        scan = scan_body(node.body)
+        info.nodes = scan.nodes
+        self._add_scopes(scan.scopes, function=function, cls=info)
 
     def _add_function(self, node: FunctionNode, parent: Optional[FunctionInfo], cls: Optional[ClassInfo]) -> None:
         args = node.args
@@ -191,11 +274,11 @@ class ScopeCollector:
             call_params=call_params,
             self_name=self_name,
         )
-        info.nodes = list(iter_body_nodes(node.body))
-        bound, globals_, nonlocals = self._bindings(info.nodes)
-        info.bound = bound | set(params)
-        info.global_names = globals_
-        info.nonlocal_names = nonlocals
+        scan = scan_body(node.body)
+        info.nodes = scan.nodes
+        info.bound = scan.bound | set(params)
+        info.global_names = scan.global_names
+        info.nonlocal_names = scan.nonlocal_names
         self.functions.append(info)
         self.function_of_node[node] = info
         if cls is not None:
@@ -204,30 +287,4 @@ class ScopeCollector:
             parent.nested[node.name] = info
         else:
             self.module_functions[node.name] = info
-        self._scan_nodes(info.nodes, function=info, cls=None)
-
-    @staticmethod
-    def _bindings(nodes: List[ast.AST]):
-        bound: Set[str] = set()
-        globals_: Set[str] = set()
-        nonlocals: Set[str] = set()
-        for node in nodes:
-            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                bound.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bound.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    if alias.name != "*":
-                        bound.add(alias.asname or alias.name.split(".", 1)[0])
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                bound.add(node.name)
-            elif isinstance(node, ast.Global):
-                globals_.update(node.names)
-            elif isinstance(node, ast.Nonlocal):
-                nonlocals.update(node.names)
-            elif isinstance(node, (ast.MatchAs, ast.MatchStar)) if hasattr(ast, "MatchAs") else False:
-                if node.name:
-                    bound.add(node.name)
-        return bound, globals_, nonlocals
-
+        self._add_scopes(scan.scopes, function=info, cls=None)
