@@ -326,8 +326,7 @@ class FixPlanner:
         if isinstance(node, ast.Subscript):
             node = node.value
         if isinstance(node, ast.Attribute) and node.attr == "predictions":
-            values = self.model.values.get(fn)
-            return values is not None and values.kind(node.value) == 3
+            return self.model.values_of(fn).kind(node.value) == 3
         return False
 
     def reads_elsewhere(self, store: GraphStore) -> bool:

@@ -163,6 +163,7 @@ class FileModel:
         self.stores: List[GraphStore] = []
         self.reads: List[CapturedRead] = []
         self.values: Dict[FunctionInfo, FunctionValues] = {}
+        self._param_kinds: Dict[FunctionInfo, Dict[str, int]] = {}
         self._find_overrides()
         self._evaluate_functions()
         self._find_reads()
@@ -501,8 +502,8 @@ class FileModel:
     # -- EST102 / EST103 facts --------------------------------------------------------
 
     def _evaluate_functions(self) -> None:
-        # Two rounds: the first records the kinds of arguments passed to in-file helpers,
-        # the second evaluates helpers with those parameter kinds and collects facts.
+        # When graph code calls in-file helpers, a first round records the kinds of the
+        # arguments passed to them; then functions are evaluated with those parameter kinds.
         param_kinds: Dict[FunctionInfo, Dict[str, int]] = {}
 
         def record(call: ast.Call, values: FunctionValues) -> None:
@@ -524,30 +525,46 @@ class FileModel:
                 if kw.arg in callee.params:
                     kinds[kw.arg] = join(kinds.get(kw.arg, 0), values.kind(kw.value))
 
-        has_helpers = any(c.reason == "helper" for c in self.contexts.values())
-        for round_ in (0, 1) if has_helpers else (1,):
+        # Only graph code and Estimator methods can hold a capture (_collect_stores); their
+        # values need those of the functions around them.  Every other function is
+        # evaluated only when a question needs it (values_of).
+        wanted: Set[FunctionInfo] = set()
+        for fn in self.scopes.functions:
+            if fn in self.contexts or self.estimator_of(fn) is not None:
+                wanted.update(fn.enclosing())
+        self._param_kinds = param_kinds
+        if any(c.reason == "helper" for c in self.contexts.values()):
+            # Round 0: record the kinds of the arguments passed to in-file helpers.
             self.values = {}
             for fn in self.scopes.functions:  # parents before nested functions
-                ctx = self.contexts.get(fn)
-                graph_mode = ctx is not None
-                kinds: Dict[str, int] = {}
-                if ctx is not None and ctx.reason != "helper":
-                    for p in fn.params:
-                        if p in tfapi.MODEL_FN_TENSOR_PARAMS:
-                            kinds[p] = GRAPH
-                kinds.update(param_kinds.get(fn, {}))
-                parent_values = self.values.get(fn.parent) if fn.parent is not None else None
-                values = FunctionValues(self, fn, graph_mode, kinds, parent_values)
-                values.on_call = record if round_ == 0 else None
+                values = self._new_values(fn, self.values.get(fn.parent) if fn.parent is not None else None)
+                values.on_call = record
                 values.solve(fn.nodes)
                 self.values[fn] = values
-                if round_ == 0:
-                    # Evaluate every call once so that helper arguments are recorded.
-                    for node in fn.nodes:
-                        if isinstance(node, ast.Call):
-                            values.kind(node)
+                for node in fn.nodes:
+                    if isinstance(node, ast.Call):
+                        values.kind(node)  # every call once, so that helper arguments are recorded
+        self.values = {}
         for fn in self.scopes.functions:
-            self._collect_stores(fn, self.values[fn])
+            if fn in wanted:
+                self._collect_stores(fn, self.values_of(fn))
+
+    def _new_values(self, fn: FunctionInfo, parent: Optional[FunctionValues]) -> FunctionValues:
+        ctx = self.contexts.get(fn)
+        kinds: Dict[str, int] = {}
+        if ctx is not None and ctx.reason != "helper":
+            kinds.update((p, GRAPH) for p in fn.params if p in tfapi.MODEL_FN_TENSOR_PARAMS)
+        kinds.update(self._param_kinds.get(fn, {}))
+        return FunctionValues(self, fn, ctx is not None, kinds, parent)
+
+    def values_of(self, fn: FunctionInfo) -> FunctionValues:
+        """The graph values of ``fn``'s names (evaluated on first use)."""
+        values = self.values.get(fn)
+        if values is None:
+            values = self._new_values(fn, self.values_of(fn.parent) if fn.parent is not None else None)
+            values.solve(fn.nodes)
+            self.values[fn] = values
+        return values
 
     def _collect_stores(self, fn: FunctionInfo, values: FunctionValues) -> None:
         ctx = self.contexts.get(fn)
