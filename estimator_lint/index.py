@@ -191,39 +191,36 @@ def build_index(
             continue
         contents[path] = data
     pending = dict(contents)
+    facts: Dict[str, _TextFacts] = {}
     defining: Set[str] = set()
     new_words = tuple(sorted(word_set))
     while new_words:
-        found: Set[str] = set()
         for path, data in list(pending.items()):
-            if not (everything or screen(data, new_words)):
-                continue
-            index.candidates.add(path)
-            del pending[path]
-            for match in _ALIAS.finditer(data):
-                if _tokens(match.group(2)) & word_set:
-                    found.add(match.group(1).decode())
-        # Aliases of words (``from pkg import BaseEstimator as Base``) are words too; a
-        # new word can make an older candidate's alias relevant, so all are scanned.
-        for path in index.candidates:
-            data = contents.get(path)
-            if data is None or b" as " not in data:
-                continue
-            for match in _AS.finditer(data):
-                if match.group(1).decode() in (word_set | found):
-                    found.add(match.group(2).decode())
-        # Class headers naming a word make the class a word (in new and earlier candidates).
-        for path in index.candidates:
-            data = contents.get(path)
-            if data is None or b"class" not in data:
-                continue
-            for match in _CLASS_HEADER.finditer(data):
-                name = match.group(1).decode()
-                if name not in word_set and _tokens(match.group(2)) & (word_set | found):
-                    defining.add(path)
-                    found.add(name)
-                elif name in word_set and path not in defining and _tokens(match.group(2)) & word_set:
-                    defining.add(path)
+            if everything or screen(data, new_words):
+                index.candidates.add(path)
+                del pending[path]
+                facts[path] = _TextFacts.of(data)
+        # Words make more words, in every candidate (a new word can make an older
+        # candidate's line relevant): ``X = word`` and ``import word as X`` aliases, and
+        # class headers naming a word, whose class then is a word too.
+        found: Set[str] = set()
+        grown = True
+        while grown:
+            known = word_set | found
+            before = len(found)
+            for path, fact in facts.items():
+                for name, tokens in fact.aliases:
+                    if name not in known and tokens & known:
+                        found.add(name)
+                for name, alias in fact.as_pairs:
+                    if name in known and alias not in known:
+                        found.add(alias)
+                for name, tokens in fact.headers:
+                    if tokens & known:
+                        defining.add(path)
+                        if name not in known:
+                            found.add(name)
+            grown = len(found) > before
         new_words = tuple(sorted(found - word_set))
         word_set |= found
     index.words = tuple(sorted(word_set))
@@ -250,6 +247,25 @@ def build_index(
         else:
             _index_imports(index, data, module, package)
     return index
+
+
+@dataclass
+class _TextFacts:
+    """What the fixed point needs of a candidate's text, found once per file."""
+
+    #: ``X = a.b.c`` lines: (X, the words of the value).
+    aliases: List[Tuple[str, Set[str]]]
+    #: ``... name as alias`` (imports): (name, alias).
+    as_pairs: List[Tuple[str, str]]
+    #: ``class X(bases):`` headers: (X, the words of the bases).
+    headers: List[Tuple[str, Set[str]]]
+
+    @classmethod
+    def of(cls, data: bytes) -> "_TextFacts":
+        aliases = [(m.group(1).decode(), _tokens(m.group(2))) for m in _ALIAS.finditer(data)] if b"=" in data else []
+        as_pairs = [(m.group(1).decode(), m.group(2).decode()) for m in _AS.finditer(data)] if b" as " in data else []
+        headers = [(m.group(1).decode(), _tokens(m.group(2))) for m in _CLASS_HEADER.finditer(data)] if b"class" in data else []
+        return cls(aliases, as_pairs, headers)
 
 
 def _tokens(data: bytes) -> Set[str]:

@@ -94,7 +94,9 @@ class ImportTable:
         for stmt in tree.body:
             table._add_statement(stmt, nested, top=True)
         if nested_nodes is None:
-            nested_nodes = (sub for node in nested for sub in ast.walk(node))
+            from estimator_lint.analysis.scopes import walk
+
+            nested_nodes = walk(nested)
         for sub in nested_nodes:
             if isinstance(sub, ast.Import):
                 table.add_import(sub)
