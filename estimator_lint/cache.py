@@ -63,7 +63,7 @@ CACHE_DIR_NAME = ".estimator_lint_cache"
 #: Environment variable overriding the default directory (``--cache-dir`` wins over it).
 CACHE_DIR_ENV = "ESTIMATOR_LINT_CACHE_DIR"
 #: Bumped when the results file's layout changes.
-FORMAT = 1
+FORMAT = 2
 #: A file modified less than this before it was read is always re-hashed.
 RACY_SECONDS = 2.0
 #: Results files not written for this long are deleted when another is saved.
@@ -216,7 +216,10 @@ def dump_result(result: FileResult) -> Dict[str, Any]:
     error = None
     if result.error is not None:
         error = [_dump_value(getattr(result.error, name)) for name in _ERROR_FIELDS]
-    return {"d": diagnostics, "e": error}
+    data: Dict[str, Any] = {"d": diagnostics, "e": error}
+    if result.captures:
+        data["c"] = result.captures
+    return data
 
 
 def load_result(path: str, data: Dict[str, Any]) -> FileResult:
@@ -232,6 +235,9 @@ def load_result(path: str, data: Dict[str, Any]) -> FileResult:
         if len(data["e"]) != len(_ERROR_FIELDS):
             raise ValueError("error layout changed")
         result.error = FileError(**{name: _load_value(v) for name, v in zip(_ERROR_FIELDS, data["e"])})
+    captures = data.get("c")
+    if captures:
+        result.captures = {str(cls): [str(a) for a in attrs] for cls, attrs in captures.items()}
     return result
 
 

@@ -16,9 +16,8 @@ from estimator_lint import __version__, config, output
 from estimator_lint.config import ConfigError, Options
 from estimator_lint.diagnostics import FileResult
 from estimator_lint.discovery import discover
-from estimator_lint.engine import lint_paths
 from estimator_lint.cache import default_cache_dir
-from estimator_lint.project import build_project_index
+from estimator_lint.project import build_project_index, lint_project
 from estimator_lint.output import progress
 from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -169,10 +168,11 @@ def _main(argv: List[str]) -> int:
     for path in missing:
         print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
 
-    # Whole-project analysis: classes, bases and captures across the files of this run.
+    # Results and the project index (read by flake8 too) are cached here.
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-    # Saved in the cache directory: reused while no file changes, and read by flake8.
-    index = build_project_index(files, options.settings, cache_dir) if len(files) > 1 else None
+    fixing = args.fix or args.diff
+    # Fixes need the whole-project index first (which captures other modules read).
+    index = build_project_index(files, options.settings, cache_dir) if fixing and len(files) > 1 else None
 
     if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix
@@ -203,12 +203,8 @@ def _main(argv: List[str]) -> int:
     if args.fix:
         results = _fixed(files, options, index)
     else:
-        cache = None
-        if cache_dir is not None:
-            from estimator_lint.cache import ResultCache
-
-            cache = ResultCache(options.settings, cache_dir, index_digest=index.digest() if index else None)
-        results = lint_paths(files, options.settings, jobs=args.jobs, index=index, cache=cache)
+        # Whole-project analysis: classes, bases and captures across the files of this run.
+        results = lint_project(files, options.settings, jobs=args.jobs, cache_dir=cache_dir)
     try:
         for result in results:
             result.diagnostics = options.filter(result.path, result.diagnostics)

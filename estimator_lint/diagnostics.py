@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 
 class Applicability(str, enum.Enum):
@@ -69,3 +69,6 @@ class FileResult:
     error: Optional[FileError] = None
     #: Number of fixes applied to this file (``--fix``).
     fixed: int = 0
+    #: Class qualname -> attributes its graph code stores tensors in (EST102), for the
+    #: project index: other modules reading them get EST104.  Set for project modules.
+    captures: Dict[str, List[str]] = field(default_factory=dict)

@@ -221,10 +221,16 @@ def lint_tree(
     Planning fixes parses the file again with libcst; input libcst cannot handle costs the
     findings their fixes, never the findings.
     """
-    settings = settings or Settings()
+    return _analyse(tree, text, path, settings or Settings(), package, index, module)[0]
+
+
+def _analyse(
+    tree: ast.Module, text: str, path: str, settings: Settings, package, index, module
+) -> Tuple[List[Diagnostic], Optional[FileModel]]:
+    """:func:`lint_tree`, also returning the file's model (None when no rule is selected)."""
     rules = select_rules(settings.select, settings.ignore)
     if not rules:
-        return []
+        return [], None
     want_fixes = _rewritable(tree, text)
     try:
         with bounded_recursion():
@@ -240,7 +246,7 @@ def lint_tree(
         noqa = NoqaMap(ctx.source.lines)
         diagnostics = [d for d in diagnostics if not noqa.suppresses(d.line, d.code)]
     diagnostics.sort(key=Diagnostic.sort_key)
-    return diagnostics
+    return diagnostics, ctx.model
 
 
 def _check_rules(tree, text, path, settings, rules, package, index, want_fixes: bool, module=None):
@@ -427,7 +433,9 @@ def lint_file(path: str, settings: Optional[Settings] = None, index: Optional[Cl
         module, package = module_in(index, path)
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
-        result.diagnostics = lint_tree(tree, text, path, settings, package=package, index=index, module=module)
+        result.diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
+        if model is not None and module is not None:
+            result.captures = model.captures_by_class()
     except SourceError as exc:
         result.error = FileError(str(exc), exc.line, exc.column)
     except Exception as exc:  # an internal fault: report it, keep going with other files
@@ -702,6 +710,7 @@ def lint_paths(
     *,
     cache=None,
     index=None,
+    save_cache: bool = True,
 ) -> Iterator[FileResult]:
     """Lint files; results stream out in the order of ``files``, whatever ``jobs`` is.
 
@@ -712,6 +721,7 @@ def lint_paths(
     With ``jobs > 1`` the files the cache cannot answer are linted in a process pool, in
     chunks, with a bounded number of chunks in flight (memory does not grow with the
     number of files); workers only return results, the cache stays in this process.
+    With ``save_cache=False`` the caller saves it (a run made of several calls).
     """
     settings = settings or Settings()
     if cache is not None and cache.settings != settings:
@@ -730,7 +740,7 @@ def lint_paths(
         else:
             yield from _lint_parallel(files, settings, jobs, cache, index)
     finally:
-        if cache is not None:
+        if cache is not None and save_cache:
             cache.save()
 
 

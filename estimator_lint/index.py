@@ -148,6 +148,8 @@ class ProjectIndex:
             feed(f"{alias}={self.aliases[alias]};")
         for cls in sorted(self.captured):
             feed(f"{cls}!{','.join(self.captured[cls])};")
+        for cls, attr in sorted(self.external_reads):  # decides which fixes are safe
+            feed(f"{cls}<{attr};")
         return h.hexdigest()[:16]
 
 

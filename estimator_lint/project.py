@@ -1,39 +1,161 @@
 """Whole-project runs: the project index, then per-file analysis that can see it.
 
-:func:`build_project_index` runs the index's cheap pass (:mod:`estimator_lint.index`)
-with the engine's comment- and string-aware prefilter, then analyses the files that
-define Estimator subclasses once more to learn which attributes their classes capture
-(EST102), so that reads in *other* modules can be reported (EST104).
+A run over several files (:func:`lint_project`) goes in three steps:
+
+1. the index's cheap text pass (:func:`estimator_lint.index.build_index`, with the
+   engine's comment- and string-aware prefilter): candidates, classes, bases, re-exports;
+   a saved index is reused instead while every file keeps its stat;
+2. the files that *define* Estimator subclasses are linted first: their results say which
+   attributes each class captures (EST102), which other modules' reads need (EST104) and
+   which fixes are unsafe because another module reads the attribute.  A rebuilt index
+   starts from the captures of the last saved one, so only a run in which captures
+   appeared, vanished or moved lints those files a second time;
+3. every other file is linted with the complete index; results come out in the order of
+   the files, as :func:`estimator_lint.engine.lint_paths` gives them.
+
+No file is analysed twice in a project without captures (the common case: nothing to
+report), and a file is never parsed for the index and analysed apart from that pass.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from estimator_lint import engine
-from estimator_lint.analysis.model import FileModel
+from estimator_lint.diagnostics import FileResult
 from estimator_lint.index import ProjectIndex, build_index
+
+
+@dataclass
+class ProjectRun:
+    """The complete index of a run, its result cache, and the files already linted."""
+
+    index: ProjectIndex
+    #: An :class:`estimator_lint.cache.ResultCache` keyed by the final index (None: no cache).
+    cache: object = None
+    #: Results of the files defining Estimator subclasses, linted with the final index.
+    done: Dict[str, FileResult] = field(default_factory=dict)
+
+
+def lint_project(
+    files: Iterable[str], settings: engine.Settings, *, jobs: int = 1, cache_dir: Optional[str] = None
+) -> Iterator[FileResult]:
+    """Lint ``files`` as one project: results in the order of ``files``.
+
+    ``cache_dir``: where results and the project index are cached (None: no cache).
+    One file alone is linted without an index (nothing to see across modules).
+    """
+    files = list(files)
+    if len(files) < 2:
+        yield from engine.lint_paths(files, settings, jobs, cache=_open_cache(settings, cache_dir, None))
+        return
+    run = prepare_project(files, settings, jobs=jobs, cache_dir=cache_dir)
+    rest = engine.lint_paths(
+        [f for f in files if f not in run.done], settings, jobs, cache=run.cache, index=run.index, save_cache=False
+    )
+    try:
+        for path in files:
+            yield run.done[path] if path in run.done else next(rest)
+    finally:
+        rest.close()
+        if run.cache is not None:
+            run.cache.save()
+
+
+def prepare_project(
+    files: Sequence[str], settings: engine.Settings, *, jobs: int = 1, cache_dir: Optional[str] = None
+) -> ProjectRun:
+    """Steps 1 and 2 of a run (see the module docstring); the caller lints the rest.
+
+    The returned cache is not saved yet: the caller saves it when the run ends.
+    """
+    signature = _signature(files, settings) if cache_dir is not None else None
+    saved = _load(cache_dir) if cache_dir is not None else None
+    if saved is not None and signature is not None and saved[1] == signature:
+        index, reused = _relocate(saved[0], files), True
+    else:
+        index, reused = _build(files, settings), False
+        if saved is not None:
+            # Captures rarely change between runs: start from the last ones (checked below).
+            _set_captures(index, {q: a for q, a in saved[0].captured.items() if q in index.classes})
+    cache = _open_cache(settings, cache_dir, index)
+    defining = [f for f in files if f in index.defining]
+    results = list(engine.lint_paths(defining, settings, jobs, cache=cache, index=index, save_cache=False))
+    captured = _captures_of(results)
+    if captured != index.captured:
+        # The defining files read the index too (inherited captures, fix safety): again,
+        # with the corrected one.  Captures themselves do not depend on the index's.
+        _set_captures(index, captured)
+        reused = False
+        cache = _open_cache(settings, cache_dir, index)
+        results = list(engine.lint_paths(defining, settings, jobs, cache=cache, index=index, save_cache=False))
+    if cache_dir is not None and not reused:
+        save_index(index, cache_dir, signature)
+    return ProjectRun(index, cache, {r.path: r for r in results})
 
 
 def build_project_index(
     files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str] = None
 ) -> ProjectIndex:
-    """The project index of ``files``; with ``cache_dir``, the saved one when no file changed.
+    """The complete project index of ``files``, for ``--fix`` and for API users who lint
+    files one at a time; with ``cache_dir``, saved there and reused while no file changes.
 
-    The saved index is reused when every file has the stat it had (path, size, mtime,
-    inode) and the settings and tool version are the same; otherwise it is rebuilt and
-    saved, for the next run and for the flake8 plugin.
+    The captures are learnt by analysing the defining files without running the rules
+    (no fixes are planned: ``--fix`` plans its own).
     """
     signature = _signature(files, settings) if cache_dir is not None else None
-    if signature is not None:
-        saved = load_index(cache_dir, signature)
-        if saved is not None:
-            return _relocate(saved, files)
+    saved = _load(cache_dir) if cache_dir is not None else None
+    if saved is not None and signature is not None and saved[1] == signature:
+        return _relocate(saved[0], files)
     index = _build(files, settings)
+    _set_captures(index, _analysed_captures(index, settings))
     if cache_dir is not None:
         save_index(index, cache_dir, signature)
     return index
+
+
+def _analysed_captures(index: ProjectIndex, settings: engine.Settings) -> Dict[str, List[str]]:
+    from estimator_lint.analysis.model import FileModel
+
+    results = []
+    for path in sorted(index.defining):
+        module, package = engine.module_in(index, path)
+        if module is None:
+            continue
+        try:
+            text = engine.decode_source(engine.read_source_bytes(path))
+            tree = engine.parse(text, path)
+            with engine.bounded_recursion():
+                model = FileModel(
+                    tree, package=package, module=module, index=index, extra_bases=settings.extra_estimator_bases
+                )
+        except Exception:  # the lint pass reports whatever is wrong with the file
+            continue
+        results.append(FileResult(path, captures=model.captures_by_class()))
+    return _captures_of(results)
+
+
+def _open_cache(settings: engine.Settings, cache_dir: Optional[str], index: Optional[ProjectIndex]):
+    if cache_dir is None:
+        return None
+    from estimator_lint.cache import ResultCache
+
+    return ResultCache(settings, cache_dir, index_digest=index.digest() if index is not None else None)
+
+
+def _captures_of(results: Iterable[FileResult]) -> Dict[str, List[str]]:
+    captured: Dict[str, Set[str]] = {}
+    for result in results:
+        for qualname, attrs in result.captures.items():
+            captured.setdefault(qualname, set()).update(attrs)
+    return {q: sorted(attrs) for q, attrs in sorted(captured.items())}
+
+
+def _set_captures(index: ProjectIndex, captured: Dict[str, List[str]]) -> None:
+    index.captured = captured
+    index.external_reads = _find_external_reads(index) if captured else set()
 
 
 def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
@@ -75,37 +197,19 @@ def _signature(files: Sequence[str], settings: engine.Settings) -> Optional[str]
 
 
 def _build(files: Sequence[str], settings: engine.Settings) -> ProjectIndex:
-    index = build_index(
+    return build_index(
         files, settings.prefilter_words(), screen=engine.mentions_words_bytes, everything=not settings.prefilter
     )
-    for path in sorted(index.defining):
-        module, package = index.modules.get(path, (None, None))
-        if module is None or module in index.ambiguous:
-            continue
-        try:
-            text = engine.decode_source(engine.read_source_bytes(path))
-            tree = engine.parse(text, path)
-            with engine.bounded_recursion():
-                model = FileModel(
-                    tree, package=package, module=module, index=index, extra_bases=settings.extra_estimator_bases
-                )
-        except Exception:  # the lint pass reports whatever is wrong with the file
-            continue
-        for qualname, attrs in model.captures_by_class().items():
-            index.captured.setdefault(qualname, [])
-            index.captured[qualname].extend(a for a in attrs if a not in index.captured[qualname])
-    if index.captured:
-        _find_external_reads(index)
-    return index
 
 
-def _find_external_reads(index: ProjectIndex) -> None:
+def _find_external_reads(index: ProjectIndex) -> Set[Tuple[str, str]]:
     """Which captured attributes other files may read (a text test, erring on "read").
 
     A fix that removes a captured attribute is unsafe when code elsewhere reads it; a file
     that names the class and mentions ``.attr`` counts as such a reader.
     """
     wanted = [(qual, qual.rsplit(".", 1)[-1], attr) for qual, attrs in index.captured.items() for attr in attrs]
+    found: Set[Tuple[str, str]] = set()
     for path in index.candidates:
         try:
             data = engine.read_source_bytes(path)
@@ -116,7 +220,8 @@ def _find_external_reads(index: ProjectIndex) -> None:
             if entry is not None and entry.path == path:
                 continue
             if b"." + attr.encode() in data and _imports(data, qual):
-                index.external_reads.add((qual, attr))
+                found.add((qual, attr))
+    return found
 
 
 def _imports(data: bytes, qualname: str) -> bool:
@@ -134,7 +239,7 @@ def _imports(data: bytes, qualname: str) -> bool:
 # --------------------------------------------------------------------------------------
 
 INDEX_FILE = "project-index.json"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 def save_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = None) -> Optional[str]:
@@ -175,6 +280,14 @@ def save_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = N
 def load_index(cache_dir: str, signature: Optional[str] = None) -> Optional[ProjectIndex]:
     """The index a CLI run saved, or None (missing, unreadable, other version, or, when
     ``signature`` is given, saved for other files or settings)."""
+    saved = _load(cache_dir)
+    if saved is None or (signature is not None and saved[1] != signature):
+        return None
+    return saved[0]
+
+
+def _load(cache_dir: str) -> Optional[Tuple[ProjectIndex, Optional[str]]]:
+    """The saved index and the signature it was saved with."""
     import json
     import os
 
@@ -185,8 +298,6 @@ def load_index(cache_dir: str, signature: Optional[str] = None) -> Optional[Proj
         with open(os.path.join(cache_dir, INDEX_FILE), encoding="utf-8") as handle:
             data = json.load(handle)
         if data.get("format") != INDEX_FORMAT or data.get("version") != __version__:
-            return None
-        if signature is not None and data.get("signature") != signature:
             return None
         index = ProjectIndex()
         index.words = tuple(data["words"])
@@ -201,6 +312,6 @@ def load_index(cache_dir: str, signature: Optional[str] = None) -> Optional[Proj
         # Paths are stored absolute; a run names files as given (relative or not).
         index.candidates = set(data.get("candidates", ()))
         index.defining = set(data.get("defining", ()))
-        return index
+        return index, data.get("signature")
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -443,7 +443,7 @@ def test_internal_errors_exit_2_in_every_format(tmp_path, capsys, monkeypatch):
         for path in files:
             yield FileResult(path, error=FileError("internal error: boom", kind="internal"))
 
-    monkeypatch.setattr(cli, "lint_paths", broken)
+    monkeypatch.setattr(cli, "lint_project", broken)
     (tmp_path / "m.py").write_text("x = 1\n")
     for fmt in ("text", "json", "sarif", "github"):
         assert run(capsys, "--output-format", fmt, tmp_path)[0] == 2
