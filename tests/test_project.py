@@ -1,0 +1,117 @@
+"""Whole-project runs (estimator_lint.project.lint_project): the index, then the defining
+files, then the rest; each file analysed once unless captures changed."""
+
+import os
+import shutil
+import time
+
+import pytest
+
+from estimator_lint import engine, project
+from estimator_lint.engine import Settings, lint_paths
+from helpers import FIXTURES
+
+CASE = "multi_module_package"
+
+
+def _tree(tmp_path):
+    root = tmp_path / "proj"
+    shutil.copytree(os.path.join(FIXTURES, CASE), root)
+    old = time.time() - 3600  # older than the racy window: stats are trusted
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    for f in files:
+        os.utime(f, (old, old))
+    return root, files
+
+
+def _summary(results, root):
+    return {
+        os.path.relpath(r.path, root): [
+            (d.line, d.column, d.code, d.message, d.fix.applicability.value if d.fix else None) for d in r.diagnostics
+        ]
+        for r in results
+    }
+
+
+def _count_analyses(monkeypatch):
+    """Count FileModel constructions in this process (jobs=1 runs analyse here)."""
+    calls = []
+    real = engine.FileModel
+
+    def counting(tree, **kwargs):
+        calls.append(kwargs.get("module"))
+        return real(tree, **kwargs)
+
+    monkeypatch.setattr(engine, "FileModel", counting)
+    return calls
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_lint_project_equals_complete_index_then_lint_paths(tmp_path, jobs):
+    root, files = _tree(tmp_path)
+    settings = Settings()
+    reference = _summary(lint_paths(files, settings, index=project.build_project_index(files, settings)), root)
+    assert reference["main.py"] and reference[os.path.join("estpkg", "models", "a.py")][0][4] == "unsafe"
+    cache_dir = str(tmp_path / "cache")
+    assert _summary(project.lint_project(files, settings, jobs=jobs), root) == reference
+    assert _summary(project.lint_project(files, settings, jobs=jobs, cache_dir=cache_dir), root) == reference  # cold
+    assert _summary(project.lint_project(files, settings, jobs=jobs, cache_dir=cache_dir), root) == reference  # warm
+    # Results stream out in the order of the files, defining files included.
+    assert [r.path for r in project.lint_project(files, settings, jobs=jobs)] == files
+
+
+def test_without_captures_every_file_is_analysed_once(tmp_path, monkeypatch):
+    root, files = _tree(tmp_path)
+    a = root / "estpkg" / "models" / "a.py"
+    a.write_text(a.read_text().replace("        self.hidden = hidden\n", ""))
+    calls = _count_analyses(monkeypatch)
+    results = list(project.lint_project(files, Settings()))
+    assert sorted(calls) == ["estpkg", "estpkg.base", "estpkg.models.a", "estpkg.models.b", "main"]
+    assert all(not r.captures for r in results)
+
+
+def test_captures_found_are_learnt_from_the_lint_pass(tmp_path, monkeypatch):
+    root, files = _tree(tmp_path)
+    calls = _count_analyses(monkeypatch)
+    results = {os.path.relpath(r.path, root): r for r in project.lint_project(files, Settings())}
+    assert results[os.path.join("estpkg", "models", "a.py")].captures == {"estpkg.models.a.RegressorA": ["hidden"]}
+    # No saved index to start from: the 3 defining files are analysed again once the
+    # captures are known, every other candidate once.
+    assert sorted(calls) == sorted(["estpkg", "main"] + 2 * ["estpkg.base", "estpkg.models.a", "estpkg.models.b"])
+
+
+def test_a_rebuilt_index_starts_from_the_saved_captures(tmp_path, monkeypatch):
+    root, files = _tree(tmp_path)
+    cache_dir = str(tmp_path / "cache")
+    list(project.lint_project(files, Settings(), cache_dir=cache_dir))
+    main = root / "main.py"
+    main.write_text(main.read_text() + "\n# edited\n")
+    os.utime(main, (time.time() - 60, time.time() - 60))
+    calls = _count_analyses(monkeypatch)
+    results = {os.path.relpath(r.path, root): r for r in project.lint_project(files, Settings(), cache_dir=cache_dir)}
+    assert calls == ["main"]  # only the edited file; the defining files come from the cache
+    assert [d.code for d in results["main.py"].diagnostics] == ["EST104", "EST104"]
+
+
+def test_a_removed_capture_clears_reads_in_other_modules(tmp_path):
+    root, files = _tree(tmp_path)
+    cache_dir = str(tmp_path / "cache")
+    first = _summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root)
+    assert [d[2] for d in first["main.py"]] == ["EST104", "EST104"]
+    a = root / "estpkg" / "models" / "a.py"
+    a.write_text(a.read_text().replace("        self.hidden = hidden\n", ""))
+    os.utime(a, (time.time() - 60, time.time() - 60))
+    again = _summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root)
+    assert again["main.py"] == [] and again[os.path.join("estpkg", "models", "a.py")] == []
+    assert project.load_index(cache_dir).captured == {}
+    # ... and a capture added back is seen again, in the reader too.
+    a.write_text(a.read_text().replace("        output = tf.layers", "        self.hidden = hidden\n        output = tf.layers"))
+    os.utime(a, (time.time() - 30, time.time() - 30))
+    assert _summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root) == first
+
+
+def test_one_file_is_linted_without_an_index(tmp_path):
+    root, files = _tree(tmp_path)
+    main = [f for f in files if f.endswith("main.py")]
+    # Alone, main.py cannot know what RegressorA captures: nothing to report.
+    assert [r.diagnostics for r in project.lint_project(main, Settings())] == [[]]
