@@ -231,7 +231,7 @@ def _analyse(
     rules = select_rules(settings.select, settings.ignore)
     if not rules:
         return [], None
-    want_fixes = _rewritable(tree, text)
+    want_fixes = True  # unless _rewritable says no, asked when a fix is first planned
     try:
         with bounded_recursion():
             try:
@@ -256,7 +256,7 @@ def _check_rules(tree, text, path, settings, rules, package, index, want_fixes: 
     # \x1c-\x1e, \x85, \u2028 and \u2029, which may sit in comments and strings and would
     # shift every later line (wrong columns on non-ASCII lines, # noqa read off the wrong line).
     source.lines = physical_lines(text)
-    ctx = RuleContext(model, source, path, want_fixes=want_fixes)
+    ctx = RuleContext(model, source, path, want_fixes=want_fixes, fixes_possible=lambda: _rewritable(tree, text))
     return ctx, [d for rule in rules for d in rule.check(ctx)]
 
 

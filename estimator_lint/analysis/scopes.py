@@ -188,7 +188,9 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
                 bound.add(node.name)
         elif node_type is ast.Lambda:
             continue
-        fields = fields_of(node_type) or _child_fields(node_type)
+        fields = fields_of(node_type)
+        if fields is None:
+            fields = _child_fields(node_type)
         for index in range(len(fields) - 1, -1, -1):
             value = getattr(node, fields[index], None)
             if value.__class__ is list:
@@ -213,7 +215,9 @@ def walk(nodes: Iterable[ast.AST]) -> List[ast.AST]:
         node = pop()
         emit(node)
         node_type = type(node)
-        fields = fields_of(node_type) or _child_fields(node_type)
+        fields = fields_of(node_type)
+        if fields is None:
+            fields = _child_fields(node_type)
         for index in range(len(fields) - 1, -1, -1):
             value = getattr(node, fields[index], None)
             if value.__class__ is list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import ClassVar, Iterator, List, Optional, Sequence
+from typing import Callable, ClassVar, Iterator, List, Optional, Sequence
 
 from estimator_lint.analysis.model import FileModel
 from estimator_lint.diagnostics import Diagnostic, Fix
@@ -50,6 +50,8 @@ class RuleContext:
     path: str
     #: Whether rules should compute fixes (a libcst parse of files with fixable findings).
     want_fixes: bool = True
+    #: Decides ``want_fixes`` when the first fix is planned (most files plan none).
+    fixes_possible: Optional[Callable[[], bool]] = None
     _planner: Optional[object] = None
 
     @property
@@ -63,6 +65,8 @@ class RuleContext:
 
     def plan_fix(self, build, *args):
         """(fix, reason): a fix from ``build(planner, *args)`` or why there is none."""
+        if self.want_fixes and self.fixes_possible is not None:
+            self.want_fixes, self.fixes_possible = self.fixes_possible(), None
         if not self.want_fixes:
             return None, None
         from estimator_lint.fixes import NoFix
