@@ -140,7 +140,7 @@ class FileModel:
         self.index = index
         self.extra_bases = frozenset(extra_bases)
         self.scopes = ScopeCollector().collect(tree)
-        nested = (n for scope in (*self.scopes.functions, *self.scopes.classes) for n in scope.nodes)
+        nested = (n for scope in (*self.scopes.functions, *self.scopes.classes) for n in scope.imports)
         self.imports = ImportTable.from_module(tree, package, nested)
         self.classes_by_name: Dict[str, ClassInfo] = {}
         for cls in self.scopes.classes:
@@ -243,8 +243,9 @@ class FileModel:
         passed: Set[FunctionInfo] = set()
         # 1. Functions passed as ``model_fn=`` or as an Estimator's first argument.
         for fn, node in self._all_calls():
-            to_estimator = self._constructs_estimator(node.func, fn)
-            for target in self._model_fn_arguments(node, fn):
+            targets = self._model_fn_arguments(node, fn)
+            to_estimator = bool(targets) and self._constructs_estimator(node.func, fn)
+            for target in targets:
                 for model_fn in self._function_targets(target, fn, 0):
                     self.model_fns.setdefault(model_fn, "passed as model_fn")
                     if to_estimator and model_fn.cls is not None:
@@ -295,13 +296,11 @@ class FileModel:
                 self.contexts[fn] = GraphContext(parent.root, "nested", parent.self_captures)
 
     def _all_calls(self):
-        for node in self.scopes.module_nodes:
-            if isinstance(node, ast.Call):
-                yield None, node
+        for node in self.scopes.module_calls:
+            yield None, node
         for fn in self.scopes.functions:
-            for node in fn.nodes:
-                if isinstance(node, ast.Call):
-                    yield fn, node
+            for node in fn.calls:
+                yield fn, node
 
     def _model_fn_arguments(self, call: ast.Call, fn: Optional[FunctionInfo]) -> List[ast.expr]:
         found = [kw.value for kw in call.keywords if kw.arg == "model_fn"]
@@ -493,10 +492,11 @@ class FileModel:
                         self.guard_patches.append(GuardPatch(report, ast.unparse(target.value)))
 
     def _all_statements(self):
-        for node in self.scopes.module_nodes:
-            yield None, node
+        """Assignments and calls, where the guard can be patched."""
+        yield from ((None, node) for node in self.scopes.module_assigns)
+        yield from self._all_calls()
         for fn in self.scopes.functions:
-            for node in fn.nodes:
+            for node in fn.assigns:
                 yield fn, node
 
     # -- EST102 / EST103 facts --------------------------------------------------------

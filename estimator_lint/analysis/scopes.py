@@ -25,6 +25,10 @@ class ClassInfo:
     methods: Dict[str, "FunctionInfo"] = field(default_factory=dict)
     #: Every node of the class body, not entering nested scopes.
     nodes: List[ast.AST] = field(default_factory=list)
+    #: The calls, imports and assignments among ``nodes``.
+    calls: List[ast.Call] = field(default_factory=list)
+    imports: List[ast.stmt] = field(default_factory=list)
+    assigns: List[ast.Assign] = field(default_factory=list)
 
     @property
     def qualname(self) -> str:
@@ -50,6 +54,10 @@ class FunctionInfo:
     bound: Set[str] = field(default_factory=set)
     #: Every node of the body, not entering nested scopes (computed once, read by every pass).
     nodes: List[ast.AST] = field(default_factory=list)
+    #: The calls, imports and assignments among ``nodes``.
+    calls: List[ast.Call] = field(default_factory=list)
+    imports: List[ast.stmt] = field(default_factory=list)
+    assigns: List[ast.Assign] = field(default_factory=list)
     global_names: Set[str] = field(default_factory=set)
     nonlocal_names: Set[str] = field(default_factory=set)
     #: Nested function definitions by name (the last definition wins).
@@ -131,6 +139,12 @@ class BodyScan:
     bound: Set[str]
     global_names: Set[str]
     nonlocal_names: Set[str]
+    #: The ``Call`` nodes among ``nodes`` (most questions are about calls).
+    calls: List[ast.Call]
+    #: The ``Import``/``ImportFrom`` nodes among ``nodes``.
+    imports: List[ast.stmt]
+    #: The ``Assign`` nodes among ``nodes``.
+    assigns: List[ast.Assign]
 
 
 def scan_body(body: List[ast.stmt]) -> BodyScan:
@@ -150,10 +164,13 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
     bound: Set[str] = set()
     globals_: Set[str] = set()
     nonlocals: Set[str] = set()
+    calls: List[ast.Call] = []
+    imports: List[ast.stmt] = []
+    assigns: List[ast.Assign] = []
     stack: List[ast.AST] = list(reversed(body))
     pop, push, emit = stack.pop, stack.append, nodes.append
     fields_of = _CHILD_FIELDS.get
-    AST, Name, Load = ast.AST, ast.Name, ast.Load
+    AST, Name, Load, Call = ast.AST, ast.Name, ast.Load, ast.Call
     while stack:
         node = pop()
         emit(node)
@@ -177,6 +194,7 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
                 stack.extend(reversed(node.bases))
                 continue
             elif node_type is ast.Import or node_type is ast.ImportFrom:
+                imports.append(node)
                 for alias in node.names:
                     if alias.name != "*":
                         bound.add(alias.asname or alias.name.split(".", 1)[0])
@@ -186,6 +204,10 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
                 nonlocals.update(node.names)
             elif node.name:  # ExceptHandler, MatchAs, MatchStar
                 bound.add(node.name)
+        elif node_type is Call:
+            calls.append(node)
+        elif node_type is ast.Assign:
+            assigns.append(node)
         elif node_type is ast.Lambda:
             continue
         fields = fields_of(node_type)
@@ -199,7 +221,7 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
                         push(item)
             elif isinstance(value, AST):
                 push(value)
-    return BodyScan(nodes, scopes, bound, globals_, nonlocals)
+    return BodyScan(nodes, scopes, bound, globals_, nonlocals, calls, imports, assigns)
 
 
 def walk(nodes: Iterable[ast.AST]) -> List[ast.AST]:
@@ -248,10 +270,14 @@ class ScopeCollector:
         self.class_of_node: Dict[ast.ClassDef, ClassInfo] = {}
         self.function_of_node: Dict[ast.AST, FunctionInfo] = {}
         self.module_nodes: List[ast.AST] = []
+        self.module_calls: List[ast.Call] = []
+        self.module_assigns: List[ast.Assign] = []
 
     def collect(self, tree: ast.Module) -> "ScopeCollector":
         scan = scan_body(tree.body)
         self.module_nodes = scan.nodes
+        self.module_calls = scan.calls
+        self.module_assigns = scan.assigns
         self.module_bound = scan.bound
         self._add_scopes(scan.scopes, function=None, cls=None)
         return self
@@ -275,7 +301,7 @@ class ScopeCollector:
             self.module_classes[node.name] = info
         # Methods: defs in the class body (including under if/try in the body).
         scan = scan_body(node.body)
-        info.nodes = scan.nodes
+        info.nodes, info.calls, info.imports, info.assigns = scan.nodes, scan.calls, scan.imports, scan.assigns
         self._add_scopes(scan.scopes, function=function, cls=info)
 
     def _add_function(self, node: FunctionNode, parent: Optional[FunctionInfo], cls: Optional[ClassInfo]) -> None:
@@ -304,7 +330,7 @@ class ScopeCollector:
             self_name=self_name,
         )
         scan = scan_body(node.body)
-        info.nodes = scan.nodes
+        info.nodes, info.calls, info.imports, info.assigns = scan.nodes, scan.calls, scan.imports, scan.assigns
         info.bound = scan.bound | set(params)
         info.global_names = scan.global_names
         info.nonlocal_names = scan.nonlocal_names

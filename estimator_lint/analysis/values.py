@@ -67,6 +67,8 @@ class FunctionValues:
         self.graph_mode = graph_mode
         self.parent = parent
         self.env: Dict[str, int] = {}
+        #: Body nodes given to :meth:`solve`, not solved yet (solved on the first question).
+        self._pending: Optional[List[ast.AST]] = None
         if function is not None:
             for name in function.params:
                 self.env[name] = NONE
@@ -81,8 +83,13 @@ class FunctionValues:
     def solve(self, nodes: List[ast.AST]) -> None:
         """Assign kinds to every local name (flow-insensitive, may-analysis).
 
-        ``nodes`` are the body's nodes (:attr:`FunctionInfo.nodes`), computed once.
+        ``nodes`` are the body's nodes (:attr:`FunctionInfo.nodes`), computed once.  The
+        work is done when the first kind is asked for: most functions of a file never are.
         """
+        self._pending = nodes
+
+    def _solve(self) -> None:
+        nodes, self._pending = self._pending, None
         assignments = [n for n in nodes if isinstance(n, _BINDING_STATEMENTS)]
         for _ in range(6):
             before = dict(self.env)
@@ -132,10 +139,17 @@ class FunctionValues:
     def lookup(self, name: str) -> int:
         values: Optional[FunctionValues] = self
         while values is not None:
+            if values._pending is not None:
+                values._solve()
             if name in values.env:
                 return values.env[name]
             values = values.parent
-        return self.model.module_values.env.get(name, NONE) if self.model.module_values is not self else NONE
+        module_values = self.model.module_values
+        if module_values is self:
+            return NONE
+        if module_values._pending is not None:
+            module_values._solve()
+        return module_values.env.get(name, NONE)
 
     # -- expressions ------------------------------------------------------------------
 
@@ -146,8 +160,12 @@ class FunctionValues:
     def kind(self, expr: Optional[ast.AST]) -> int:
         if expr is None:
             return NONE
-        method = getattr(self, "_kind_" + type(expr).__name__, None)
-        return method(expr) if method is not None else NONE
+        if self._pending is not None:
+            self._solve()
+        method = _KIND_METHODS.get(type(expr))
+        if method is None:
+            method = _KIND_METHODS[type(expr)] = getattr(type(self), "_kind_" + type(expr).__name__, _no_kind)
+        return method(self, expr)
 
     def _kind_Name(self, node: ast.Name) -> int:
         return self.lookup(node.id)
@@ -313,3 +331,11 @@ class FunctionValues:
 
 
 _BINDING_STATEMENTS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.NamedExpr)
+
+
+def _no_kind(values: FunctionValues, expr: ast.AST) -> int:
+    return NONE
+
+
+#: node type -> the ``FunctionValues._kind_*`` method for it (filled on first use).
+_KIND_METHODS: Dict[type, Callable[[FunctionValues, ast.AST], int]] = {}
