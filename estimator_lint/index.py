@@ -27,9 +27,13 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 from estimator_lint import tfapi
 from estimator_lint.analysis.imports import ImportTable
 
-_CLASS_HEADER = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\((.*?)\)[ \t]*:", re.M | re.S)
-_ALIAS = re.compile(rb"^(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*$", re.M)
+# The text scans run on b"\n" + data: a pattern starting with a literal newline lets the
+# regex engine jump from newline to newline instead of trying every position.
+_CLASS_HEADER = re.compile(rb"\n[ \t]*class[ \t]+(\w+)[ \t]*\((.*?)\)[ \t]*:", re.S)
+_ALIAS = re.compile(rb"\n(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*(?=\r?\n|\Z)")
 _IMPORT_FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
+#: An import statement's names: ``import a as b`` / ``from m import (x as y, ...)``.
+_IMPORT_NAMES = re.compile(rb"\n[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(\([^)]*\)|[^\n]*)")
 _WORD = re.compile(rb"\w+")
 #: ``import ... Base as B`` (and ``from x import Base as B``): ``B`` stands for ``Base``.
 _AS = re.compile(rb"\b(\w+)[ \t]+as[ \t]+(\w+)")
@@ -264,9 +268,13 @@ class _TextFacts:
 
     @classmethod
     def of(cls, data: bytes) -> "_TextFacts":
-        aliases = [(m.group(1).decode(), _tokens(m.group(2))) for m in _ALIAS.finditer(data)] if b"=" in data else []
-        as_pairs = [(m.group(1).decode(), m.group(2).decode()) for m in _AS.finditer(data)] if b" as " in data else []
-        headers = [(m.group(1).decode(), _tokens(m.group(2))) for m in _CLASS_HEADER.finditer(data)] if b"class" in data else []
+        text = b"\n" + data
+        aliases = [(m.group(1).decode(), _tokens(m.group(2))) for m in _ALIAS.finditer(text)]
+        as_pairs = []
+        if b" as " in data:
+            for names in _IMPORT_NAMES.findall(text):
+                as_pairs.extend((m.group(1).decode(), m.group(2).decode()) for m in _AS.finditer(names))
+        headers = [(m.group(1).decode(), _tokens(m.group(2))) for m in _CLASS_HEADER.finditer(text)]
         return cls(aliases, as_pairs, headers)
 
 

@@ -10,7 +10,7 @@ imports once the module's package is known, and star imports of TensorFlow modul
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, Iterator, List, Optional
 
 from estimator_lint import tfapi
 
@@ -94,9 +94,7 @@ class ImportTable:
         for stmt in tree.body:
             table._add_statement(stmt, nested, top=True)
         if nested_nodes is None:
-            from estimator_lint.analysis.scopes import walk
-
-            nested_nodes = walk(nested)
+            nested_nodes = _imports_in(nested)
         for sub in nested_nodes:
             if isinstance(sub, ast.Import):
                 table.add_import(sub)
@@ -162,3 +160,21 @@ class ImportTable:
             ):
                 return f"{module}.{name}"
         return None
+
+
+#: The fields that hold statements: imports hide nowhere else (expressions hold none).
+_STATEMENT_FIELDS = ("cases", "handlers", "finalbody", "orelse", "body")  # reversed source order
+
+
+def _imports_in(statements: List[ast.AST]) -> Iterator[ast.stmt]:
+    """The import statements in ``statements`` and every block under them, in source order."""
+    stack = list(reversed(statements))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+            continue
+        for name in _STATEMENT_FIELDS:
+            block = getattr(node, name, None)
+            if block:
+                stack.extend(reversed(block))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -222,33 +222,6 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
             elif isinstance(value, AST):
                 push(value)
     return BodyScan(nodes, scopes, bound, globals_, nonlocals, calls, imports, assigns)
-
-
-def walk(nodes: Iterable[ast.AST]) -> List[ast.AST]:
-    """Every node under ``nodes`` (included), nested scopes too, in source order: like
-    ``ast.walk``, but several times faster and without the context and operator singletons."""
-    out: List[ast.AST] = []
-    stack = list(nodes)
-    stack.reverse()
-    pop, push, emit = stack.pop, stack.append, out.append
-    fields_of = _CHILD_FIELDS.get
-    AST = ast.AST
-    while stack:  # pre-order, in source order
-        node = pop()
-        emit(node)
-        node_type = type(node)
-        fields = fields_of(node_type)
-        if fields is None:
-            fields = _child_fields(node_type)
-        for index in range(len(fields) - 1, -1, -1):
-            value = getattr(node, fields[index], None)
-            if value.__class__ is list:
-                for item in reversed(value):
-                    if isinstance(item, AST):
-                        push(item)
-            elif isinstance(value, AST):
-                push(value)
-    return out
 
 
 def iter_body_nodes(body: List[ast.stmt]) -> Iterator[ast.AST]:

@@ -1,0 +1,103 @@
+"""The project index's text pass: which files are candidates, which words and classes it learns."""
+
+import textwrap
+
+from estimator_lint import engine
+from estimator_lint.index import build_index
+
+WORDS = engine.Settings().prefilter_words()
+
+
+def _project(tmp_path, files):
+    paths = []
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(textwrap.dedent(text).encode() if isinstance(text, str) else text)
+        paths.append(str(path))
+    return paths
+
+
+def _index(paths, **kwargs):
+    return build_index(paths, WORDS, screen=engine.mentions_words_bytes, **kwargs)
+
+
+def test_subclass_chains_across_files_reach_a_fixed_point(tmp_path):
+    paths = _project(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/base.py": "import tensorflow as tf\nclass BaseEst(tf.estimator.Estimator):\n    pass\n",
+            "pkg/mid.py": "from pkg.base import BaseEst\nclass Mid(BaseEst):\n    pass\n",
+            "pkg/leaf.py": "from pkg.mid import Mid\nclass Leaf(Mid):\n    def train(self):\n        pass\n",
+            "pkg/other.py": "class Unrelated(object):\n    pass\n",
+        },
+    )
+    index = _index(paths)
+    names = {p.rsplit("/", 1)[-1] for p in index.candidates}
+    assert names == {"base.py", "mid.py", "leaf.py"}
+    assert {p.rsplit("/", 1)[-1] for p in index.defining} == {"base.py", "mid.py", "leaf.py"}
+    assert {"BaseEst", "Mid", "Leaf"} <= set(index.words)
+    assert index.estimator_chain("pkg.leaf.Leaf")[-1] == "tf.estimator.Estimator"
+    assert index.classes["pkg.leaf.Leaf"].methods == {"train"}
+
+
+def test_import_aliases_and_assignment_aliases_are_words(tmp_path):
+    paths = _project(
+        tmp_path,
+        {
+            "base.py": "import tensorflow as tf\nclass BaseEst(tf.estimator.Estimator):\n    pass\n",
+            "a.py": "from base import BaseEst as B\nclass A(B):\n    pass\n",
+            "b.py": "import base\nAlias = base.BaseEst\n",
+            "c.py": "from b import Alias\nclass C(Alias):\n    pass\n",
+        },
+    )
+    index = _index(paths)
+    assert {"B", "Alias", "A", "C"} <= set(index.words)
+    assert {p.rsplit("/", 1)[-1] for p in index.candidates} == {"base.py", "a.py", "b.py", "c.py"}
+
+
+def test_as_in_prose_makes_no_word(tmp_path):
+    """``... Estimator as the base ...`` in a docstring or comment is not an import alias."""
+    paths = _project(
+        tmp_path,
+        {
+            "a.py": '''\
+                """Uses tf.estimator.Estimator as the base of everything."""
+                import tensorflow as tf
+                # DNNClassifier as a reference
+                est = tf.estimator.Estimator(model_fn=None)
+                ''',
+            "b.py": "the = 1\nprint(the)\n",
+        },
+    )
+    index = _index(paths)
+    assert "the" not in index.words and "a" not in index.words
+    assert [p.rsplit("/", 1)[-1] for p in index.candidates] == ["a.py"]
+
+
+def test_crlf_files_are_read_like_lf_files(tmp_path):
+    paths = _project(
+        tmp_path,
+        {
+            "base.py": b"import tensorflow as tf\r\nclass BaseEst(tf.estimator.Estimator):\r\n    pass\r\n",
+            "b.py": b"import base\r\nAlias = base.BaseEst\r\n",
+            "c.py": b"from b import Alias\r\nclass C(Alias):\r\n    pass\r\n",
+        },
+    )
+    index = _index(paths)
+    assert {"BaseEst", "Alias", "C"} <= set(index.words)
+    assert {p.rsplit("/", 1)[-1] for p in index.defining} == {"base.py", "c.py"}
+
+
+def test_module_name_collisions_are_left_out(tmp_path):
+    base = "import tensorflow as tf\nclass E(tf.estimator.Estimator):\n    pass\n"
+    paths = _project(tmp_path, {"one/models.py": base, "two/models.py": base})
+    index = _index(paths)
+    assert index.ambiguous == {"models"} and index.classes == {}
+
+
+def test_without_the_prefilter_every_readable_file_is_a_candidate(tmp_path):
+    paths = _project(tmp_path, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    assert _index(paths).candidates == set()
+    assert _index(paths, everything=True).candidates == set(paths)
