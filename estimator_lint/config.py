@@ -26,11 +26,6 @@ from estimator_lint.engine import Settings
 from estimator_lint.output import FORMATS
 from estimator_lint.rules import ALL_RULES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
-
 __all__ = [
     "KEYS",
     "TABLE",
@@ -230,6 +225,11 @@ def _toml_key(key: str) -> str:
 
 
 def _read_toml(path: str) -> Dict[str, Any]:
+    # Imported here: most runs read no configuration file (start-up time counts).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -76,6 +76,42 @@ def _posix(path: str) -> str:
     return path.replace(os.sep, "/") if os.sep != "/" else path
 
 
+class _Excluder:
+    """``patterns`` compiled once: all name patterns become one regular expression (a
+    walk tests every directory and file name against them)."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        names, self.relative, self.absolute = [], [], []
+        for pattern in patterns:
+            if os.path.isabs(pattern):
+                self.absolute.append(_glob_regex(_posix(pattern).rstrip("/")))
+            elif "/" in pattern.strip("/"):
+                self.relative.append(_glob_regex(pattern.strip("/")))
+            else:
+                names.append(fnmatch.translate(pattern.rstrip("/")))
+        # fnmatch.fnmatch compares os.path.normcase'd names: case-insensitive on Windows.
+        flags = re.IGNORECASE if os.path.normcase("A") == "a" else 0
+        self.names = re.compile("|".join(f"(?:{n})" for n in names), flags) if names else None
+
+    def __call__(self, name: str, rel: str, full: Optional[str]) -> bool:
+        if self.names is not None and self.names.match(name):
+            return True
+        if self.relative:
+            rel = _posix(rel)
+            if any(r.match(rel) for r in self.relative):
+                return True
+        if self.absolute and full is not None:
+            absolute = _posix(os.path.abspath(full))
+            if any(r.match(absolute) for r in self.absolute):
+                return True
+        return False
+
+
+@functools.lru_cache(maxsize=32)
+def _excluder(patterns: Tuple[str, ...]) -> _Excluder:
+    return _Excluder(patterns)
+
+
 def _excluded(name: str, rel: str, patterns: Sequence[str], full: Optional[str] = None) -> bool:
     """``name`` and ``rel`` (relative to the walked directory) of a candidate; ``full`` its path.
 
@@ -83,21 +119,7 @@ def _excluded(name: str, rel: str, patterns: Sequence[str], full: Optional[str] 
     path (configuration files anchor theirs at their own directory); other patterns with a
     ``/`` match the path relative to the directory being walked.
     """
-    absolute = None
-    for pattern in patterns:
-        if os.path.isabs(pattern):
-            if full is None:
-                continue
-            if absolute is None:
-                absolute = _posix(os.path.abspath(full))
-            if glob_match(absolute, _posix(pattern)):
-                return True
-        elif "/" in pattern.strip("/"):
-            if glob_match(_posix(rel), pattern.strip("/")):
-                return True
-        elif fnmatch.fnmatch(name, pattern.rstrip("/")):
-            return True
-    return False
+    return _excluder(tuple(patterns))(name, rel, full)
 
 
 def excluded_explicitly(path: str, patterns: Sequence[str], root: Optional[str] = None) -> bool:

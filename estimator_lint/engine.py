@@ -755,9 +755,6 @@ CHUNK_FILES = 64
 
 
 def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, index=None) -> Iterator[FileResult]:
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     stamps = cache is not None
     pool = None
     # Dispatched windows: (slots, misses, chunks, futures).  A slot is a FileResult the
@@ -783,6 +780,10 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
         if current:
             chunks.append(current)
         futures: list = []
+        # Imported when there is work: a run the cache answers starts no pool.
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         for chunk in chunks:
             # Always in workers, even a few files: a worker's crash costs one file, ours the run.
             work = [misses[i][:2] for i in chunk]
@@ -799,6 +800,8 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
         slots, misses = [], []
 
     def drain() -> Iterator[FileResult]:
+        from concurrent.futures.process import BrokenProcessPool
+
         window_slots, window_misses, chunks, futures = windows.popleft()
         answers: list = [None] * len(window_misses)
         for chunk, future in zip(chunks, futures):
