@@ -39,6 +39,11 @@ _WORD = re.compile(rb"\w+")
 _AS = re.compile(rb"\b(\w+)[ \t]+as[ \t]+(\w+)")
 
 
+#: Bytes of not-yet-candidate files kept between rounds of the fixed point; beyond, they
+#: are read again (from the page cache) when a later round screens them.
+MAX_HELD_BYTES = 16 * 1024 * 1024
+
+
 def module_name(path: str) -> Tuple[str, str]:
     """(module, package) of a file from the ``__init__.py`` files around it."""
     from estimator_lint.engine import package_of
@@ -189,23 +194,38 @@ def build_index(
     if screen is None:
         screen = lambda data, ws: any(w.encode() in data for w in ws)  # noqa: E731
     word_set: Set[str] = set(words)
-    contents: Dict[str, bytes] = {}
+    facts: Dict[str, _TextFacts] = {}
+    # Files that did not pass the screen yet, with their bytes while a budget allows
+    # (None: read again if a later round needs them): memory does not grow with the tree.
+    pending: Dict[str, Optional[bytes]] = {}
+    held = 0
+    unreadable: Set[str] = set()
+    new_words = tuple(sorted(word_set))
     for path in paths:
         data = _read(path)
         if data is None:
             index.candidates.add(path)  # let the lint pass report the read error
-            continue
-        contents[path] = data
-    pending = dict(contents)
-    facts: Dict[str, _TextFacts] = {}
+            unreadable.add(path)
+        elif everything or screen(data, new_words):
+            index.candidates.add(path)
+            facts[path] = _TextFacts.of(data)
+        else:
+            keep = held + len(data) <= MAX_HELD_BYTES
+            held += len(data) if keep else 0
+            pending[path] = data if keep else None
     defining: Set[str] = set()
-    new_words = tuple(sorted(word_set))
+    first_round = True
     while new_words:
-        for path, data in list(pending.items()):
-            if everything or screen(data, new_words):
-                index.candidates.add(path)
-                del pending[path]
-                facts[path] = _TextFacts.of(data)
+        if not first_round:  # the first round was screened while reading
+            for path in list(pending):
+                data = pending[path]
+                if data is None:
+                    data = _read(path)
+                if data is not None and screen(data, new_words):
+                    index.candidates.add(path)
+                    del pending[path]
+                    facts[path] = _TextFacts.of(data)
+        first_round = False
         # Words make more words, in every candidate (a new word can make an older
         # candidate's line relevant): ``X = word`` and ``import word as X`` aliases, and
         # class headers naming a word, whose class then is a word too.
@@ -232,10 +252,8 @@ def build_index(
     index.words = tuple(sorted(word_set))
     index.defining = set(defining)
 
-    for path in sorted(index.candidates):
-        data = contents.get(path)
-        if data is None:
-            continue
+    del pending
+    for path in sorted(index.candidates - unreadable):
         module, package = module_name(path)
         index.modules[path] = (module, package)
     counts: Dict[str, int] = {}
@@ -247,7 +265,9 @@ def build_index(
     for path, (module, package) in sorted(index.modules.items()):
         if module in index.ambiguous:
             continue
-        data = contents[path]
+        data = _read(path)  # again: candidates are few, and their bytes were not kept
+        if data is None:
+            continue
         if path in defining:
             _index_classes(index, path, data, module, package)
         else:

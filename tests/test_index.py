@@ -2,7 +2,10 @@
 
 import textwrap
 
+import pytest
+
 from estimator_lint import engine
+from estimator_lint import index as index_module
 from estimator_lint.index import build_index
 
 WORDS = engine.Settings().prefilter_words()
@@ -22,7 +25,10 @@ def _index(paths, **kwargs):
     return build_index(paths, WORDS, screen=engine.mentions_words_bytes, **kwargs)
 
 
-def test_subclass_chains_across_files_reach_a_fixed_point(tmp_path):
+@pytest.mark.parametrize("held", [None, 0], ids=["bytes-kept", "bytes-read-again"])
+def test_subclass_chains_across_files_reach_a_fixed_point(tmp_path, monkeypatch, held):
+    if held is not None:  # no budget: every later round reads the files again
+        monkeypatch.setattr(index_module, "MAX_HELD_BYTES", held)
     paths = _project(
         tmp_path,
         {
