@@ -329,6 +329,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv and argv[0] in modes:
         return modes[argv[0]](argv[1:])
 
+    # Installed packages run from compiled bytecode; with PYTHONDONTWRITEBYTECODE set (some
+    # CI images set it) an editable checkout would be compiled again by every measured
+    # run.  The unmeasured first round writes the bytecode for all the tools measured.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=5, help="measured repetitions of each command (default 5)")
     parser.add_argument(

@@ -219,6 +219,8 @@ def dump_result(result: FileResult) -> Dict[str, Any]:
     data: Dict[str, Any] = {"d": diagnostics, "e": error}
     if result.captures:
         data["c"] = result.captures
+    if result.prediction_keys:
+        data["k"] = result.prediction_keys
     return data
 
 
@@ -235,9 +237,10 @@ def load_result(path: str, data: Dict[str, Any]) -> FileResult:
         if len(data["e"]) != len(_ERROR_FIELDS):
             raise ValueError("error layout changed")
         result.error = FileError(**{name: _load_value(v) for name, v in zip(_ERROR_FIELDS, data["e"])})
-    captures = data.get("c")
-    if captures:
-        result.captures = {str(cls): [str(a) for a in attrs] for cls, attrs in captures.items()}
+    for name, field_name in (("c", "captures"), ("k", "prediction_keys")):
+        value = data.get(name)
+        if value:
+            setattr(result, field_name, {str(q): [str(a) for a in items] for q, items in value.items()})
     return result
 
 

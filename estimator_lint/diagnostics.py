@@ -72,3 +72,5 @@ class FileResult:
     #: Class qualname -> attributes its graph code stores tensors in (EST102), for the
     #: project index: other modules reading them get EST104.  Set for project modules.
     captures: Dict[str, List[str]] = field(default_factory=dict)
+    #: Module-level model_fn qualname -> its PREDICT keys (EST105 in importing modules).
+    prediction_keys: Dict[str, List[str]] = field(default_factory=dict)

@@ -436,6 +436,7 @@ def lint_file(path: str, settings: Optional[Settings] = None, index: Optional[Cl
         result.diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
         if model is not None and module is not None:
             result.captures = model.captures_by_class()
+            result.prediction_keys = model.exported_prediction_keys()
     except SourceError as exc:
         result.error = FileError(str(exc), exc.line, exc.column)
     except Exception as exc:  # an internal fault: report it, keep going with other files

@@ -87,21 +87,28 @@ class ProjectIndex:
     defining: Set[str] = field(default_factory=set)
     #: (class qualname, attribute) captured in one file and possibly read in another.
     external_reads: Set[Tuple[str, str]] = field(default_factory=set)
+    #: Module-level function qualname -> the keys of its PREDICT ``predictions`` (EST105).
+    model_fn_keys: Dict[str, List[str]] = field(default_factory=dict)
+    #: Candidates that build an ``EstimatorSpec`` (may define a model_fn others import).
+    spec_files: Set[str] = field(default_factory=set)
     _chains: Dict[str, Optional[List[str]]] = field(default_factory=dict, repr=False)
     _subclasses: Optional[Dict[str, List[str]]] = field(default=None, repr=False)
 
     # -- the ClassResolver protocol ---------------------------------------------------
 
-    def canonical(self, qualname: str) -> str:
+    def canonical(self, qualname: str, known: Optional[Dict[str, object]] = None) -> str:
+        """``qualname`` followed through re-exports and star imports to where it is defined
+        (in ``known``: the classes by default)."""
+        known = self.classes if known is None else known
         seen = set()
-        while qualname not in self.classes and qualname not in seen:
+        while qualname not in known and qualname not in seen:
             seen.add(qualname)
             if qualname in self.aliases:
                 qualname = self.aliases[qualname]
                 continue
             module, _, name = qualname.rpartition(".")
             for star in self.stars.get(module, ()):
-                if f"{star}.{name}" in self.classes or f"{star}.{name}" in self.aliases:
+                if f"{star}.{name}" in known or f"{star}.{name}" in self.aliases:
                     qualname = f"{star}.{name}"
                     break
             else:
@@ -139,6 +146,12 @@ class ProjectIndex:
     def captured_attributes(self, qualname: str) -> List[str]:
         return self.captured.get(self.canonical(qualname), [])
 
+    def prediction_keys(self, qualname: str) -> Optional[Tuple[str, List[str]]]:
+        """(qualname where defined, PREDICT keys) of a model_fn of another module, if known."""
+        where = self.canonical(qualname, self.model_fn_keys)
+        keys = self.model_fn_keys.get(where)
+        return (where, keys) if keys is not None else None
+
     @staticmethod
     def _label(entry: ClassEntry) -> str:
         return f"{entry.name} ({os.path.relpath(entry.path)})"
@@ -159,6 +172,8 @@ class ProjectIndex:
             feed(f"{cls}!{','.join(self.captured[cls])};")
         for cls, attr in sorted(self.external_reads):  # decides which fixes are safe
             feed(f"{cls}<{attr};")
+        for fn in sorted(self.model_fn_keys):
+            feed(f"{fn}?{','.join(self.model_fn_keys[fn])};")
         return h.hexdigest()[:16]
 
 
@@ -209,6 +224,8 @@ def build_index(
         elif everything or screen(data, new_words):
             index.candidates.add(path)
             facts[path] = _TextFacts.of(data)
+            if b"EstimatorSpec" in data:
+                index.spec_files.add(path)
         else:
             keep = held + len(data) <= MAX_HELD_BYTES
             held += len(data) if keep else 0
@@ -225,6 +242,8 @@ def build_index(
                     index.candidates.add(path)
                     del pending[path]
                     facts[path] = _TextFacts.of(data)
+                    if b"EstimatorSpec" in data:
+                        index.spec_files.add(path)
         first_round = False
         # Words make more words, in every candidate (a new word can make an older
         # candidate's line relevant): ``X = word`` and ``import word as X`` aliases, and

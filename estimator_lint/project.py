@@ -78,19 +78,20 @@ def prepare_project(
     else:
         index, reused = _build(files, settings), False
         if saved is not None:
-            # Captures rarely change between runs: start from the last ones (checked below).
-            _set_captures(index, {q: a for q, a in saved[0].captured.items() if q in index.classes})
+            # Captures and keys rarely change between runs: start from the last ones (they
+            # are checked below).
+            _set_facts(index, saved[0].captured, saved[0].model_fn_keys)
     cache = _open_cache(settings, cache_dir, index)
-    defining = [f for f in files if f in index.defining]
-    results = list(engine.lint_paths(defining, settings, jobs, cache=cache, index=index, save_cache=False))
-    captured = _captures_of(results)
-    if captured != index.captured:
-        # The defining files read the index too (inherited captures, fix safety): again,
-        # with the corrected one.  Captures themselves do not depend on the index's.
-        _set_captures(index, captured)
+    first = [f for f in files if f in index.defining or f in index.spec_files]
+    results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
+    captured, keys = _captures_of(results), _keys_of(results)
+    if (captured, keys) != (index.captured, index.model_fn_keys):
+        # These files read the index too (inherited captures, fix safety, keys of imported
+        # model_fns): again, with the corrected one.  What they export does not depend on it.
+        _set_facts(index, captured, keys)
         reused = False
         cache = _open_cache(settings, cache_dir, index)
-        results = list(engine.lint_paths(defining, settings, jobs, cache=cache, index=index, save_cache=False))
+        results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
     if cache_dir is not None and not reused:
         save_index(index, cache_dir, signature)
     return ProjectRun(index, cache, {r.path: r for r in results})
@@ -110,17 +111,18 @@ def build_project_index(
     if saved is not None and signature is not None and saved[1] == signature:
         return _relocate(saved[0], files)
     index = _build(files, settings)
-    _set_captures(index, _analysed_captures(index, settings))
+    _set_facts(index, *_analysed_facts(index, settings))
     if cache_dir is not None:
         save_index(index, cache_dir, signature)
     return index
 
 
-def _analysed_captures(index: ProjectIndex, settings: engine.Settings) -> Dict[str, List[str]]:
+def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
+    """(captures, model_fn keys) of the project, from analyses without rules."""
     from estimator_lint.analysis.model import FileModel
 
     results = []
-    for path in sorted(index.defining):
+    for path in sorted(index.defining | index.spec_files):
         module, package = engine.module_in(index, path)
         if module is None:
             continue
@@ -133,8 +135,10 @@ def _analysed_captures(index: ProjectIndex, settings: engine.Settings) -> Dict[s
                 )
         except Exception:  # the lint pass reports whatever is wrong with the file
             continue
-        results.append(FileResult(path, captures=model.captures_by_class()))
-    return _captures_of(results)
+        results.append(
+            FileResult(path, captures=model.captures_by_class(), prediction_keys=model.exported_prediction_keys())
+        )
+    return _captures_of(results), _keys_of(results)
 
 
 def _open_cache(settings: engine.Settings, cache_dir: Optional[str], index: Optional[ProjectIndex]):
@@ -153,16 +157,24 @@ def _captures_of(results: Iterable[FileResult]) -> Dict[str, List[str]]:
     return {q: sorted(attrs) for q, attrs in sorted(captured.items())}
 
 
-def _set_captures(index: ProjectIndex, captured: Dict[str, List[str]]) -> None:
-    index.captured = captured
-    index.external_reads = _find_external_reads(index) if captured else set()
+def _keys_of(results: Iterable[FileResult]) -> Dict[str, List[str]]:
+    return dict(sorted((q, k) for result in results for q, k in result.prediction_keys.items()))
+
+
+def _set_facts(index: ProjectIndex, captured: Dict[str, List[str]], keys: Dict[str, List[str]]) -> None:
+    """What the lint results of the first files taught: captures and model_fn keys (only
+    of this run's modules: a saved index may know modules since deleted)."""
+    modules = {m for m, _ in index.modules.values()}
+    index.captured = {q: a for q, a in captured.items() if q in index.classes}
+    index.model_fn_keys = {q: k for q, k in keys.items() if q.rpartition(".")[0] in modules}
+    index.external_reads = _find_external_reads(index) if index.captured else set()
 
 
 def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
     """Key a loaded index (absolute paths) by the paths this run names its files with."""
     import os
 
-    modules, candidates, defining = {}, set(), set()
+    modules, candidates, defining, spec_files = {}, set(), set(), set()
     for path in files:
         absolute = os.path.abspath(path)
         if absolute in index.modules:
@@ -171,7 +183,9 @@ def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
             candidates.add(path)
         if absolute in index.defining:
             defining.add(path)
-    index.modules, index.candidates, index.defining = modules, candidates, defining
+        if absolute in index.spec_files:
+            spec_files.add(path)
+    index.modules, index.candidates, index.defining, index.spec_files = modules, candidates, defining, spec_files
     return index
 
 
@@ -239,7 +253,7 @@ def _imports(data: bytes, qualname: str) -> bool:
 # --------------------------------------------------------------------------------------
 
 INDEX_FILE = "project-index.json"
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 def save_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = None) -> Optional[str]:
@@ -263,6 +277,8 @@ def save_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = N
         "modules": {os.path.abspath(p): list(m) for p, m in index.modules.items()},
         "ambiguous": sorted(index.ambiguous),
         "captured": index.captured,
+        "model_fn_keys": index.model_fn_keys,
+        "spec_files": sorted(os.path.abspath(p) for p in index.spec_files),
         "external_reads": sorted(list(x) for x in index.external_reads),
     }
     try:
@@ -312,6 +328,8 @@ def _load(cache_dir: str) -> Optional[Tuple[ProjectIndex, Optional[str]]]:
         # Paths are stored absolute; a run names files as given (relative or not).
         index.candidates = set(data.get("candidates", ()))
         index.defining = set(data.get("defining", ()))
+        index.spec_files = set(data.get("spec_files", ()))
+        index.model_fn_keys = {k: list(v) for k, v in data.get("model_fn_keys", {}).items()}
         return index, data.get("signature")
     except (OSError, ValueError, KeyError, TypeError):
         return None

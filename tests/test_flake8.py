@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from helpers import FIXTURES, ROOT
 
 
@@ -79,3 +81,21 @@ def test_flake8_uses_the_index_a_cli_run_saved(tmp_path):
     _, after = _lines([sys.executable, "-m", "flake8", "--select", "EST", "."], cwd)
     assert any("models/b.py:5:5: EST101" in l and "BaseEstimator (estpkg/base.py)" in l for l in after)
     assert any("main.py:8:12: EST104" in l for l in after)
+
+
+PROJECT_CASES = sorted(
+    os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(FIXTURES, "*", "expected.json"))
+    if not os.path.exists(os.path.join(os.path.dirname(p), "before.py"))
+)
+
+
+@pytest.mark.parametrize("case", PROJECT_CASES)
+def test_flake8_with_the_saved_index_matches_the_cli_on_project_cases(tmp_path, case):
+    """After one CLI run, flake8 (one file at a time) reports every cross-module finding."""
+    import shutil
+
+    shutil.copytree(os.path.join(FIXTURES, case), tmp_path / "proj")
+    cwd = tmp_path / "proj"
+    _, c_lines = _lines([sys.executable, "-m", "estimator_lint", "."], cwd)
+    _, f_lines = _lines([sys.executable, "-m", "flake8", "--select", "EST", "."], cwd)
+    assert c_lines and [l.replace("./", "", 1) for l in f_lines] == c_lines

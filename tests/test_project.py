@@ -115,3 +115,42 @@ def test_one_file_is_linted_without_an_index(tmp_path):
     main = [f for f in files if f.endswith("main.py")]
     # Alone, main.py cannot know what RegressorA captures: nothing to report.
     assert [r.diagnostics for r in project.lint_project(main, Settings())] == [[]]
+
+
+def test_prediction_keys_follow_the_model_fn_across_modules_and_edits(tmp_path):
+    root = tmp_path / "keys"
+    shutil.copytree(os.path.join(FIXTURES, "multi_module_predict_keys"), root)
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    for f in files:
+        os.utime(f, (time.time() - 3600, time.time() - 3600))
+    cache_dir = str(tmp_path / "cache")
+    first = _summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root)
+    assert [(d[0], d[2]) for d in first["main.py"]] == [(18, "EST105"), (24, "EST105")]
+    assert "model_fn `keyspkg.model.my_model_fn` (keys: 'output')" in first["main.py"][0][3]
+    assert project.load_index(cache_dir).model_fn_keys == {"keyspkg.model.my_model_fn": ["output"]}
+    # The model_fn starts predicting the key: the reader's findings go, on a cached run too.
+    model = root / "keyspkg" / "model.py"
+    model.write_text(model.read_text().replace('{"output": output}', '{"output": output, "dense_output": dense}'))
+    os.utime(model, (time.time() - 60, time.time() - 60))
+    again = _summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root)
+    assert again["main.py"] == []
+    # Unknown keys (a dict built elsewhere): silent.
+    model.write_text(model.read_text().replace('predictions = {"output": output, "dense_output": dense}', "predictions = make(output)"))
+    os.utime(model, (time.time() - 30, time.time() - 30))
+    assert _summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root)["main.py"] == []
+
+
+def test_a_local_name_shadowing_an_imported_model_fn_is_not_followed(tmp_path):
+    root = tmp_path / "keys"
+    shutil.copytree(os.path.join(FIXTURES, "multi_module_predict_keys"), root)
+    main = root / "main.py"
+    main.write_text(
+        "import tensorflow.compat.v1 as tf\n"
+        "from keyspkg import my_model_fn\n"
+        "def run(make):\n"
+        "    my_model_fn = make()\n"
+        "    est = tf.estimator.Estimator(model_fn=my_model_fn)\n"
+        "    return next(est.predict(None))['dense_output']\n"
+    )
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    assert _summary(project.lint_project(files, Settings()), root)["main.py"] == []

@@ -694,6 +694,18 @@ class FileModel:
                     attrs.append(store.name)
         return out
 
+    def exported_prediction_keys(self) -> Dict[str, List[str]]:
+        """Module-level function qualname -> its statically known PREDICT keys (what the
+        project index learns from this file, for EST105 in modules that import the function)."""
+        if self.module is None:
+            return {}
+        out: Dict[str, List[str]] = {}
+        for name, fn in self.scopes.module_functions.items():
+            keys = prediction_keys(self, fn)
+            if keys is not None:
+                out[f"{self.module}.{name}"] = sorted(keys)
+        return out
+
     def _class_captures(self, expr: Optional[ast.AST], cache: Dict[int, Dict]) -> Dict[str, Tuple[Optional[GraphStore], str]]:
         """Captured attributes of the class an expression (a call's callee, an annotation) names."""
         if expr is None:
@@ -874,9 +886,7 @@ def _names_in_target(target: ast.AST):
 def predictions_argument(model: FileModel, fn: FunctionInfo) -> List[Tuple[ast.Call, ast.expr]]:
     """Every (EstimatorSpec call, predictions argument) in ``fn``'s own body."""
     found = []
-    for node in fn.nodes:
-        if not isinstance(node, ast.Call):
-            continue
+    for node in fn.calls:
         qual = model.imports.resolve(node.func)
         if not qual or qual.rsplit(".", 1)[-1] not in tfapi.ESTIMATOR_SPEC_NAMES:
             continue

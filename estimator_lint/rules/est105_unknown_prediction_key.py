@@ -18,7 +18,9 @@ class UnknownPredictionKey(Rule):
     Checks `estimator.predict(..., predict_keys=[...])` and `prediction["key"]` on the
     items `estimator.predict(...)` yields, when the Estimator's model_fn and the keys of
     its PREDICT `predictions` dict are statically known (a dict literal in the model_fn),
-    for keys the model_fn never predicts.
+    for keys the model_fn never predicts. The model_fn may live in another module of the
+    project (imported directly or through a package's re-export): the command line
+    learns its keys in the project index, which the flake8 plugin reads once saved.
 
     ## Why is this bad?
     `predict()` yields exactly the keys of the PREDICT `EstimatorSpec`'s `predictions`.
@@ -90,15 +92,16 @@ class UnknownPredictionKey(Rule):
                     else "KeyError"
                 )
                 message = (
-                    f"Prediction key {key!r} is not in the PREDICT predictions of model_fn `{model_fn.qualname}` "
+                    f"Prediction key {key!r} is not in the PREDICT predictions of model_fn `{model_fn}` "
                     f"(keys: {known}): TensorFlow raises `{error}`"
                 )
                 yield ctx.diagnostic(self.code, node, message)
 
     @staticmethod
-    def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, Tuple[FunctionInfo, Set[str]]]:
-        """Names bound to an Estimator whose model_fn's prediction keys are known."""
-        found: Dict[str, Tuple[FunctionInfo, Set[str]]] = {}
+    def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, Tuple[str, Set[str]]]:
+        """Names bound to an Estimator whose model_fn's prediction keys are known:
+        name -> (the model_fn's qualified name, its keys)."""
+        found: Dict[str, Tuple[str, Set[str]]] = {}
         for node in body:
             if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
                 continue
@@ -117,21 +120,38 @@ class UnknownPredictionKey(Rule):
             if target is None:
                 continue
             model_fns = model._function_targets(target, fn, 0)
-            if len(model_fns) != 1:
-                continue
-            keys = prediction_keys(model, model_fns[0])
-            if keys is None:
+            if len(model_fns) == 1:
+                keys = prediction_keys(model, model_fns[0])
+                known = (model_fns[0].qualname, keys) if keys is not None else None
+            else:
+                known = None if model_fns else UnknownPredictionKey._imported_model_fn(model, fn, target)
+            if known is None:
                 continue
             for t in node.targets:
                 if isinstance(t, ast.Name):
-                    found[t.id] = (model_fns[0], keys)
+                    found[t.id] = known
         return found
+
+    @staticmethod
+    def _imported_model_fn(model: FileModel, fn: Optional[FunctionInfo], target: ast.expr):
+        """(qualname, keys) of a model_fn imported from another module of the project."""
+        index = model.index
+        if index is None or not hasattr(index, "prediction_keys"):
+            return None
+        root = target
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or any(f.is_local(root.id) for f in (fn.enclosing() if fn else ())):
+            return None
+        qual = model.imports.resolve(target)
+        hit = index.prediction_keys(qual) if qual else None
+        return (hit[0], set(hit[1])) if hit else None
 
     @staticmethod
     def _key_uses(body, estimators):
         """(node, key, estimator info, how) for every statically visible use of a prediction key."""
 
-        def predict_call(expr) -> Optional[Tuple[FunctionInfo, Set[str]]]:
+        def predict_call(expr) -> Optional[Tuple[str, Set[str]]]:
             if (
                 isinstance(expr, ast.Call)
                 and isinstance(expr.func, ast.Attribute)
@@ -143,10 +163,10 @@ class UnknownPredictionKey(Rule):
             return None
 
         # One pass in source order: a name is a prediction only until it is rebound.
-        generators: Dict[str, Tuple[FunctionInfo, Set[str]]] = {}
-        items: Dict[str, Tuple[FunctionInfo, Set[str]]] = {}
+        generators: Dict[str, Tuple[str, Set[str]]] = {}
+        items: Dict[str, Tuple[str, Set[str]]] = {}
 
-        def source_of(expr) -> Optional[Tuple[FunctionInfo, Set[str]]]:
+        def source_of(expr) -> Optional[Tuple[str, Set[str]]]:
             return predict_call(expr) or (generators.get(expr.id) if isinstance(expr, ast.Name) else None)
 
         for node in body:
