@@ -272,12 +272,12 @@ def test_output_format_from_the_file_and_the_flag(project, capsys):
 def test_unsafe_fixes_from_the_file(tmp_path, capsys):
     write(tmp_path / "m.py", UNSAFE)
     _, out, _ = run(capsys, tmp_path)
-    assert "[*] 0 fixable with --fix (1 more with --fix --unsafe-fixes)." in out
+    assert "No fixes available with --fix (1 unsafe fix with --fix --unsafe-fixes)." in out
     write(tmp_path / "pyproject.toml", "[tool.estimator-lint]\nunsafe-fixes = true\n")
     _, out, _ = run(capsys, tmp_path)
     assert "[*] 1 fixable with --fix." in out
     _, out, _ = run(capsys, "--no-unsafe-fixes", tmp_path)
-    assert "(1 more with --fix --unsafe-fixes)" in out
+    assert "(1 unsafe fix with --fix --unsafe-fixes)" in out
     code, out, _ = run(capsys, "--fix", tmp_path)
     assert code == 0, out
     assert "'total_loss': tf.reduce_mean(features)" in (tmp_path / "m.py").read_text()

@@ -25,9 +25,13 @@ class TextReporter(Reporter):
         if stats.findings:
             noun = "finding" if stats.findings == 1 else "findings"
             write(f"Found {stats.findings} {noun} in {stats.files_with_findings} of {stats.files} files checked.\n")
-            if stats.fixable or stats.hidden_fixes:
+            if stats.fixable:
                 more = f" ({stats.hidden_fixes} more with --fix --unsafe-fixes)" if stats.hidden_fixes else ""
                 write(f"[*] {stats.fixable} fixable with --fix{more}.\n")
+            elif stats.hidden_fixes:
+                # As Ruff says it: nothing for a plain --fix, but unsafe fixes exist.
+                noun = "fix" if stats.hidden_fixes == 1 else "fixes"
+                write(f"No fixes available with --fix ({stats.hidden_fixes} unsafe {noun} with --fix --unsafe-fixes).\n")
         elif not stats.errors:
             write(f"All checks passed ({stats.files} files checked).\n")
         else:
