@@ -320,12 +320,11 @@ def lint_source(
 
 
 def module_in(index, path: str) -> Tuple[Optional[str], Optional[str]]:
-    """(module, package) the project index knows for ``path``; module None when ambiguous."""
+    """(module, package) the project index knows for ``path`` (None, None: unknown)."""
     known = getattr(index, "modules", {}).get(path)
     if known is None:
         return None, None
-    module, package = known
-    return (None if module in getattr(index, "ambiguous", ()) else module), package
+    return known
 
 
 def package_of(path: str) -> Optional[str]:
@@ -431,6 +430,8 @@ def lint_file(path: str, settings: Optional[Settings] = None, index: Optional[Cl
             return result
         tree = parse(text, path)
         module, package = module_in(index, path)
+        if hasattr(index, "for_file"):
+            index = index.for_file(path)  # imports of shared module names: this file's root
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
         result.diagnostics, model = _analyse(tree, text, path, settings, package, index, module)

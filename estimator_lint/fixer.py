@@ -81,6 +81,8 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
     current = text
     module, known_package = module_in(index, path)
     package = known_package if known_package is not None else package
+    if hasattr(index, "for_file"):
+        index = index.for_file(path)
 
     def lint(current_text: str):
         return lint_source(current_text, path, settings, package=package, index=index, module=module)

@@ -99,8 +99,7 @@ class EstimatorLintPlugin:
                 index = None  # a file the last CLI run did not see: analyse it on its own
             else:
                 module, package = known
-                if module in index.ambiguous:
-                    module = None
+                index = index.for_file(os.path.abspath(self.filename))
         # The engine's screen: a word outside comments and strings (the index's words when saved).
         if not mentions_words(text, index.words if index is not None else settings.prefilter_words()):
             return

@@ -81,7 +81,9 @@ class ProjectIndex:
     words: Tuple[str, ...] = ()
     #: Class qualname -> attributes EST102 found captured (from the defining files).
     captured: Dict[str, List[str]] = field(default_factory=dict)
-    #: Module names that two or more files share (not indexed).
+    #: Module names that two or more files share: each such file is indexed under
+    #: ``name@tag`` (:func:`root_tag` of its import root), and an import of ``name`` means
+    #: the one under the importer's own root, where Python would find it first.
     ambiguous: Set[str] = field(default_factory=set)
     #: Files defining classes derived from an Estimator word (parsed for the index).
     defining: Set[str] = field(default_factory=set)
@@ -92,7 +94,34 @@ class ProjectIndex:
     #: Candidates that build an ``EstimatorSpec`` (may define a model_fn others import).
     spec_files: Set[str] = field(default_factory=set)
     _chains: Dict[str, Optional[List[str]]] = field(default_factory=dict, repr=False)
-    _subclasses: Optional[Dict[str, List[str]]] = field(default=None, repr=False)
+    _locals: Optional[Set[str]] = field(default=None, repr=False)
+    _subclasses: Optional[Dict[str, List[ClassEntry]]] = field(default=None, repr=False)
+
+    # -- one module name, several files ---------------------------------------------
+
+    def localize(self, qualname: Optional[str], tag: Optional[str]) -> Optional[str]:
+        """``qualname`` as seen from files under the import root ``tag``: a name in an
+        ambiguous module becomes the one of that root (unchanged when there is none)."""
+        if not qualname or not tag or not self.ambiguous or "@" in qualname:
+            return qualname
+        for module in self.ambiguous:
+            if qualname == module or qualname.startswith(module + "."):
+                local = f"{module}@{tag}"
+                if local in self._local_modules():
+                    return local + qualname[len(module):]
+        return qualname
+
+    def _local_modules(self) -> Set[str]:
+        if self._locals is None:
+            self._locals = {m for m, _ in self.modules.values() if "@" in m}
+        return self._locals
+
+    def for_file(self, path: str):
+        """The index as ``path`` sees it (itself, unless module names are shared)."""
+        if not self.ambiguous or path not in self.modules:
+            return self
+        module, package = self.modules[path]
+        return _FileView(self, root_tag(path, package))
 
     # -- the ClassResolver protocol ---------------------------------------------------
 
@@ -134,14 +163,19 @@ class ProjectIndex:
         self._chains[qualname] = result
         return result
 
-    def subclasses_of(self, qualname: str) -> List[str]:
-        """Labels of the project's classes deriving directly from ``qualname``."""
+    def subclasses_of(self, qualname: str, outside: Optional[str] = None) -> List[str]:
+        """Labels of the project's classes deriving directly from ``qualname`` (those of
+        module ``outside`` left out: the file itself knows its own)."""
         if self._subclasses is None:
             self._subclasses = {}
             for entry in self.classes.values():
                 for base in entry.bases:
-                    self._subclasses.setdefault(self.canonical(base), []).append(self._label(entry))
-        return self._subclasses.get(self.canonical(qualname), [])
+                    self._subclasses.setdefault(self.canonical(base), []).append(entry)
+        return [
+            self._label(entry)
+            for entry in self._subclasses.get(self.canonical(qualname), [])
+            if entry.qualname.rpartition(".")[0] != outside
+        ]
 
     def captured_attributes(self, qualname: str) -> List[str]:
         return self.captured.get(self.canonical(qualname), [])
@@ -278,20 +312,59 @@ def build_index(
     counts: Dict[str, int] = {}
     for module, _ in index.modules.values():
         counts[module] = counts.get(module, 0) + 1
-    # Two files with one module name (scripts in different folders, fixtures) cannot be
-    # told apart by an import: neither is indexed, both are analysed on their own.
+    # Two files with one module name (``train.py`` in two experiment folders): each is
+    # indexed under its import root, and imports resolve to the importer's own root.
     index.ambiguous = {m for m, n in counts.items() if n > 1}
-    for path, (module, package) in sorted(index.modules.items()):
+    tags: Dict[str, Optional[str]] = {}
+    for path, (module, package) in list(index.modules.items()):
+        tag = root_tag(path, package)
+        tags[path] = tag
         if module in index.ambiguous:
-            continue
+            index.modules[path] = (f"{module}@{tag}", package)
+    for path, (module, package) in sorted(index.modules.items()):
         data = _read(path)  # again: candidates are few, and their bytes were not kept
         if data is None:
             continue
+        tag = tags[path] if index.ambiguous else None
         if path in defining:
-            _index_classes(index, path, data, module, package)
+            _index_classes(index, path, data, module, package, tag)
         else:
-            _index_imports(index, data, module, package)
+            _index_imports(index, data, module, package, tag)
     return index
+
+
+def root_tag(path: str, package: str) -> str:
+    """A short name for the directory ``path`` is imported from (above its top package)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    for _ in package.split(".") if package else ():
+        directory = os.path.dirname(directory)
+    return hashlib.sha256(os.fsencode(directory)).hexdigest()[:8]
+
+
+class _FileView:
+    """:class:`ProjectIndex` for one file of a project whose module names are not unique:
+    qualnames are localized to the file's import root before every question."""
+
+    def __init__(self, index: ProjectIndex, tag: str) -> None:
+        self._index, self._tag = index, tag
+
+    def __getattr__(self, name: str):
+        return getattr(self._index, name)
+
+    def canonical(self, qualname: str, known=None) -> str:
+        return self._index.canonical(self._index.localize(qualname, self._tag), known)
+
+    def estimator_chain(self, qualname: str):
+        return self._index.estimator_chain(self._index.localize(qualname, self._tag))
+
+    def subclasses_of(self, qualname: str, outside: Optional[str] = None):
+        return self._index.subclasses_of(self._index.localize(qualname, self._tag), outside)
+
+    def captured_attributes(self, qualname: str):
+        return self._index.captured_attributes(self._index.localize(qualname, self._tag))
+
+    def prediction_keys(self, qualname: str):
+        return self._index.prediction_keys(self._index.localize(qualname, self._tag))
 
 
 @dataclass
@@ -321,7 +394,7 @@ def _tokens(data: bytes) -> Set[str]:
     return {t.decode() for t in _WORD.findall(data)}
 
 
-def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, package: str) -> None:
+def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, package: str, tag=None) -> None:
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -329,9 +402,9 @@ def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, pac
     imports = ImportTable.from_module(tree, package)
     local = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     for alias, target in imports.names.items():
-        index.aliases.setdefault(f"{module}.{alias}", target)
+        index.aliases.setdefault(f"{module}.{alias}", index.localize(target, tag))
     if imports.star_modules:
-        index.stars[module] = list(imports.star_modules)
+        index.stars[module] = [index.localize(m, tag) for m in imports.star_modules]
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
@@ -342,13 +415,13 @@ def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, pac
             else:
                 qual = imports.resolve(base)
                 if qual:
-                    bases.append(qual)
+                    bases.append(index.localize(qual, tag))
         methods = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         qualname = f"{module}.{node.name}"
         index.classes[qualname] = ClassEntry(qualname, node.name, path, bases, methods)
 
 
-def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str) -> None:
+def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str, tag=None) -> None:
     """Re-exports from import lines, without parsing the file."""
     table = ImportTable(package)
     for match in _IMPORT_FROM.finditer(data):
@@ -367,6 +440,6 @@ def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str) 
                 node.names.append(ast.alias(name=bits[0], asname=None))
         table.add_import_from(node)
     for alias, target in table.names.items():
-        index.aliases.setdefault(f"{module}.{alias}", target)
+        index.aliases.setdefault(f"{module}.{alias}", index.localize(target, tag))
     if table.star_modules:
-        index.stars[module] = list(table.star_modules)
+        index.stars[module] = [index.localize(m, tag) for m in table.star_modules]

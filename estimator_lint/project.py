@@ -131,7 +131,11 @@ def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
             tree = engine.parse(text, path)
             with engine.bounded_recursion():
                 model = FileModel(
-                    tree, package=package, module=module, index=index, extra_bases=settings.extra_estimator_bases
+                    tree,
+                    package=package,
+                    module=module,
+                    index=index.for_file(path),
+                    extra_bases=settings.extra_estimator_bases,
                 )
         except Exception:  # the lint pass reports whatever is wrong with the file
             continue
@@ -241,7 +245,7 @@ def _find_external_reads(index: ProjectIndex) -> Set[Tuple[str, str]]:
 def _imports(data: bytes, qualname: str) -> bool:
     """Whether an import line of ``data`` names the class or its module (erring on yes)."""
     module, _, name = qualname.rpartition(".")
-    last = module.rpartition(".")[2]
+    last = module.rpartition(".")[2].partition("@")[0]  # ``train@tag``: a shared module name
     names = rb"\b(?:" + re.escape(name.encode()) + rb"|" + re.escape(last.encode()) + rb")\b"
     # ``from m import A`` on one line, or inside ``from m import (\n A,\n B)``.
     pattern = re.compile(rb"^[ \t]*(?:from|import)[ \t](?:[^\n(]*|[^\n(]*\([^)]*)" + names, re.M)

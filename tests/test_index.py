@@ -96,11 +96,22 @@ def test_crlf_files_are_read_like_lf_files(tmp_path):
     assert {p.rsplit("/", 1)[-1] for p in index.defining} == {"base.py", "c.py"}
 
 
-def test_module_name_collisions_are_left_out(tmp_path):
+def test_a_shared_module_name_resolves_to_the_importers_own_root(tmp_path):
     base = "import tensorflow as tf\nclass E(tf.estimator.Estimator):\n    pass\n"
-    paths = _project(tmp_path, {"one/models.py": base, "two/models.py": base})
+    plain = "class E(object):\n    pass\n"
+    user = "from models import E\nclass F(E):\n    pass\n"
+    paths = _project(
+        tmp_path, {"one/models.py": base, "one/use.py": user, "two/models.py": base + plain, "two/use.py": user}
+    )
     index = _index(paths)
-    assert index.ambiguous == {"models"} and index.classes == {}
+    assert index.ambiguous == {"models", "use"}
+    one, two = (index.for_file(p) for p in sorted(paths) if p.endswith("use.py"))
+    assert one.estimator_chain("models.E")[0].startswith("E (") and "one" in one.estimator_chain("models.E")[0]
+    # two/models.py redefines E as a plain class last: two's F is not an Estimator.
+    assert two.estimator_chain("models.E") is None
+    assert sorted(q.split("@")[0] + "." + q.split(".")[-1] for q in index.classes) == [
+        "models.E", "models.E", "use.F", "use.F"
+    ]
 
 
 def test_without_the_prefilter_every_readable_file_is_a_candidate(tmp_path):

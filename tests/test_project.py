@@ -154,3 +154,45 @@ def test_a_local_name_shadowing_an_imported_model_fn_is_not_followed(tmp_path):
     )
     files = sorted(str(p) for p in root.rglob("*.py"))
     assert _summary(project.lint_project(files, Settings()), root)["main.py"] == []
+
+
+def test_scripts_sharing_module_names_in_experiment_folders(tmp_path):
+    """``exp1/base.py`` and ``exp2/base.py``: each folder's imports mean its own files."""
+    base_bad = (
+        "import tensorflow as tf\n"
+        "class BaseEstimator(tf.estimator.Estimator):\n"
+        "    def train(self, input_fn, steps=None):\n"
+        "        return super().train(input_fn, steps=steps)\n"
+    )
+    base_ok = "import tensorflow as tf\nclass BaseEstimator(tf.estimator.Estimator):\n    pass\n"
+    model = (
+        "import tensorflow as tf\n"
+        "from base import BaseEstimator\n"
+        "class Model(BaseEstimator):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(model_fn=self._model_fn)\n"
+        "    def _model_fn(self, features, labels, mode):\n"
+        "        hidden = tf.layers.dense(features, 4)\n"
+        "        self.hidden = hidden\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'out': hidden})\n"
+    )
+    run = "from model import Model\ndef main():\n    est = Model()\n    return est.hidden\n"
+    for exp, base in (("exp1", base_bad), ("exp2", base_ok)):
+        (tmp_path / exp).mkdir()
+        for name, text in (("base.py", base), ("model.py", model), ("run.py", run)):
+            (tmp_path / exp / name).write_text(text)
+    files = sorted(str(p) for p in tmp_path.rglob("*.py"))
+    got = _summary(project.lint_project(files, Settings()), tmp_path)
+    codes = {k: [d[2] for d in v] for k, v in got.items()}
+    assert codes == {
+        os.path.join("exp1", "base.py"): ["EST101"],
+        os.path.join("exp1", "model.py"): ["EST102"],
+        os.path.join("exp1", "run.py"): ["EST104"],
+        os.path.join("exp2", "base.py"): [],
+        os.path.join("exp2", "model.py"): ["EST102"],
+        os.path.join("exp2", "run.py"): ["EST104"],
+    }
+    # The chain names the folder's own base module.
+    assert "Model (" in got[os.path.join("exp1", "base.py")][0][3]
+    assert os.path.join("exp1", "model.py") in got[os.path.join("exp1", "base.py")][0][3]
+    assert os.path.join("exp2", "model.py") not in got[os.path.join("exp1", "base.py")][0][3]

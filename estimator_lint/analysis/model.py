@@ -216,7 +216,7 @@ class FileModel:
                 if local is not None and local in self.estimators:
                     self.estimators[local].subclasses.append(cls)
             if self.index is not None and self.module and hasattr(self.index, "subclasses_of"):
-                est.external_subclasses = list(self.index.subclasses_of(self.class_qualname(cls)))
+                est.external_subclasses = list(self.index.subclasses_of(self.class_qualname(cls), self.module))
 
     def _local_class(self, expr: ast.AST) -> Optional[ClassInfo]:
         if isinstance(expr, ast.Name) and expr.id not in self.imports.names:

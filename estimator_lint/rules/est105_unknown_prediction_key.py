@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, Iterator, Optional, Set, Tuple
 
 from estimator_lint import tfapi
@@ -145,7 +146,8 @@ class UnknownPredictionKey(Rule):
             return None
         qual = model.imports.resolve(target)
         hit = index.prediction_keys(qual) if qual else None
-        return (hit[0], set(hit[1])) if hit else None
+        # ``train@tag.model_fn``: a module name several files share; show the name only.
+        return (re.sub(r"@\w+", "", hit[0]), set(hit[1])) if hit else None
 
     @staticmethod
     def _key_uses(body, estimators):
