@@ -411,22 +411,34 @@ def _directory_error(path: str) -> str:
     return "is a directory"
 
 
-def lint_file(path: str, settings: Optional[Settings] = None, index: Optional[ClassResolver] = None) -> FileResult:
-    """Lint one file; any problem with the input becomes the result's ``error``."""
+def lint_file(
+    path: str,
+    settings: Optional[Settings] = None,
+    index: Optional[ClassResolver] = None,
+    *,
+    data: Optional[bytes] = None,
+    screened: bool = False,
+) -> FileResult:
+    """Lint one file; any problem with the input becomes the result's ``error``.
+
+    A run that already read the file passes its bytes as ``data``, and ``screened=True``
+    when the prefilter (or the project index) already let it through.
+    """
     settings = settings or Settings()
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     result = FileResult(path)
-    try:
-        data = read_source_bytes(path)
-    except (OSError, ValueError) as exc:
-        result.error = read_error(path, exc)
-        return result
+    if data is None:
+        try:
+            data = read_source_bytes(path)
+        except (OSError, ValueError) as exc:
+            result.error = read_error(path, exc)
+            return result
     try:
         text = decode_source(data)
         # With a project index, its fixed-point words (Estimator subclasses of other files too).
         words = getattr(index, "words", None) or settings.prefilter_words()
-        if settings.prefilter and not might_have_findings(text, words):
+        if settings.prefilter and not screened and not might_have_findings(text, words):
             return result
         tree = parse(text, path)
         module, package = module_in(index, path)
@@ -650,8 +662,7 @@ def _check_file(path: str, settings: Settings, known_digest: Optional[str], stam
             return None, stamp
     # The project index already screened every file (to its fixed point of words).
     if path in index.candidates if index is not None else may_hold_findings_bytes(data, settings):
-        # Reads the file again (from the page cache): lint_file stays the one way to lint a file.
-        return lint_file(path, settings, index), stamp
+        return lint_file(path, settings, index, data=data, screened=True), stamp
     return FileResult(path), stamp
 
 

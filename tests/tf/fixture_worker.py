@@ -4,9 +4,11 @@ Usage (the pytest harness does this, one subprocess per case and phase)::
 
     MODEL_DIR=/fresh/tmp/dir python tests/tf/fixture_worker.py fixtures/<case> before|after
 
-The program ``fixtures/<case>/<phase>.py`` is executed like ``python <phase>.py`` would
-(module name ``__main__``, ``sys.argv[0]`` = the file), but in-process so that its global
-namespace survives -- also when it raises -- and the declared checks can look into it.
+The program ``fixtures/<case>/<phase>.py`` -- or the phase's ``"program"``, a path relative to
+the case directory (project cases: e.g. ``"main.py"`` next to its packages) -- is executed
+like ``python <program>`` would (module name ``__main__``, ``sys.argv[0]`` = the file, its
+directory first on ``sys.path``), but in-process so that its global namespace survives --
+also when it raises -- and the declared checks can look into it.
 
 The worker never asserts: it records every check as ``{"what", "ok", "detail"}`` and prints
 ONE JSON object as the LAST line of stdout.  Everything the program itself prints goes to
@@ -17,6 +19,7 @@ run.json format -- see ``fixtures/README.md`` for the full description::
     {
       "about": "free text, ignored",
       "before": {                      # phase: runs before.py (likewise "after" runs after.py)
+        "program": "main.py",          # optional: run this file instead of <phase>.py
         "raises": {"type": "ValueError", "match": "<regex>", "line_contains": "<text>"},
         "checks": [{"expr": "<python expr>", "equals": <json value>},
                    {"expr": "<python expr>", "raises": "AttributeError", "match": "<regex>"},
@@ -40,7 +43,7 @@ import traceback
 import types
 from pathlib import Path
 
-PHASE_KEYS = {"about", "note", "raises", "checks", "evaluate", "predict"}
+PHASE_KEYS = {"about", "note", "program", "raises", "checks", "evaluate", "predict"}
 RAISES_KEYS = {"type", "match", "line_contains", "note"}
 CHECK_KEYS = {"expr", "equals", "raises", "match", "matches", "note"}
 EVALUATE_KEYS = {"estimator", "input_fn", "keys", "note"}
@@ -251,11 +254,25 @@ def run_predict(rec: Recorder, spec: dict, namespace: dict) -> None:
                 f"{type(item).__name__} shape={np.shape(item) if item is not None else None}")
 
 
+def program_path(case_dir: Path, phase: str, spec: dict) -> Path:
+    """The file a phase runs: its "program" (relative to the case directory) or <phase>.py."""
+    name = spec.get("program", f"{phase}.py")
+    if not isinstance(name, str) or not name or Path(name).is_absolute():
+        raise ValueError(f'{phase}: "program" must be a relative path, got {name!r}')
+    case = case_dir.resolve()
+    program = (case / name).resolve()
+    if case not in program.parents:
+        raise ValueError(f'{phase}: "program" {name!r} lies outside the case directory')
+    if not program.is_file():
+        raise ValueError(f"{phase}: the program {name!r} does not exist in {case_dir}")
+    return program
+
+
 def run_phase(case_dir: Path, phase: str, rec: Recorder) -> dict:
     spec_all = json.loads((case_dir / "run.json").read_text(encoding="utf-8"))
     spec = spec_all.get(phase, {})  # no entry: the program only has to run to completion
     _unknown_keys(rec, phase, spec, PHASE_KEYS)
-    program = (case_dir / f"{phase}.py").resolve()
+    program = program_path(case_dir, phase, spec)
 
     import tensorflow as tensorflow_module  # the program would import it anyway
     tensorflow_module.get_logger().setLevel("ERROR")

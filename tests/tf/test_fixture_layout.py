@@ -2,7 +2,8 @@
 
 fixtures/<case>/ holds before.py, expected.json, optionally after.py (the expected result of
 ``estimator-lint --fix``) and run.json (what running the programs under TensorFlow shows).
-See fixtures/README.md.
+A project case (no before.py) has packages and modules, expected.json and optionally a run.json
+whose only phase, "before", names the file to run as "program".  See fixtures/README.md.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ FIXTURES = ROOT / "fixtures"
 CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
     if FIXTURES.is_dir() else []
 CODES = set(RULES_BY_CODE)
-PHASE_KEYS = {"about", "note", "raises", "checks", "evaluate", "predict"}
+PHASE_KEYS = {"about", "note", "program", "raises", "checks", "evaluate", "predict"}
 
 
 def test_there_are_cases():
@@ -39,7 +40,7 @@ def test_case_layout(case: Path):
     else:
         # A project case (several modules, packages): every .py file below it is linted
         # together, with the project index, and listed by its relative path.
-        assert not files & {"after.py", "run.json"}, "project cases have no after.py/run.json"
+        assert "after.py" not in files, "project cases have no after.py"
         programs = sorted(
             p.relative_to(case).as_posix() for p in case.rglob("*.py") if "__pycache__" not in p.parts
         )
@@ -60,6 +61,11 @@ def test_run_json(case: Path):
     spec = json.loads((case / "run.json").read_text(encoding="utf-8"))
     phases = set(spec) - {"about", "note"}
     assert phases and phases <= {"before", "after"}, sorted(spec)
+    if not (case / "before.py").exists():
+        _check_project_run_json(case, spec)
+        return
+    assert not any("program" in spec[p] for p in phases), \
+        'single-file cases run <phase>.py; "program" is for project cases'
     if "after" in spec:
         assert (case / "after.py").exists(), "run.json has an 'after' entry but there is no after.py"
     for phase in ("before", "after"):
@@ -68,3 +74,21 @@ def test_run_json(case: Path):
         assert set(spec.get(phase, {})) <= PHASE_KEYS, sorted(set(spec[phase]) - PHASE_KEYS)
         source = (case / f"{phase}.py").read_text(encoding="utf-8")
         assert 'os.environ["MODEL_DIR"]' in source, "model_dir must come from the MODEL_DIR environment variable"
+
+
+def _check_project_run_json(case: Path, spec: dict) -> None:
+    """A project case runs one program (e.g. main.py beside its packages), phase "before" only."""
+    assert set(spec) - {"about", "note"} == {"before"}, "a project case's run.json has only a 'before' phase"
+    phase = spec["before"]
+    assert set(phase) <= PHASE_KEYS, sorted(set(phase) - PHASE_KEYS)
+    name = phase.get("program")
+    assert isinstance(name, str) and name.endswith(".py"), 'a project case names its "program", e.g. "main.py"'
+    program = (case / name).resolve()
+    assert not Path(name).is_absolute() and case.resolve() in program.parents, f"{name!r} is outside the case"
+    assert program.is_file(), f'"program" {name!r} does not exist'
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    assert Path(name).as_posix() in expected, f'"program" {name!r} is not one of the linted files'
+    # The model directory comes from the environment: in the program, or passed in by the checks.
+    source = program.read_text(encoding="utf-8")
+    assert 'os.environ["MODEL_DIR"]' in source or "MODEL_DIR" in json.dumps(phase), \
+        "model_dir must come from the MODEL_DIR environment variable"

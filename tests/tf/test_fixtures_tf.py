@@ -1,8 +1,10 @@
 """Run every fixture program under real TensorFlow and check what its run.json declares.
 
 One test per case and phase (``<case>-before``, ``<case>-after``), discovered by globbing
-``fixtures/*/run.json``: a new case directory needs no code change here.  A case's after.py
-is run even when run.json has no "after" entry (then it only has to run to completion).  Each test starts
+``fixtures/*/run.json``: a new case directory needs no code change here.  A phase runs
+``<phase>.py``, or the file its "program" names (project cases: e.g. ``main.py`` beside its
+packages; they have only a "before" phase).  A case's after.py is run even when run.json
+has no "after" entry (then it only has to run to completion).  Each test starts
 ``fixture_worker.py`` in a subprocess of this interpreter with a fresh ``MODEL_DIR`` and
 reads the JSON report it prints as its last stdout line.  See ``fixtures/README.md`` for
 the run.json format.
@@ -38,13 +40,21 @@ def _cases() -> list:
         try:
             spec = json.loads(run_json.read_text(encoding="utf-8"))
         except ValueError as exc:  # reported by the test, not at collection
-            params.append(pytest.param(case_dir, "before", f"invalid JSON: {exc}", id=f"{case_dir.name}-run.json"))
+            params.append(pytest.param(case_dir, "before", None, f"invalid JSON: {exc}", id=f"{case_dir.name}-run.json"))
             continue
         for phase in PHASES:
             # A checked-in after.py is always run, at least "must run to completion".
             if phase in spec or (case_dir / f"{phase}.py").is_file():
-                params.append(pytest.param(case_dir, phase, None, id=f"{case_dir.name}-{phase}"))
+                program = _program(case_dir, spec, phase)
+                params.append(pytest.param(case_dir, phase, program, None, id=f"{case_dir.name}-{phase}"))
     return params
+
+
+def _program(case_dir: Path, spec: dict, phase: str) -> Path:
+    """The file a phase runs: its "program" (relative to the case directory) or <phase>.py."""
+    entry = spec.get(phase)
+    name = entry.get("program") if isinstance(entry, dict) else None
+    return case_dir / (name if isinstance(name, str) and name else f"{phase}.py")
 
 
 def _last_json_line(stdout: str):
@@ -69,11 +79,11 @@ def _report(result: dict) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("case_dir, phase, problem", _cases())
-def test_fixture_under_tensorflow(case_dir: Path, phase: str, problem, tmp_path: Path, record_property) -> None:
+@pytest.mark.parametrize("case_dir, phase, program, problem", _cases())
+def test_fixture_under_tensorflow(case_dir: Path, phase: str, program, problem, tmp_path: Path,
+                                  record_property) -> None:
     if problem:
         pytest.fail(f"{case_dir.name}/run.json: {problem}")
-    program = case_dir / f"{phase}.py"
     assert program.is_file(), f"run.json declares phase {phase!r} but {program} does not exist"
 
     model_dir = tmp_path / "model_dir"
