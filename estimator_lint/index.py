@@ -41,7 +41,7 @@ _AS = re.compile(rb"\b(\w+)[ \t]+as[ \t]+(\w+)")
 
 #: Bytes of not-yet-candidate files kept between rounds of the fixed point; beyond, they
 #: are read again (from the page cache) when a later round screens them.
-MAX_HELD_BYTES = 16 * 1024 * 1024
+MAX_HELD_BYTES = 4 * 1024 * 1024
 
 
 def module_name(path: str) -> Tuple[str, str]:
