@@ -57,6 +57,14 @@ def only_error(out, path):
 # unparsable and odd text
 # --------------------------------------------------------------------------------------
 
+#: These tests pin what CPython 3.11 (the version the test suite runs on) says and where its
+#: parser gives up: messages, columns and nesting limits differ on other versions (on 3.9
+#: the 50,000-term expressions parse and are analysed without error).
+CPYTHON_311 = pytest.mark.skipif(
+    sys.version_info[:2] != (3, 11), reason="pins CPython 3.11's parser messages and nesting limits"
+)
+
+
 ERROR_CASES = [
     ("syntax", b"import tensorflow as tf\nclass Estimator(:\n", ":2:17: error: syntax error: invalid syntax"),
     (
@@ -104,6 +112,7 @@ ERROR_CASES = [
 ]
 
 
+@CPYTHON_311
 @pytest.mark.parametrize("name,data,expected", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_unparsable_file_is_one_error_line_and_the_run_goes_on(tmp_path, capsys, name, data, expected, jobs):
@@ -275,6 +284,7 @@ DEEP = {
 }
 
 
+@CPYTHON_311
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_deep_nesting_is_one_too_deep_line_per_file(tmp_path, capsys, jobs):
     bad = with_bad(tmp_path)
@@ -290,6 +300,7 @@ def test_deep_nesting_is_one_too_deep_line_per_file(tmp_path, capsys, jobs):
     assert "Traceback" not in out + err
 
 
+@CPYTHON_311
 def test_deep_nesting_reasons_and_rows():
     def reason(text):
         with pytest.raises(SourceError) as exc:
@@ -303,6 +314,7 @@ def test_deep_nesting_reasons_and_rows():
     assert reason(DEEP["model_fn_sum_2500"]) == ("too deeply nested to analyse", 1)
 
 
+@CPYTHON_311
 def test_deep_nesting_under_a_raised_recursion_limit_does_not_crash_the_interpreter():
     """ast.parse recurses in C up to 3x the recursion limit: with the limit at 100,000 a
     2-million-term sum overflows the C stack (SIGSEGV) unless the engine bounds it."""
@@ -594,6 +606,7 @@ def test_flake8_plugin_reports_analysis_depth_as_est001():
     ]
 
 
+@CPYTHON_311
 def test_flake8_on_deep_files_as_far_as_flake8_allows(tmp_path):
     """What flake8 7 itself does (documented in the README's Reliability section)."""
     (tmp_path / "zz_bad.py").write_text(BAD)
