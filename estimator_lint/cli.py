@@ -171,8 +171,15 @@ def _main(argv: List[str]) -> int:
     # Results and the project index (read by flake8 too) are cached here.
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     fixing = args.fix or args.diff
+    # The saved index (flake8 reads it) is the whole project's: a run over named files
+    # (pre-commit passes the staged ones) uses an index of those files and keeps it.
+    save_index = any(os.path.isdir(p) for p in paths)
     # Fixes need the whole-project index first (which captures other modules read).
-    index = build_project_index(files, options.settings, cache_dir) if fixing and len(files) > 1 else None
+    index = (
+        build_project_index(files, options.settings, cache_dir, save_index=save_index)
+        if fixing and len(files) > 1
+        else None
+    )
 
     if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix
@@ -204,7 +211,7 @@ def _main(argv: List[str]) -> int:
         results = _fixed(files, options, index)
     else:
         # Whole-project analysis: classes, bases and captures across the files of this run.
-        results = lint_project(files, options.settings, jobs=args.jobs, cache_dir=cache_dir)
+        results = lint_project(files, options.settings, jobs=args.jobs, cache_dir=cache_dir, save_index=save_index)
     try:
         for result in results:
             result.diagnostics = options.filter(result.path, result.diagnostics)

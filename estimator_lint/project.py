@@ -40,18 +40,25 @@ class ProjectRun:
 
 
 def lint_project(
-    files: Iterable[str], settings: engine.Settings, *, jobs: int = 1, cache_dir: Optional[str] = None
+    files: Iterable[str],
+    settings: engine.Settings,
+    *,
+    jobs: int = 1,
+    cache_dir: Optional[str] = None,
+    save_index: bool = True,
 ) -> Iterator[FileResult]:
     """Lint ``files`` as one project: results in the order of ``files``.
 
     ``cache_dir``: where results and the project index are cached (None: no cache).
+    ``save_index=False`` leaves the saved index (the one flake8 reads) as it is: a run
+    over a few named files (pre-commit) must not replace the index of the whole project.
     One file alone is linted without an index (nothing to see across modules).
     """
     files = list(files)
     if len(files) < 2:
         yield from engine.lint_paths(files, settings, jobs, cache=_open_cache(settings, cache_dir, None))
         return
-    run = prepare_project(files, settings, jobs=jobs, cache_dir=cache_dir)
+    run = prepare_project(files, settings, jobs=jobs, cache_dir=cache_dir, save_index=save_index)
     rest = engine.lint_paths(
         [f for f in files if f not in run.done], settings, jobs, cache=run.cache, index=run.index, save_cache=False
     )
@@ -65,7 +72,12 @@ def lint_project(
 
 
 def prepare_project(
-    files: Sequence[str], settings: engine.Settings, *, jobs: int = 1, cache_dir: Optional[str] = None
+    files: Sequence[str],
+    settings: engine.Settings,
+    *,
+    jobs: int = 1,
+    cache_dir: Optional[str] = None,
+    save_index: bool = True,
 ) -> ProjectRun:
     """Steps 1 and 2 of a run (see the module docstring); the caller lints the rest.
 
@@ -92,13 +104,13 @@ def prepare_project(
         reused = False
         cache = _open_cache(settings, cache_dir, index)
         results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
-    if cache_dir is not None and not reused:
-        save_index(index, cache_dir, signature)
+    if cache_dir is not None and not reused and save_index:
+        write_index(index, cache_dir, signature)
     return ProjectRun(index, cache, {r.path: r for r in results})
 
 
 def build_project_index(
-    files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str] = None
+    files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str] = None, *, save_index: bool = True
 ) -> ProjectIndex:
     """The complete project index of ``files``, for ``--fix`` and for API users who lint
     files one at a time; with ``cache_dir``, saved there and reused while no file changes.
@@ -112,8 +124,8 @@ def build_project_index(
         return _relocate(saved[0], files)
     index = _build(files, settings)
     _set_facts(index, *_analysed_facts(index, settings))
-    if cache_dir is not None:
-        save_index(index, cache_dir, signature)
+    if cache_dir is not None and save_index:
+        write_index(index, cache_dir, signature)
     return index
 
 
@@ -260,7 +272,7 @@ INDEX_FILE = "project-index.json"
 INDEX_FORMAT = 3
 
 
-def save_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = None) -> Optional[str]:
+def write_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = None) -> Optional[str]:
     """Write the index where the flake8 plugin finds it; paths are stored absolute."""
     import json
     import os

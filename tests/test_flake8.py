@@ -99,3 +99,19 @@ def test_flake8_with_the_saved_index_matches_the_cli_on_project_cases(tmp_path, 
     _, c_lines = _lines([sys.executable, "-m", "estimator_lint", "."], cwd)
     _, f_lines = _lines([sys.executable, "-m", "flake8", "--select", "EST", "."], cwd)
     assert c_lines and [l.replace("./", "", 1) for l in f_lines] == c_lines
+
+
+def test_a_run_over_named_files_keeps_the_saved_index(tmp_path):
+    """pre-commit passes the staged files by name: that run must not replace the index of
+    the whole project that flake8 reads."""
+    import shutil
+
+    shutil.copytree(os.path.join(FIXTURES, "multi_module_package"), tmp_path / "proj")
+    cwd = tmp_path / "proj"
+    _lines([sys.executable, "-m", "estimator_lint", "."], cwd)
+    saved = (cwd / ".estimator_lint_cache" / "project-index.json").read_bytes()
+    named, _ = _lines([sys.executable, "-m", "estimator_lint", "main.py", os.path.join("estpkg", "base.py")], cwd)
+    assert named.returncode == 1, named.stderr  # base.py's EST101 is still found
+    assert (cwd / ".estimator_lint_cache" / "project-index.json").read_bytes() == saved
+    _, after = _lines([sys.executable, "-m", "flake8", "--select", "EST", "."], cwd)
+    assert any("models/b.py:5:5: EST101" in l for l in after)
