@@ -146,6 +146,9 @@ class ProjectIndex:
 
     def estimator_chain(self, qualname: str) -> Optional[List[str]]:
         qualname = self.canonical(qualname)
+        if qualname not in self.classes and tfapi.is_estimator_qualname(qualname):
+            # Another module's ``BaseEstimator = tf.estimator.Estimator``: TF's class itself.
+            return [tfapi.display_qualname(qualname)]
         if qualname in self._chains:
             return self._chains[qualname]
         self._chains[qualname] = None  # cycle guard
@@ -265,6 +268,9 @@ def build_index(
             held += len(data) if keep else 0
             pending[path] = data if keep else None
     defining: Set[str] = set()
+    # Files with ``X = word`` at module level (``BaseEstimator = tf.estimator.Estimator``):
+    # parsed like the defining ones, so that the alias resolves through their imports.
+    aliasing: Set[str] = set()
     first_round = True
     while new_words:
         if not first_round:  # the first round was screened while reading
@@ -289,8 +295,10 @@ def build_index(
             before = len(found)
             for path, fact in facts.items():
                 for name, tokens in fact.aliases:
-                    if name not in known and tokens & known:
-                        found.add(name)
+                    if tokens & known:
+                        aliasing.add(path)
+                        if name not in known:
+                            found.add(name)
                 for name, alias in fact.as_pairs:
                     if name in known and alias not in known:
                         found.add(alias)
@@ -326,7 +334,7 @@ def build_index(
         if data is None:
             continue
         tag = tags[path] if index.ambiguous else None
-        if path in defining:
+        if path in defining or path in aliasing:
             _index_classes(index, path, data, module, package, tag)
         else:
             _index_imports(index, data, module, package, tag)

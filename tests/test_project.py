@@ -196,3 +196,28 @@ def test_scripts_sharing_module_names_in_experiment_folders(tmp_path):
     assert "Model (" in got[os.path.join("exp1", "base.py")][0][3]
     assert os.path.join("exp1", "model.py") in got[os.path.join("exp1", "base.py")][0][3]
     assert os.path.join("exp2", "model.py") not in got[os.path.join("exp1", "base.py")][0][3]
+
+
+def test_an_alias_of_tensorflows_estimator_in_another_module(tmp_path):
+    """``BaseEstimator = tf.estimator.Estimator`` in one module, subclassed in another: a
+    direct subclass of TF's class, which TensorFlow refuses to construct with an override."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "base.py").write_text(
+        "import tensorflow as tf\n\nBaseEstimator = tf.estimator.Estimator\nV1 = tf.compat.v1.estimator.Estimator\n"
+    )
+    (pkg / "model.py").write_text(
+        "from pkg.base import BaseEstimator\n"
+        "from pkg import base\n"
+        "class A(BaseEstimator):\n"
+        "    def train(self, input_fn, steps=None):\n"
+        "        return 1\n"
+        "class B(base.V1):\n"
+        "    def predict(self, input_fn):\n"
+        "        return 2\n"
+    )
+    files = sorted(str(p) for p in tmp_path.rglob("*.py"))
+    got = _summary(project.lint_project(files, Settings()), tmp_path)[os.path.join("pkg", "model.py")]
+    assert [(d[0], d[2]) for d in got] == [(4, "EST101"), (7, "EST101")]
+    assert "(A -> tf.estimator.Estimator)" in got[0][3] and "(B -> tf.compat.v1.estimator.Estimator)" in got[1][3]
