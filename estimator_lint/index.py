@@ -414,11 +414,29 @@ def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, pac
     if imports.star_modules:
         index.stars[module] = [index.localize(m, tag) for m in imports.star_modules]
     for node in tree.body:
+        # ``Base = BaseEstimator`` (a project class, or TF's through the import table).
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, (ast.Name, ast.Attribute))
+            and node.targets[0].id not in imports.names
+        ):
+            value = node.value
+            if isinstance(value, ast.Name) and value.id in local and value.id not in imports.names:
+                target = f"{module}.{value.id}"
+            else:
+                target = index.localize(imports.resolve(value), tag)
+            if target and target != f"{module}.{node.targets[0].id}":
+                index.aliases.setdefault(f"{module}.{node.targets[0].id}", target)
+    for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
         bases = []
         for base in node.bases:
-            if isinstance(base, ast.Name) and base.id in local and base.id not in imports.names:
+            if isinstance(base, ast.Name) and base.id not in imports.names:
+                # A class of this module, an alias of one, or a name a star import brings:
+                # the index follows ``module.name`` (canonical).
                 bases.append(f"{module}.{base.id}")
             else:
                 qual = imports.resolve(base)

@@ -147,6 +147,7 @@ class FileModel:
             self.classes_by_name.setdefault(cls.name, cls)
         for cls in self.scopes.module_classes.values():
             self.classes_by_name[cls.name] = cls
+        self.module_aliases = _module_aliases(tree, self.imports, self.classes_by_name)
 
         self.estimators: Dict[ClassInfo, EstimatorClass] = {}
         self._resolve_estimators()
@@ -181,6 +182,7 @@ class FileModel:
             visiting.add(cls)
             result: Optional[List[str]] = None
             for base in cls.node.bases:
+                base = self._dealias(base)
                 local = self._local_class(base)
                 if local is not None and local is not cls:
                     sub = chain_of(local, visiting)
@@ -189,6 +191,8 @@ class FileModel:
                         break
                     continue
                 qual = self.imports.resolve(base)
+                if qual is None and isinstance(base, ast.Name) and self.imports.star_modules and self.module:
+                    qual = f"{self.module}.{base.id}"  # maybe from ``from .base import *`` (the index knows)
                 if qual is None:
                     continue
                 if tfapi.is_estimator_qualname(qual):
@@ -218,12 +222,22 @@ class FileModel:
             if self.index is not None and self.module and hasattr(self.index, "subclasses_of"):
                 est.external_subclasses = list(self.index.subclasses_of(self.class_qualname(cls), self.module))
 
+    def _dealias(self, expr: ast.AST) -> ast.AST:
+        """``Base`` after a module-level ``Base = BaseEstimator``: the aliased expression."""
+        for _ in range(8):
+            if not (isinstance(expr, ast.Name) and expr.id in self.module_aliases):
+                break
+            expr = self.module_aliases[expr.id]
+        return expr
+
     def _local_class(self, expr: ast.AST) -> Optional[ClassInfo]:
+        expr = self._dealias(expr)
         if isinstance(expr, ast.Name) and expr.id not in self.imports.names:
             return self.classes_by_name.get(expr.id)
         return None
 
     def is_estimator_class_expr(self, expr: ast.AST) -> bool:
+        expr = self._dealias(expr)
         local = self._local_class(expr)
         if local is not None:
             return local in self.estimators
@@ -896,6 +910,32 @@ def predictions_argument(model: FileModel, fn: FunctionInfo) -> List[Tuple[ast.C
         if arg is not None and not (isinstance(arg, ast.Constant) and arg.value is None):
             found.append((node, arg))
     return found
+
+
+def _module_aliases(tree: ast.Module, imports, classes: Dict[str, ClassInfo]) -> Dict[str, ast.expr]:
+    """Module-level ``Alias = Name`` / ``Alias = module.Name`` bound once (class aliases
+    such as ``Base = BaseEstimator``); imports, classes and rebound names are left out."""
+    found: Dict[str, ast.expr] = {}
+    counts: Dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        counts[node.id] = counts.get(node.id, 0) + 1
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, (ast.Name, ast.Attribute))
+            ):
+                found[stmt.targets[0].id] = stmt.value
+    return {
+        name: value for name, value in found.items()
+        if counts.get(name) == 1 and name not in imports.names and name not in classes
+        and not (isinstance(value, ast.Name) and value.id == name)
+    }
 
 
 def prediction_keys(model: FileModel, fn: FunctionInfo) -> Optional[Set[str]]:
