@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, Fix  # noqa: E402
 from estimator_lint.engine import FileResult, lint_paths, lint_source  # noqa: E402
+from estimator_lint.project import lint_project  # noqa: E402
 
 __all__ = [
     "Applicability",
@@ -12,6 +13,7 @@ __all__ = [
     "Fix",
     "FileResult",
     "lint_paths",
+    "lint_project",
     "lint_source",
     "__version__",
 ]
