@@ -60,10 +60,13 @@ def test_lint_project_equals_complete_index_then_lint_paths(tmp_path, jobs):
     assert [r.path for r in project.lint_project(files, settings, jobs=jobs)] == files
 
 
-def test_without_captures_every_file_is_analysed_once(tmp_path, monkeypatch):
+def test_without_captures_or_keys_every_file_is_analysed_once(tmp_path, monkeypatch):
+    """Nothing for the index to learn (no capture, no statically known PREDICT keys): the
+    first files' results stand, no file is analysed twice."""
     root, files = _tree(tmp_path)
     a = root / "estpkg" / "models" / "a.py"
-    a.write_text(a.read_text().replace("        self.hidden = hidden\n", ""))
+    text = a.read_text().replace("        self.hidden = hidden\n", "")
+    a.write_text(text.replace('predictions={"output": output}', "predictions=dict(output=output)"))
     calls = _count_analyses(monkeypatch)
     results = list(project.lint_project(files, Settings()))
     assert sorted(calls) == ["estpkg", "estpkg.base", "estpkg.models.a", "estpkg.models.b", "main"]
@@ -259,3 +262,56 @@ def test_a_module_level_class_alias_in_one_file():
     assert [(d.line, d.code) for d in lint_source(source)] == [(6, "EST101")]
     # Rebound later: no longer a plain alias, not followed.
     assert lint_source(source.replace("class A(Base):", "Base = object\nclass A(Base):")) == []
+
+
+SEEDLIKE = '''import tensorflow.compat.v1 as tf
+
+
+def my_model_fn(features, labels, mode, params):
+    output = tf.layers.dense(features, units=1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"output": output})
+    return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(output))
+
+
+class MyEstimator(tf.estimator.Estimator):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class Fixed(tf.estimator.Estimator):
+    def __init__(self, model_dir=None):
+        super(Fixed, self).__init__(model_fn=self._model_fn, model_dir=model_dir)
+
+    def _model_fn(self, features, labels, mode):
+        out = tf.layers.dense(features, units=1)
+        return tf.estimator.EstimatorSpec(mode, predictions={"out": out})
+
+
+estimator = MyEstimator(model_fn=my_model_fn, model_dir="x")
+for prediction in estimator.predict(input_fn=None):
+    print(prediction["dense_output"], prediction["output"])
+
+fixed = Fixed()
+print(next(fixed.predict(None))["output"], next(fixed.predict(None))["out"])
+'''
+
+
+def test_prediction_keys_through_estimator_subclass_constructors(tmp_path):
+    """The seed's MyEstimator(*args, **kwargs) hands the caller's model_fn on; a
+    constructor passing model_fn=self._model_fn fixes it, here and in importing modules."""
+    (tmp_path / "seedlike.py").write_text(SEEDLIKE)
+    (tmp_path / "user.py").write_text(
+        "from seedlike import Fixed, my_model_fn\n"
+        "est = Fixed(model_dir='y')\n"
+        "list(est.predict(None, predict_keys=['out', 'logits']))\n"
+        "spec = my_model_fn(None, None, 'infer', None)\n"  # a model_fn called directly: no Estimator
+        "spec.predict(None, predict_keys=['zzz'])\n"
+    )
+    files = sorted(str(p) for p in tmp_path.rglob("*.py"))
+    got = _summary(project.lint_project(files, Settings()), tmp_path)
+    assert [(d[0], d[1] + 1, d[2]) for d in got["seedlike.py"]] == [(27, 22, "EST105"), (30, 33, "EST105")]
+    assert "model_fn `my_model_fn` (keys: 'output')" in got["seedlike.py"][0][3]
+    assert "model_fn `Fixed._model_fn` (keys: 'out')" in got["seedlike.py"][1][3]
+    assert [(d[0], d[2]) for d in got["user.py"]] == [(3, "EST105")]
+    assert "'logits'" in got["user.py"][0][3] and "`seedlike.Fixed`'s constructor passes" in got["user.py"][0][3]

@@ -709,8 +709,9 @@ class FileModel:
         return out
 
     def exported_prediction_keys(self) -> Dict[str, List[str]]:
-        """Module-level function qualname -> its statically known PREDICT keys (what the
-        project index learns from this file, for EST105 in modules that import the function)."""
+        """Module-level function or Estimator class qualname -> the statically known
+        PREDICT keys of it (a class: of the model_fn its constructor passes), what the
+        project index learns from this file for EST105 in modules that import them."""
         if self.module is None:
             return {}
         out: Dict[str, List[str]] = {}
@@ -718,7 +719,50 @@ class FileModel:
             keys = prediction_keys(self, fn)
             if keys is not None:
                 out[f"{self.module}.{name}"] = sorted(keys)
+        for name, cls in self.scopes.module_classes.items():
+            if cls in self.estimators:
+                how, fn = self.constructor_model_fn(cls)
+                keys = prediction_keys(self, fn) if how == "fixed" and fn is not None else None
+                if keys is not None:
+                    out[f"{self.module}.{name}"] = sorted(keys)
         return out
+
+    def constructor_model_fn(self, cls: ClassInfo) -> Tuple[str, Optional[FunctionInfo]]:
+        """Which model_fn constructing Estimator class ``cls`` installs:
+
+        * ``("passthrough", None)``: the caller's ``model_fn=`` (no ``__init__`` of its own up
+          to TensorFlow's, or one that hands ``model_fn``/``**kwargs`` on to the base);
+        * ``("fixed", fn)``: the constructor always passes ``fn`` (``model_fn=self._model_fn``);
+        * ``("unknown", None)``: anything else.
+        """
+        seen: Set[ClassInfo] = set()
+        while cls not in seen:
+            seen.add(cls)
+            init = cls.methods.get("__init__")
+            if init is not None:
+                return self._init_model_fn(init)
+            local_bases = [b for b in (self._local_class(base) for base in cls.node.bases) if b in self.estimators]
+            if not local_bases:
+                est = self.estimators.get(cls)
+                # Straight from TensorFlow's class (or another module's: not known here).
+                return ("passthrough", None) if est is not None and est.is_direct else ("unknown", None)
+            cls = local_bases[0]
+        return "unknown", None
+
+    def _init_model_fn(self, init: FunctionInfo) -> Tuple[str, Optional[FunctionInfo]]:
+        for call in init.calls:
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "__init__"):
+                continue
+            value = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
+            if value is None:
+                forwards = any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args)
+                return ("passthrough", None) if forwards and init.node.args.kwarg is not None else ("unknown", None)
+            if isinstance(value, ast.Name) and value.id == "model_fn" and "model_fn" in init.params:
+                return "passthrough", None
+            targets = self._function_targets(value, init, 0)
+            return ("fixed", targets[0]) if len(targets) == 1 else ("unknown", None)
+        return "unknown", None
 
     def _class_captures(self, expr: Optional[ast.AST], cache: Dict[int, Dict]) -> Dict[str, Tuple[Optional[GraphStore], str]]:
         """Captured attributes of the class an expression (a call's callee, an annotation) names."""

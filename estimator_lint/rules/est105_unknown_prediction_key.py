@@ -19,9 +19,12 @@ class UnknownPredictionKey(Rule):
     Checks `estimator.predict(..., predict_keys=[...])` and `prediction["key"]` on the
     items `estimator.predict(...)` yields, when the Estimator's model_fn and the keys of
     its PREDICT `predictions` dict are statically known (a dict literal in the model_fn),
-    for keys the model_fn never predicts. The model_fn may live in another module of the
-    project (imported directly or through a package's re-export): the command line
-    learns its keys in the project index, which the flake8 plugin reads once saved.
+    for keys the model_fn never predicts. The Estimator may be `tf.estimator.Estimator`
+    itself or a subclass whose constructor hands the caller's `model_fn` on
+    (`super().__init__(*args, **kwargs)`) or always passes its own
+    (`model_fn=self._model_fn`). The model_fn or the subclass may live in another module of
+    the project (imported directly or through a package's re-export): the command line
+    learns their keys in the project index, which the flake8 plugin reads once saved.
 
     ## Why is this bad?
     `predict()` yields exactly the keys of the PREDICT `EstimatorSpec`'s `predictions`.
@@ -93,7 +96,7 @@ class UnknownPredictionKey(Rule):
                     else "KeyError"
                 )
                 message = (
-                    f"Prediction key {key!r} is not in the PREDICT predictions of model_fn `{model_fn}` "
+                    f"Prediction key {key!r} is not in the PREDICT predictions of {model_fn} "
                     f"(keys: {known}): TensorFlow raises `{error}`"
                 )
                 yield ctx.diagnostic(self.code, node, message)
@@ -101,7 +104,7 @@ class UnknownPredictionKey(Rule):
     @staticmethod
     def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, Tuple[str, Set[str]]]:
         """Names bound to an Estimator whose model_fn's prediction keys are known:
-        name -> (the model_fn's qualified name, its keys)."""
+        name -> (how to name the model_fn in a message, its keys)."""
         found: Dict[str, Tuple[str, Set[str]]] = {}
         for node in body:
             if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
@@ -112,20 +115,30 @@ class UnknownPredictionKey(Rule):
             direct = bool(qual) and tfapi.is_estimator_qualname(qual) and qual.rsplit(".", 1)[-1] in (
                 "Estimator", "EstimatorV2", "TPUEstimator",
             )
-            passthrough = local is not None and local in model.estimators and "__init__" not in local.methods
-            if not (direct or passthrough):
-                continue
-            target = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
-            if target is None and call.args and direct:
-                target = call.args[0]
-            if target is None:
-                continue
-            model_fns = model._function_targets(target, fn, 0)
-            if len(model_fns) == 1:
-                keys = prediction_keys(model, model_fns[0])
-                known = (model_fns[0].qualname, keys) if keys is not None else None
+            how, installed = (
+                model.constructor_model_fn(local) if local is not None and local in model.estimators else ("", None)
+            )
+            if how == "fixed" and installed is not None:
+                # ``MyEstimator()`` whose constructor passes ``model_fn=self._model_fn``.
+                keys = prediction_keys(model, installed)
+                known = (f"model_fn `{installed.qualname}`", keys) if keys is not None else None
+            elif direct or how == "passthrough":
+                target = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
+                if target is None and call.args and direct:
+                    target = call.args[0]
+                if target is None:
+                    continue
+                model_fns = model._function_targets(target, fn, 0)
+                if len(model_fns) == 1:
+                    keys = prediction_keys(model, model_fns[0])
+                    known = (f"model_fn `{model_fns[0].qualname}`", keys) if keys is not None else None
+                else:
+                    known = None if model_fns else UnknownPredictionKey._imported_model_fn(model, fn, target)
+            elif local is None and qual and not direct:
+                # A class of another module whose constructor installs a known model_fn.
+                known = UnknownPredictionKey._imported_model_fn(model, fn, call.func, of_class=True)
             else:
-                known = None if model_fns else UnknownPredictionKey._imported_model_fn(model, fn, target)
+                continue
             if known is None:
                 continue
             for t in node.targets:
@@ -134,8 +147,9 @@ class UnknownPredictionKey(Rule):
         return found
 
     @staticmethod
-    def _imported_model_fn(model: FileModel, fn: Optional[FunctionInfo], target: ast.expr):
-        """(qualname, keys) of a model_fn imported from another module of the project."""
+    def _imported_model_fn(model: FileModel, fn: Optional[FunctionInfo], target: ast.expr, of_class: bool = False):
+        """(qualname, keys) of a model_fn imported from another module of the project, or
+        (``of_class``) of the one an imported Estimator class's constructor installs."""
         index = model.index
         if index is None or not hasattr(index, "prediction_keys"):
             return None
@@ -146,8 +160,14 @@ class UnknownPredictionKey(Rule):
             return None
         qual = model.imports.resolve(target)
         hit = index.prediction_keys(qual) if qual else None
+        if hit is not None and of_class != (hit[0] in getattr(index, "classes", {})):
+            return None  # a class where a function is expected, or the other way round
+        if hit is None:
+            return None
         # ``train@tag.model_fn``: a module name several files share; show the name only.
-        return (re.sub(r"@\w+", "", hit[0]), set(hit[1])) if hit else None
+        name = re.sub(r"@\w+", "", hit[0])
+        label = f"the model_fn `{name}`'s constructor passes" if of_class else f"model_fn `{name}`"
+        return label, set(hit[1])
 
     @staticmethod
     def _key_uses(body, estimators):
