@@ -89,7 +89,8 @@ class ProjectIndex:
     defining: Set[str] = field(default_factory=set)
     #: (class qualname, attribute) captured in one file and possibly read in another.
     external_reads: Set[Tuple[str, str]] = field(default_factory=set)
-    #: Module-level function qualname -> the keys of its PREDICT ``predictions`` (EST105).
+    #: Module-level model_fn (or Estimator class, for the model_fn its constructor passes)
+    #: qualname -> the keys of its PREDICT ``predictions`` (EST105).
     model_fn_keys: Dict[str, List[str]] = field(default_factory=dict)
     #: Candidates that build an ``EstimatorSpec`` (may define a model_fn others import).
     spec_files: Set[str] = field(default_factory=set)
