@@ -137,6 +137,8 @@ class Rewriter(cst.CSTTransformer):
         self.dict_entries: Dict[cst.Dict, List[Tuple[str, str]]] = {}
         self.insert_after: Dict[cst.CSTNode, List[str]] = {}
         self.global_names: Dict[cst.Global, Set[str]] = {}
+        #: ``a, b = x, y`` assignments losing their element at this index (both sides).
+        self.drop_element: Dict[cst.Assign, int] = {}
         self._emptied: Set[int] = set()
         self.config: Optional[cst.PartialParserConfig] = None
 
@@ -145,7 +147,21 @@ class Rewriter(cst.CSTTransformer):
         return cst.RemoveFromParent() if original in self.remove else updated
 
     def leave_Assign(self, original, updated):
-        return self._maybe_remove(original, updated)
+        index = self.drop_element.get(original)
+        if index is None or original in self.remove:
+            return self._maybe_remove(original, updated)
+        target, value = updated.targets[0].target, updated.value
+        left = [e for i, e in enumerate(target.elements) if i != index]
+        right = [e for i, e in enumerate(value.elements) if i != index]
+        if len(left) == 1:
+            # ``self.a, b = x, y`` -> ``b = y``: one pair left, no tuple.
+            new_target, new_value = left[0].value, right[0].value
+        else:
+            if index == len(target.elements) - 1:  # the new last element keeps no comma
+                left[-1] = left[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                right[-1] = right[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            new_target, new_value = target.with_changes(elements=left), value.with_changes(elements=right)
+        return updated.with_changes(targets=[updated.targets[0].with_changes(target=new_target)], value=new_value)
 
     def leave_AugAssign(self, original, updated):
         return self._maybe_remove(original, updated)
@@ -365,10 +381,13 @@ class FixPlanner:
         value = store.value
         if value is None or not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Expr)):
             raise NoFix("only a plain assignment or a single-value store is moved")
+        element = None
         if isinstance(statement, ast.Assign) and (
             len(statement.targets) != 1 or isinstance(statement.targets[0], (ast.Tuple, ast.List))
         ):
-            raise NoFix("the capture is part of a multiple assignment")
+            element = _parallel_element(statement, store.node)
+            if element is None:
+                raise NoFix("the capture is part of a multiple assignment")
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value
             if len(call.args) + len(call.keywords) != 1 or store.how not in ("call", "self"):
@@ -380,7 +399,11 @@ class FixPlanner:
             raise NoFix("no name to use as the predictions key")
         fn = store.function
         rewriter = self.rewriter()
-        rewriter.remove.add(self.statement_node(statement))
+        if element is None:
+            rewriter.remove.add(self.statement_node(statement))
+        else:
+            # ``self.a, n = a, 3`` -> ``n = 3``: only this pair goes (the rest is kept).
+            rewriter.drop_element[self.statement_node(statement)] = element
         if store.how == "self":
             self.remove_placeholders(rewriter, store, [store.name])
         if store.how in ("global", "nonlocal"):
@@ -390,7 +413,7 @@ class FixPlanner:
                 n
                 for n in fn.nodes
                 if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, (ast.Store, ast.Del))
-                and n is not getattr(statement, "targets", [None])[0]
+                and n is not getattr(statement, "targets", [None])[0] and n is not store.node
             ]
             for node in fn.node.body:
                 if isinstance(node, (ast.Global, ast.Nonlocal)) and store.name in node.names and not other_stores:
@@ -576,3 +599,21 @@ def _bare_init(init: FunctionInfo, removed: List[ast.stmt]) -> bool:
         and isinstance(call.keywords[0].value, ast.Name)
         and call.keywords[0].value.id == args.kwarg.arg
     )
+
+
+def _parallel_element(statement: ast.Assign, target: ast.AST) -> Optional[int]:
+    """Where ``target`` stands in ``t1, t2 = v1, v2`` (one flat target tuple or list and a
+    value tuple or list of the same length, no starred items): that pair can go alone."""
+    if len(statement.targets) != 1:
+        return None
+    left, right = statement.targets[0], statement.value
+    if not (isinstance(left, (ast.Tuple, ast.List)) and isinstance(right, (ast.Tuple, ast.List))):
+        return None
+    if len(left.elts) != len(right.elts) or len(left.elts) < 2:
+        return None
+    if any(isinstance(e, ast.Starred) for e in (*left.elts, *right.elts)):
+        return None
+    for index, element in enumerate(left.elts):
+        if element is target:
+            return index
+    return None

@@ -223,3 +223,58 @@ def test_fix_reports_a_read_only_file_and_goes_on(tmp_path, capsys):
     assert f"{ro}:1:1: error: not fixed: {ro} is read-only" in out
     assert ro.read_text() == read(case, "before.py")
     assert rw.read_text() == read(case, "after.py")
+
+
+TUPLE_TEMPLATE = '''import tensorflow as tf
+
+
+class MyEstimator(tf.estimator.Estimator):
+    def __init__(self, model_dir=None):
+        super().__init__(model_fn=self._model_fn, model_dir=model_dir)
+
+    def _model_fn(self, features, labels, mode):
+        hidden = tf.layers.dense(features["x"], 4)
+        output = tf.layers.dense(hidden, 1)
+        {line}
+        return tf.estimator.EstimatorSpec(mode, predictions={{"out": output}})
+'''
+
+
+@pytest.mark.parametrize(
+    "line, kept",
+    [
+        ("self.hidden, n = hidden, 3", "n = 3"),
+        ("n, self.hidden = 3, hidden", "n = 3"),
+        ("(self.hidden, n) = (hidden, 3)", "n = 3"),
+        ("[self.hidden, n] = [hidden, 3]", "n = 3"),
+        ("self.hidden, n, = hidden, 3,", "n = 3"),
+        ("self.hidden, n, m = hidden, 3, 4", "n, m = 3, 4"),
+        ("n, m, self.hidden = 3, 4, hidden", "n, m = 3, 4"),
+        ("self.hidden, (a, b) = hidden, (1, 2)", "(a, b) = (1, 2)"),
+    ],
+)
+def test_a_capture_inside_a_parallel_assignment_moves_alone(line, kept):
+    """``self.hidden, n = hidden, 3``: the pair with the capture goes into predictions, the
+    rest of the assignment stays."""
+    before = TUPLE_TEMPLATE.format(line=line)
+    result = fix_source(before)
+    assert [d.code for d in result.remaining] == []
+    expected = before.replace(line, kept).replace('{"out": output}', '{"out": output, "hidden": hidden}')
+    assert result.text == expected
+    assert fix_source(result.text).text == result.text  # nothing left to do
+
+
+def test_two_captures_in_one_assignment_both_move():
+    before = TUPLE_TEMPLATE.format(line="self.hidden, self.extra = hidden, hidden * 2")
+    result = fix_source(before)
+    assert len(result.applied) == 2 and result.remaining == []
+    assert "self.hidden" not in result.text and "self.extra" not in result.text
+    assert '{"out": output, "hidden": hidden, "extra": hidden * 2}' in result.text
+    ast.parse(result.text)
+
+
+def test_a_starred_parallel_assignment_is_reported_without_a_fix():
+    before = TUPLE_TEMPLATE.format(line="self.hidden, *rest = hidden, 1, 2")
+    (diag,) = lint_source(before)
+    assert diag.fix is None and "part of a multiple assignment" in diag.message
+    assert fix_source(before).text == before
