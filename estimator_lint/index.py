@@ -105,8 +105,10 @@ class ProjectIndex:
         ambiguous module becomes the one of that root (unchanged when there is none)."""
         if not qualname or not tag or not self.ambiguous or "@" in qualname:
             return qualname
-        for module in self.ambiguous:
-            if qualname == module or qualname.startswith(module + "."):
+        parts = qualname.split(".")
+        for end in range(len(parts), 0, -1):  # the longest module prefix decides
+            module = ".".join(parts[:end])
+            if module in self.ambiguous:
                 local = f"{module}@{tag}"
                 if local in self._local_modules():
                     return local + qualname[len(module):]

@@ -118,3 +118,27 @@ def test_without_the_prefilter_every_readable_file_is_a_candidate(tmp_path):
     paths = _project(tmp_path, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
     assert _index(paths).candidates == set()
     assert _index(paths, everything=True).candidates == set(paths)
+
+
+def test_shared_package_and_module_names_resolve_by_the_longest_module(tmp_path):
+    """``one/pkg/base.py`` and ``two/pkg/base.py``: both ``pkg`` and ``pkg.base`` are shared;
+    ``pkg.base.E`` means the module ``pkg.base`` of the importer's root (not ``pkg`` + ``base.E``)."""
+    base = "import tensorflow as tf\nclass E(tf.estimator.Estimator):\n    pass\n"
+    user = "from pkg.base import E\nclass F(E):\n    pass\n"
+    paths = _project(
+        tmp_path,
+        {
+            "one/pkg/__init__.py": "from .base import E\n",
+            "one/pkg/base.py": base,
+            "one/pkg/use.py": user,
+            "two/pkg/__init__.py": "from .base import E\n",
+            "two/pkg/base.py": base,
+            "two/pkg/use.py": user,
+        },
+    )
+    index = _index(paths)
+    assert {"pkg", "pkg.base", "pkg.use"} <= index.ambiguous
+    for root in ("one", "two"):
+        view = index.for_file(next(p for p in paths if p.endswith(f"{root}/pkg/use.py")))
+        chain = view.estimator_chain("pkg.base.E")
+        assert chain is not None and f"{root}/pkg/base.py" in chain[0], chain
