@@ -7,9 +7,10 @@ Built in a first, cheap pass, before any file is analysed:
 2. class headers (``class X(...):``) whose bases mention a word make ``X`` a word too, and
    the search is repeated until no new word appears (a fixed point): a file that derives
    from ``BaseEstimator`` defined elsewhere is found although it never says "Estimator";
-3. only the files that define such classes are parsed (``ast``), to record each class's
-   bases as resolved dotted names; re-exports (``from .base import BaseEstimator`` in an
-   ``__init__.py``, star imports) are read from the import lines of candidate files.
+3. only the files that define such classes, or alias a word at module level
+   (``Base = BaseEstimator``), are parsed (``ast``), to record each class's bases and each
+   alias as resolved dotted names; re-exports (``from .base import BaseEstimator`` in an
+   ``__init__.py``, star imports) are read from the import lines of the other candidates.
 
 Files that mention no word cannot hold a finding and are never parsed.  The index answers
 the analysis's questions about classes of other modules (:class:`ClassResolver`).
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from estimator_lint import tfapi
-from estimator_lint.analysis.imports import ImportTable
+from estimator_lint.analysis.imports import ImportTable, module_aliases
 
 # The text scans run on b"\n" + data: a pattern starting with a literal newline lets the
 # regex engine jump from newline to newline instead of trying every position.
@@ -256,16 +257,20 @@ def build_index(
     held = 0
     unreadable: Set[str] = set()
     new_words = tuple(sorted(word_set))
+
+    def admit(path: str, data: bytes) -> None:
+        index.candidates.add(path)
+        facts[path] = _TextFacts.of(data)
+        if b"EstimatorSpec" in data:
+            index.spec_files.add(path)
+
     for path in paths:
         data = _read(path)
         if data is None:
             index.candidates.add(path)  # let the lint pass report the read error
             unreadable.add(path)
         elif everything or screen(data, new_words):
-            index.candidates.add(path)
-            facts[path] = _TextFacts.of(data)
-            if b"EstimatorSpec" in data:
-                index.spec_files.add(path)
+            admit(path, data)
         else:
             keep = held + len(data) <= MAX_HELD_BYTES
             held += len(data) if keep else 0
@@ -282,11 +287,8 @@ def build_index(
                 if data is None:
                     data = _read(path)
                 if data is not None and screen(data, new_words):
-                    index.candidates.add(path)
                     del pending[path]
-                    facts[path] = _TextFacts.of(data)
-                    if b"EstimatorSpec" in data:
-                        index.spec_files.add(path)
+                    admit(path, data)
         first_round = False
         # Words make more words, in every candidate (a new word can make an older
         # candidate's line relevant): ``X = word`` and ``import word as X`` aliases, and
@@ -326,17 +328,17 @@ def build_index(
     # Two files with one module name (``train.py`` in two experiment folders): each is
     # indexed under its import root, and imports resolve to the importer's own root.
     index.ambiguous = {m for m, n in counts.items() if n > 1}
-    tags: Dict[str, Optional[str]] = {}
-    for path, (module, package) in list(index.modules.items()):
-        tag = root_tag(path, package)
-        tags[path] = tag
-        if module in index.ambiguous:
-            index.modules[path] = (f"{module}@{tag}", package)
+    tags: Dict[str, str] = {}
+    if index.ambiguous:
+        for path, (module, package) in list(index.modules.items()):
+            tags[path] = root_tag(path, package)
+            if module in index.ambiguous:
+                index.modules[path] = (f"{module}@{tags[path]}", package)
     for path, (module, package) in sorted(index.modules.items()):
         data = _read(path)  # again: candidates are few, and their bytes were not kept
         if data is None:
             continue
-        tag = tags[path] if index.ambiguous else None
+        tag = tags.get(path)
         if path in defining or path in aliasing:
             _index_classes(index, path, data, module, package, tag)
         else:
@@ -412,26 +414,16 @@ def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, pac
         return  # the lint pass reports it
     imports = ImportTable.from_module(tree, package)
     local = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
-    for alias, target in imports.names.items():
-        index.aliases.setdefault(f"{module}.{alias}", index.localize(target, tag))
-    if imports.star_modules:
-        index.stars[module] = [index.localize(m, tag) for m in imports.star_modules]
-    for node in tree.body:
-        # ``Base = BaseEstimator`` (a project class, or TF's through the import table).
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, (ast.Name, ast.Attribute))
-            and node.targets[0].id not in imports.names
-        ):
-            value = node.value
-            if isinstance(value, ast.Name) and value.id in local and value.id not in imports.names:
-                target = f"{module}.{value.id}"
-            else:
-                target = index.localize(imports.resolve(value), tag)
-            if target and target != f"{module}.{node.targets[0].id}":
-                index.aliases.setdefault(f"{module}.{node.targets[0].id}", target)
+    _record_imports(index, imports, module, tag)
+    # ``Base = BaseEstimator`` (a class of this module, or another module's / TF's through
+    # the import table): the same aliases the file's own analysis follows.
+    for name, value in module_aliases(tree, imports, local).items():
+        if isinstance(value, ast.Name) and value.id in local and value.id not in imports.names:
+            target = f"{module}.{value.id}"
+        else:
+            target = index.localize(imports.resolve(value), tag)
+        if target:
+            index.aliases.setdefault(f"{module}.{name}", target)
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
@@ -468,6 +460,11 @@ def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str, 
             elif len(bits) == 1 and (bits[0] == "*" or bits[0].isidentifier()):
                 node.names.append(ast.alias(name=bits[0], asname=None))
         table.add_import_from(node)
+    _record_imports(index, table, module, tag)
+
+
+def _record_imports(index: ProjectIndex, table: ImportTable, module: str, tag: Optional[str]) -> None:
+    """A module's imported names (re-exports) and star imports, seen from its root."""
     for alias, target in table.names.items():
         index.aliases.setdefault(f"{module}.{alias}", index.localize(target, tag))
     if table.star_modules:

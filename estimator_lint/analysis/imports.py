@@ -10,7 +10,7 @@ imports once the module's package is known, and star imports of TensorFlow modul
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterable, Iterator, List, Optional
+from typing import Container, Dict, Iterable, Iterator, List, Optional
 
 from estimator_lint import tfapi
 
@@ -178,3 +178,30 @@ def _imports_in(statements: List[ast.AST]) -> Iterator[ast.stmt]:
             block = getattr(node, name, None)
             if block:
                 stack.extend(reversed(block))
+
+
+def module_aliases(tree: ast.Module, imports: ImportTable, classes: Container[str]) -> Dict[str, ast.expr]:
+    """Module-level ``Alias = Name`` / ``Alias = module.Name`` bound once (class aliases
+    such as ``Base = BaseEstimator``); imports, the module's ``classes`` and rebound names
+    are left out.  The file's analysis and the project index follow the same aliases."""
+    found: Dict[str, ast.expr] = {}
+    counts: Dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        counts[node.id] = counts.get(node.id, 0) + 1
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, (ast.Name, ast.Attribute))
+            ):
+                found[stmt.targets[0].id] = stmt.value
+    return {
+        name: value for name, value in found.items()
+        if counts.get(name) == 1 and name not in imports.names and name not in classes
+        and not (isinstance(value, ast.Name) and value.id == name)
+    }

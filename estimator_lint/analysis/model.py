@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Protocol, Set, Tuple
 
 from estimator_lint import tfapi
-from estimator_lint.analysis.imports import ImportTable
+from estimator_lint.analysis.imports import ImportTable, module_aliases
 from estimator_lint.analysis.scopes import ClassInfo, FunctionInfo, ScopeCollector
 from estimator_lint.analysis.values import GRAPH, FunctionValues, join
 
@@ -147,7 +147,7 @@ class FileModel:
             self.classes_by_name.setdefault(cls.name, cls)
         for cls in self.scopes.module_classes.values():
             self.classes_by_name[cls.name] = cls
-        self.module_aliases = _module_aliases(tree, self.imports, self.classes_by_name)
+        self.module_aliases = module_aliases(tree, self.imports, self.classes_by_name)
 
         self.estimators: Dict[ClassInfo, EstimatorClass] = {}
         self._resolve_estimators()
@@ -954,32 +954,6 @@ def predictions_argument(model: FileModel, fn: FunctionInfo) -> List[Tuple[ast.C
         if arg is not None and not (isinstance(arg, ast.Constant) and arg.value is None):
             found.append((node, arg))
     return found
-
-
-def _module_aliases(tree: ast.Module, imports, classes: Dict[str, ClassInfo]) -> Dict[str, ast.expr]:
-    """Module-level ``Alias = Name`` / ``Alias = module.Name`` bound once (class aliases
-    such as ``Base = BaseEstimator``); imports, classes and rebound names are left out."""
-    found: Dict[str, ast.expr] = {}
-    counts: Dict[str, int] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            for target in targets:
-                for node in ast.walk(target):
-                    if isinstance(node, ast.Name):
-                        counts[node.id] = counts.get(node.id, 0) + 1
-            if (
-                isinstance(stmt, ast.Assign)
-                and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], ast.Name)
-                and isinstance(stmt.value, (ast.Name, ast.Attribute))
-            ):
-                found[stmt.targets[0].id] = stmt.value
-    return {
-        name: value for name, value in found.items()
-        if counts.get(name) == 1 and name not in imports.names and name not in classes
-        and not (isinstance(value, ast.Name) and value.id == name)
-    }
 
 
 def prediction_keys(model: FileModel, fn: FunctionInfo) -> Optional[Set[str]]:
