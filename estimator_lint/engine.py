@@ -231,13 +231,13 @@ def _analyse(
     rules = select_rules(settings.select, settings.ignore)
     if not rules:
         return [], None
-    want_fixes = True  # unless _rewritable says no, asked when a fix is first planned
     try:
         with bounded_recursion():
             try:
-                ctx, diagnostics = _check_rules(tree, text, path, settings, rules, package, index, want_fixes, module)
+                # Fixes are wanted unless _rewritable says no (asked when one is first planned).
+                ctx, diagnostics = _check_rules(tree, text, path, settings, rules, package, index, True, module)
             except Exception as exc:
-                if not (want_fixes and _fix_planning_failure(exc)):
+                if not _fix_planning_failure(exc):
                     raise
                 ctx, diagnostics = _check_rules(tree, text, path, settings, rules, package, index, False, module)
     except RecursionError:
@@ -319,12 +319,14 @@ def lint_source(
     return lint_tree(tree, text, path, settings, package=package, index=index, module=module)
 
 
-def module_in(index, path: str) -> Tuple[Optional[str], Optional[str]]:
-    """(module, package) the project index knows for ``path`` (None, None: unknown)."""
+def in_project(index, path: str) -> Tuple[Optional[ClassResolver], Optional[str], Optional[str]]:
+    """(the index as ``path`` sees it, module, package): module and package are None for a
+    file the project index does not know; shared module names resolve from its own root."""
     known = getattr(index, "modules", {}).get(path)
     if known is None:
-        return None, None
-    return known
+        return index, None, None
+    view = index.for_file(path) if hasattr(index, "for_file") else index
+    return view, known[0], known[1]
 
 
 def package_of(path: str) -> Optional[str]:
@@ -441,9 +443,7 @@ def lint_file(
         if settings.prefilter and not screened and not might_have_findings(text, words):
             return result
         tree = parse(text, path)
-        module, package = module_in(index, path)
-        if hasattr(index, "for_file"):
-            index = index.for_file(path)  # imports of shared module names: this file's root
+        index, module, package = in_project(index, path)
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
         result.diagnostics, model = _analyse(tree, text, path, settings, package, index, module)

@@ -20,8 +20,8 @@ from estimator_lint.engine import (
     Settings,
     SourceError,
     decode_source,
+    in_project,
     lint_source,
-    module_in,
     package_of,
     read_error,
     read_source_bytes,
@@ -79,10 +79,8 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
     settings = settings or Settings()
     result = FixResult(path, text, text)
     current = text
-    module, known_package = module_in(index, path)
+    index, module, known_package = in_project(index, path)
     package = known_package if known_package is not None else package
-    if hasattr(index, "for_file"):
-        index = index.for_file(path)
 
     def lint(current_text: str):
         return lint_source(current_text, path, settings, package=package, index=index, module=module)

@@ -20,7 +20,7 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 from estimator_lint import __version__
 from estimator_lint.config import ConfigError, FileConfig, load_pyproject
-from estimator_lint.engine import Settings, SourceError, lint_tree, mentions_words
+from estimator_lint.engine import Settings, SourceError, in_project, lint_tree, mentions_words
 
 _SETTINGS = Settings(respect_noqa=False)
 
@@ -94,12 +94,9 @@ class EstimatorLintPlugin:
         index = _saved_index()
         module = package = None
         if index is not None:
-            known = index.modules.get(os.path.abspath(self.filename))
-            if known is None:
+            index, module, package = in_project(index, os.path.abspath(self.filename))
+            if module is None:
                 index = None  # a file the last CLI run did not see: analyse it on its own
-            else:
-                module, package = known
-                index = index.for_file(os.path.abspath(self.filename))
         # The engine's screen: a word outside comments and strings (the index's words when saved).
         if not mentions_words(text, index.words if index is not None else settings.prefilter_words()):
             return

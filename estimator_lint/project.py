@@ -135,7 +135,7 @@ def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
 
     results = []
     for path in sorted(index.defining | index.spec_files):
-        module, package = engine.module_in(index, path)
+        view, module, package = engine.in_project(index, path)
         if module is None:
             continue
         try:
@@ -146,7 +146,7 @@ def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
                     tree,
                     package=package,
                     module=module,
-                    index=index.for_file(path),
+                    index=view,
                     extra_bases=settings.extra_estimator_bases,
                 )
         except Exception:  # the lint pass reports whatever is wrong with the file
