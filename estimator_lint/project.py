@@ -5,16 +5,17 @@ A run over several files (:func:`lint_project`) goes in three steps:
 1. the index's cheap text pass (:func:`estimator_lint.index.build_index`, with the
    engine's comment- and string-aware prefilter): candidates, classes, bases, re-exports;
    a saved index is reused instead while every file keeps its stat;
-2. the files that *define* Estimator subclasses are linted first: their results say which
-   attributes each class captures (EST102), which other modules' reads need (EST104) and
-   which fixes are unsafe because another module reads the attribute.  A rebuilt index
-   starts from the captures of the last saved one, so only a run in which captures
-   appeared, vanished or moved lints those files a second time;
+2. the files that define Estimator subclasses or build an ``EstimatorSpec`` are linted
+   first: their results say which attributes each class captures (EST102, read across
+   modules by EST104, and making fixes unsafe where another module reads them) and the
+   PREDICT keys of module-level model_fns and Estimator constructors (EST105).  A rebuilt
+   index starts from the captures and keys of the last saved one, so only a run in which
+   they appeared, vanished or moved lints those files a second time;
 3. every other file is linted with the complete index; results come out in the order of
    the files, as :func:`estimator_lint.engine.lint_paths` gives them.
 
-No file is analysed twice in a project without captures (the common case: nothing to
-report), and a file is never parsed for the index and analysed apart from that pass.
+No file is analysed twice when there is nothing to learn (the common case), and the lint
+pass is the only analysis a file gets (``--fix`` aside: :func:`build_project_index`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class ProjectRun:
     index: ProjectIndex
     #: An :class:`estimator_lint.cache.ResultCache` keyed by the final index (None: no cache).
     cache: object = None
-    #: Results of the files defining Estimator subclasses, linted with the final index.
+    #: Results of the files linted first (step 2), linted with the final index.
     done: Dict[str, FileResult] = field(default_factory=dict)
 
 
@@ -83,16 +84,7 @@ def prepare_project(
 
     The returned cache is not saved yet: the caller saves it when the run ends.
     """
-    signature = _signature(files, settings) if cache_dir is not None else None
-    saved = _load(cache_dir) if cache_dir is not None else None
-    if saved is not None and signature is not None and saved[1] == signature:
-        index, reused = _relocate(saved[0], files), True
-    else:
-        index, reused = _build(files, settings), False
-        if saved is not None:
-            # Captures and keys rarely change between runs: start from the last ones (they
-            # are checked below).
-            _set_facts(index, saved[0].captured, saved[0].model_fn_keys)
+    index, reused, signature = _saved_or_built(files, settings, cache_dir)
     cache = _open_cache(settings, cache_dir, index)
     first = [f for f in files if f in index.defining or f in index.spec_files]
     results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
@@ -118,15 +110,27 @@ def build_project_index(
     The captures are learnt by analysing the defining files without running the rules
     (no fixes are planned: ``--fix`` plans its own).
     """
-    signature = _signature(files, settings) if cache_dir is not None else None
-    saved = _load(cache_dir) if cache_dir is not None else None
-    if saved is not None and signature is not None and saved[1] == signature:
-        return _relocate(saved[0], files)
-    index = _build(files, settings)
+    index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False)
+    if reused:
+        return index
     _set_facts(index, *_analysed_facts(index, settings))
     if cache_dir is not None and save_index:
         write_index(index, cache_dir, signature)
     return index
+
+
+def _saved_or_built(files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str], seed: bool = True):
+    """(index, reused, signature): the saved index while no file changed, else a new one
+    that (``seed``) starts from the saved captures and keys (they rarely change between
+    runs; the caller checks them)."""
+    signature = _signature(files, settings) if cache_dir is not None else None
+    saved = _load(cache_dir) if cache_dir is not None else None
+    if saved is not None and signature is not None and saved[1] == signature:
+        return _relocate(saved[0], files), True, signature
+    index = _build(files, settings)
+    if seed and saved is not None:
+        _set_facts(index, saved[0].captured, saved[0].model_fn_keys)
+    return index, False, signature
 
 
 def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
@@ -190,18 +194,11 @@ def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
     """Key a loaded index (absolute paths) by the paths this run names its files with."""
     import os
 
-    modules, candidates, defining, spec_files = {}, set(), set(), set()
-    for path in files:
-        absolute = os.path.abspath(path)
-        if absolute in index.modules:
-            modules[path] = index.modules[absolute]
-        if absolute in index.candidates:
-            candidates.add(path)
-        if absolute in index.defining:
-            defining.add(path)
-        if absolute in index.spec_files:
-            spec_files.add(path)
-    index.modules, index.candidates, index.defining, index.spec_files = modules, candidates, defining, spec_files
+    absolute = {path: os.path.abspath(path) for path in files}
+    index.modules = {p: index.modules[a] for p, a in absolute.items() if a in index.modules}
+    for name in ("candidates", "defining", "spec_files"):
+        saved = getattr(index, name)
+        setattr(index, name, {p for p, a in absolute.items() if a in saved})
     return index
 
 

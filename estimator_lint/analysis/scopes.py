@@ -224,11 +224,6 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
     return BodyScan(nodes, scopes, bound, globals_, nonlocals, calls, imports, assigns)
 
 
-def iter_body_nodes(body: List[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of a body, not descending into nested scopes (see :func:`scan_body`)."""
-    return iter(scan_body(body).nodes)
-
-
 class ScopeCollector:
     """Collects every class and function of a module with their bindings."""
 
