@@ -104,6 +104,10 @@ ESTIMATOR_NAMESPACE_SEGMENTS = frozenset({"estimator", "tpu", "contrib", "canned
 #: The exact class name TensorFlow exempts from its override check.
 EXEMPT_CLASS_NAME = "TPUEstimator"
 
+#: TensorFlow's Estimator classes that take the caller's ``model_fn`` (first argument or
+#: ``model_fn=``); the canned ones build their own.
+MODEL_FN_ESTIMATOR_NAMES = frozenset({"Estimator", "EstimatorV2", "TPUEstimator"})
+
 
 def is_estimator_qualname(qualname: str) -> bool:
     """Whether a fully qualified dotted name denotes a TensorFlow Estimator class."""

@@ -337,7 +337,7 @@ class FileModel:
     def _takes_model_fn_first(self, func: ast.AST, fn: Optional[FunctionInfo]) -> bool:
         qual = self.imports.resolve(func)
         if qual and tfapi.is_estimator_qualname(qual):
-            return qual.rsplit(".", 1)[-1] in ("Estimator", "EstimatorV2", "TPUEstimator")
+            return qual.rsplit(".", 1)[-1] in tfapi.MODEL_FN_ESTIMATOR_NAMES
         local = self._local_class(func)
         if local is not None and local in self.estimators:
             init = local.methods.get("__init__")

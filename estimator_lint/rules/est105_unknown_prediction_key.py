@@ -112,16 +112,16 @@ class UnknownPredictionKey(Rule):
             call = node.value
             qual = model.imports.resolve(call.func)
             local = model._local_class(call.func)
-            direct = bool(qual) and tfapi.is_estimator_qualname(qual) and qual.rsplit(".", 1)[-1] in (
-                "Estimator", "EstimatorV2", "TPUEstimator",
+            direct = (
+                bool(qual) and tfapi.is_estimator_qualname(qual)
+                and qual.rsplit(".", 1)[-1] in tfapi.MODEL_FN_ESTIMATOR_NAMES
             )
             how, installed = (
                 model.constructor_model_fn(local) if local is not None and local in model.estimators else ("", None)
             )
             if how == "fixed" and installed is not None:
                 # ``MyEstimator()`` whose constructor passes ``model_fn=self._model_fn``.
-                keys = prediction_keys(model, installed)
-                known = (f"model_fn `{installed.qualname}`", keys) if keys is not None else None
+                known = UnknownPredictionKey._in_file(model, installed)
             elif direct or how == "passthrough":
                 target = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
                 if target is None and call.args and direct:
@@ -130,8 +130,7 @@ class UnknownPredictionKey(Rule):
                     continue
                 model_fns = model._function_targets(target, fn, 0)
                 if len(model_fns) == 1:
-                    keys = prediction_keys(model, model_fns[0])
-                    known = (f"model_fn `{model_fns[0].qualname}`", keys) if keys is not None else None
+                    known = UnknownPredictionKey._in_file(model, model_fns[0])
                 else:
                     known = None if model_fns else UnknownPredictionKey._imported_model_fn(model, fn, target)
             elif local is None and qual and not direct:
@@ -147,6 +146,11 @@ class UnknownPredictionKey(Rule):
         return found
 
     @staticmethod
+    def _in_file(model: FileModel, model_fn: FunctionInfo) -> Optional[Tuple[str, Set[str]]]:
+        keys = prediction_keys(model, model_fn)
+        return (f"model_fn `{model_fn.qualname}`", keys) if keys is not None else None
+
+    @staticmethod
     def _imported_model_fn(model: FileModel, fn: Optional[FunctionInfo], target: ast.expr, of_class: bool = False):
         """(qualname, keys) of a model_fn imported from another module of the project, or
         (``of_class``) of the one an imported Estimator class's constructor installs."""
@@ -160,10 +164,8 @@ class UnknownPredictionKey(Rule):
             return None
         qual = model.imports.resolve(target)
         hit = index.prediction_keys(qual) if qual else None
-        if hit is not None and of_class != (hit[0] in getattr(index, "classes", {})):
-            return None  # a class where a function is expected, or the other way round
-        if hit is None:
-            return None
+        if hit is None or of_class != (hit[0] in getattr(index, "classes", {})):
+            return None  # unknown, or a class where a function is expected (or the other way round)
         # ``train@tag.model_fn``: a module name several files share; show the name only.
         name = re.sub(r"@\w+", "", hit[0])
         label = f"the model_fn `{name}`'s constructor passes" if of_class else f"model_fn `{name}`"
