@@ -22,6 +22,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from estimator_lint.analysis.model import FileModel, GraphStore, predictions_argument
 from estimator_lint.analysis.scopes import FunctionInfo
+from estimator_lint.analysis.values import GRAPH
 from estimator_lint.diagnostics import Applicability, Edit, Fix
 
 #: Deeper expressions than this are not handed to libcst's native parser (it can crash).
@@ -342,7 +343,7 @@ class FixPlanner:
         if isinstance(node, ast.Subscript):
             node = node.value
         if isinstance(node, ast.Attribute) and node.attr == "predictions":
-            return self.model.values_of(fn).kind(node.value) == 3
+            return self.model.values_of(fn).kind(node.value) == GRAPH
         return False
 
     def reads_elsewhere(self, store: GraphStore) -> bool:
