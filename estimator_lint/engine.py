@@ -448,8 +448,10 @@ def lint_file(
             package = package_of(path)
         result.diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
         if model is not None and module is not None:
+            # What the project index learns from this file (see project.prepare_project).
             result.captures = model.captures_by_class()
-            result.prediction_keys = model.exported_prediction_keys()
+            if "EstimatorSpec" in text:  # no PREDICT keys without one (the index's spec_files)
+                result.prediction_keys = model.exported_prediction_keys()
     except SourceError as exc:
         result.error = FileError(str(exc), exc.line, exc.column)
     except Exception as exc:  # an internal fault: report it, keep going with other files
