@@ -31,7 +31,7 @@ from estimator_lint.analysis.imports import ImportTable, module_aliases
 # The text scans run on b"\n" + data: a pattern starting with a literal newline lets the
 # regex engine jump from newline to newline instead of trying every position.
 _CLASS_HEADER = re.compile(rb"\n[ \t]*class[ \t]+(\w+)[ \t]*\((.*?)\)[ \t]*:", re.S)
-_ALIAS = re.compile(rb"\n(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*(?=\r?\n|\Z)")
+_ALIAS = re.compile(rb"\n(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*(?:#[^\r\n]*)?(?=\r?\n|\Z)")
 _IMPORT_FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
 #: An import statement's names: ``import a as b`` / ``from m import (x as y, ...)``.
 _IMPORT_NAMES = re.compile(rb"\n[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(\([^)]*\)|[^\n]*)")

@@ -54,7 +54,7 @@ def test_import_aliases_and_assignment_aliases_are_words(tmp_path):
         {
             "base.py": "import tensorflow as tf\nclass BaseEst(tf.estimator.Estimator):\n    pass\n",
             "a.py": "from base import BaseEst as B\nclass A(B):\n    pass\n",
-            "b.py": "import base\nAlias = base.BaseEst\n",
+            "b.py": "import base\nAlias = base.BaseEst  # re-exported under another name\n",
             "c.py": "from b import Alias\nclass C(Alias):\n    pass\n",
         },
     )
