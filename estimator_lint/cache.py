@@ -155,16 +155,15 @@ def cache_key(settings, *, index_digest: Optional[str] = None) -> Dict[str, Any]
     so a changed index selects another results file.  (Per-file dependency digests would
     invalidate less; this field is where either goes.)
     """
-    from estimator_lint.rules import select_rules
+    from estimator_lint.rules import selected_codes
 
-    rules = select_rules(settings.select, settings.ignore)
     return {
         "format": FORMAT,
         "tool": __version__,
         "code": _code_fingerprint(),
         "python": "%d.%d" % sys.version_info[:2],
         "settings": {f.name: _plain(getattr(settings, f.name)) for f in dataclasses.fields(settings)},
-        "rules": sorted(rule.code for rule in rules),
+        "rules": list(selected_codes(settings.select, settings.ignore)),
         "prefilter_words": list(settings.prefilter_words()) if settings.prefilter else None,
         "schema": _schema(),
         "index": index_digest,
@@ -275,6 +274,9 @@ class ResultCache:
         #: abspath -> [mtime_ns, ctime_ns, size, inode, digest, racy, package, result]
         self.entries: Dict[str, list] = {}
         self.touched: set = set()
+        #: path -> os.stat_result taken earlier in the run (the project index's signature):
+        #: used, once, instead of a second stat.
+        self.stat_hints: Dict[str, os.stat_result] = {}
         self.dirty = False
         #: Counters for tests and ``--verbose``-style reporting.
         self.hits = self.rehashed = self.misses = 0
@@ -310,7 +312,7 @@ class ResultCache:
             return None, None
         try:
             if st is None:
-                st = os.stat(path)
+                st = self.stat_hints.pop(path, None) or os.stat(path)
             mtime_ns, ctime_ns, size, inode, digest, racy, package, payload = entry
             if (
                 not racy

@@ -19,7 +19,6 @@ from estimator_lint.discovery import discover
 from estimator_lint.cache import default_cache_dir
 from estimator_lint.project import build_project_index, lint_project
 from estimator_lint.output import progress
-from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 PROG = "estimator-lint"
@@ -253,6 +252,7 @@ def _fixed(files: Sequence[str], options: Options, index=None) -> Iterator[FileR
 
 def rule_command(argv: Sequence[str]) -> int:
     from estimator_lint import docs
+    from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
 
     parser = argparse.ArgumentParser(
         prog=f"{PROG} rule",

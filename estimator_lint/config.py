@@ -14,7 +14,6 @@ without one match a file or directory name anywhere.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import fnmatch
 import os
 import sys
@@ -24,7 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from estimator_lint.discovery import DEFAULT_EXCLUDE, glob_match
 from estimator_lint.engine import Settings
 from estimator_lint.output import FORMATS
-from estimator_lint.rules import ALL_RULES
+from estimator_lint.rules import RULE_CODES
 
 __all__ = [
     "KEYS",
@@ -97,7 +96,7 @@ def parse_codes(values: Sequence[str]) -> Tuple[str, ...]:
         code = value.strip().upper()
         if not code:
             continue
-        if not code.startswith("EST") or not any(rule.code.startswith(code) for rule in ALL_RULES):
+        if not code.startswith("EST") or not any(known.startswith(code) for known in RULE_CODES):
             raise ValueError(f"unknown rule code or prefix {value.strip()!r}")
         codes.append(code)
     return tuple(codes)
@@ -189,6 +188,8 @@ def _validate(path: str, table: Mapping[str, Any]) -> FileConfig:
     values: Dict[str, Any] = {}
     for key, value in table.items():
         if key not in KEYS:
+            import difflib  # only to word an error
+
             close = difflib.get_close_matches(key, list(KEYS), n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
             raise v.fail(f"unknown key {key!r}{hint}")
@@ -314,7 +315,7 @@ def resolve_rules(layers: Sequence[RuleSelection]) -> Tuple[str, ...]:
     Within a layer the most specific prefix wins and ``ignore`` wins a tie: ``select = ["EST"]``
     with ``ignore = ["EST1"]`` and ``extend-select = ["EST104"]`` enables EST104 only.
     """
-    codes = [rule.code for rule in ALL_RULES]
+    codes = RULE_CODES
     enabled = set(codes)
     for layer in layers:
         selectors = (layer.select or ()) + layer.extend_select
@@ -412,10 +413,9 @@ def resolve(overrides: Overrides, config: Optional[FileConfig], cwd: Optional[st
     if overrides.select is not None or overrides.extend_select or overrides.ignore:
         layers.append(RuleSelection(overrides.select, overrides.extend_select, overrides.ignore))
     enabled = resolve_rules(layers)
-    all_codes = tuple(rule.code for rule in ALL_RULES)
     bases = overrides.extra_estimator_bases or cfg.extra_estimator_bases or ()
     settings = Settings(
-        select=("EST",) if enabled == all_codes else enabled,
+        select=("EST",) if enabled == RULE_CODES else enabled,
         extra_estimator_bases=tuple(bases),
         prefilter=overrides.prefilter,
     )

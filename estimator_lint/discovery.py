@@ -172,6 +172,15 @@ def discover(
             seen.add(name)
             files.append(name)
 
+    excluded = _excluder(tuple(exclude))
+    # Most exclude lists are names only: then a candidate's paths are not needed.
+    by_path = bool(excluded.relative or excluded.absolute)
+
+    def skip(name: str, rel_root: str, root_dir: str) -> bool:
+        if not by_path:
+            return excluded(name, name, None)
+        return excluded(name, os.path.normpath(os.path.join(rel_root, name)), os.path.join(root_dir, name))
+
     for path in paths:
         path = os.fsdecode(path)
         if not os.path.lexists(path):
@@ -187,18 +196,12 @@ def discover(
                 files.append(path)
             continue
         for root_dir, dirnames, filenames in os.walk(path, onerror=unlistable, followlinks=False):
-            rel_root = os.path.relpath(root_dir, path)
-            dirnames[:] = sorted(
-                d for d in dirnames
-                if not _excluded(d, os.path.normpath(os.path.join(rel_root, d)), exclude, os.path.join(root_dir, d))
-            )
+            rel_root = os.path.relpath(root_dir, path) if by_path else ""
+            dirnames[:] = sorted(d for d in dirnames if not skip(d, rel_root, root_dir))
             for name in sorted(filenames):
-                if not name.endswith(PYTHON_SUFFIXES):
+                if not name.endswith(PYTHON_SUFFIXES) or skip(name, rel_root, root_dir):
                     continue
-                rel = os.path.normpath(os.path.join(rel_root, name))
                 full = os.path.join(root_dir, name)
-                if _excluded(name, rel, exclude, full):
-                    continue
                 if full not in seen:
                     seen.add(full)
                     files.append(full)

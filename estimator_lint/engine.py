@@ -25,14 +25,16 @@ import tokenize
 from contextlib import contextmanager
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from estimator_lint import tfapi
-from estimator_lint.analysis.model import ClassResolver, FileModel
 from estimator_lint.diagnostics import Diagnostic, FileError, FileResult
-from estimator_lint.noqa import NoqaMap
-from estimator_lint.rules import select_rules
-from estimator_lint.rules.base import RuleContext, SourceText
+
+if TYPE_CHECKING:
+    from estimator_lint.analysis.model import ClassResolver, FileModel
+
+# The analysis, the rules and noqa are imported by the first file that is analysed
+# (_analyse): a run the result cache or the prefilter answers never loads them.
 
 __all__ = [
     "Settings",
@@ -228,6 +230,9 @@ def _analyse(
     tree: ast.Module, text: str, path: str, settings: Settings, package, index, module
 ) -> Tuple[List[Diagnostic], Optional[FileModel]]:
     """:func:`lint_tree`, also returning the file's model (None when no rule is selected)."""
+    from estimator_lint.noqa import NoqaMap
+    from estimator_lint.rules import select_rules
+
     rules = select_rules(settings.select, settings.ignore)
     if not rules:
         return [], None
@@ -250,6 +255,9 @@ def _analyse(
 
 
 def _check_rules(tree, text, path, settings, rules, package, index, want_fixes: bool, module=None):
+    from estimator_lint.analysis.model import FileModel
+    from estimator_lint.rules.base import RuleContext, SourceText
+
     model = FileModel(tree, package=package, module=module, index=index, extra_bases=settings.extra_estimator_bases)
     source = SourceText(text)
     # Python breaks lines at \n, \r\n and \r only; str.splitlines also at \x0b, \x0c,

@@ -84,8 +84,9 @@ def prepare_project(
 
     The returned cache is not saved yet: the caller saves it when the run ends.
     """
-    index, reused, signature = _saved_or_built(files, settings, cache_dir)
-    cache = _open_cache(settings, cache_dir, index)
+    stats: Dict[str, object] = {}
+    index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats)
+    cache = _open_cache(settings, cache_dir, index, stats)
     first = [f for f in files if f in index.defining or f in index.spec_files]
     results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
     captured, keys = _captures_of(results), _keys_of(results)
@@ -94,7 +95,7 @@ def prepare_project(
         # model_fns): again, with the corrected one.  What they export does not depend on it.
         _set_facts(index, captured, keys)
         reused = False
-        cache = _open_cache(settings, cache_dir, index)
+        cache = _open_cache(settings, cache_dir, index, stats)
         results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
     if cache_dir is not None and not reused and save_index:
         write_index(index, cache_dir, signature)
@@ -119,11 +120,13 @@ def build_project_index(
     return index
 
 
-def _saved_or_built(files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str], seed: bool = True):
+def _saved_or_built(
+    files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str], seed: bool = True, stats=None
+):
     """(index, reused, signature): the saved index while no file changed, else a new one
     that (``seed``) starts from the saved captures and keys (they rarely change between
-    runs; the caller checks them)."""
-    signature = _signature(files, settings) if cache_dir is not None else None
+    runs; the caller checks them).  ``stats``: filled with each file's stat."""
+    signature = _signature(files, settings, stats) if cache_dir is not None else None
     saved = _load(cache_dir) if cache_dir is not None else None
     if saved is not None and signature is not None and saved[1] == signature:
         return _relocate(saved[0], files), True, signature
@@ -161,12 +164,16 @@ def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
     return _captures_of(results), _keys_of(results)
 
 
-def _open_cache(settings: engine.Settings, cache_dir: Optional[str], index: Optional[ProjectIndex]):
+def _open_cache(settings: engine.Settings, cache_dir: Optional[str], index: Optional[ProjectIndex], stats=None):
+    """The run's result cache; ``stats`` (the index signature's) spare it a second stat per file."""
     if cache_dir is None:
         return None
     from estimator_lint.cache import ResultCache
 
-    return ResultCache(settings, cache_dir, index_digest=index.digest() if index is not None else None)
+    cache = ResultCache(settings, cache_dir, index_digest=index.digest() if index is not None else None)
+    if stats:
+        cache.stat_hints = dict(stats)
+    return cache
 
 
 def _captures_of(results: Iterable[FileResult]) -> Dict[str, List[str]]:
@@ -202,7 +209,7 @@ def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
     return index
 
 
-def _signature(files: Sequence[str], settings: engine.Settings) -> Optional[str]:
+def _signature(files: Sequence[str], settings: engine.Settings, stats=None) -> Optional[str]:
     import hashlib
     import os
     import time
@@ -217,6 +224,8 @@ def _signature(files: Sequence[str], settings: engine.Settings) -> Optional[str]
         except (OSError, ValueError):
             h.update(b"missing")
             continue
+        if stats is not None:
+            stats[path] = st
         if now - st.st_mtime < 2.0:
             return None  # modified just now: the stat could miss a second change
         h.update(os.fsencode(path) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ino};".encode())

@@ -5,10 +5,8 @@ hostile one and checks both the hostile file's line and that ``zz_bad.py`` was l
 """
 
 import ast
-import builtins
 import errno
 import os
-import stat
 import subprocess
 import sys
 import tempfile
@@ -17,9 +15,9 @@ import time
 import pytest
 
 import estimator_lint.cli as cli
-from estimator_lint import engine
+from estimator_lint.analysis import model as analysis_model
 from estimator_lint.cli import main
-from estimator_lint.engine import Settings, SourceError, lint_file, lint_source
+from estimator_lint.engine import SourceError, lint_file, lint_source
 
 BAD = (
     "import tensorflow as tf\n"
@@ -626,14 +624,14 @@ def test_flake8_on_deep_files_as_far_as_flake8_allows(tmp_path):
 def test_internal_fault_is_one_line_with_a_report_hint_and_exit_2(tmp_path, capsys, monkeypatch):
     bad = with_bad(tmp_path)
     (tmp_path / "trigger.py").write_text(BAD.replace("class M", "BOOM = 1\nclass M"))
-    real = engine.FileModel
+    real = analysis_model.FileModel
 
     def faulty(tree, *args, **kwargs):
         if any(isinstance(n, ast.Name) and n.id == "BOOM" for n in ast.walk(tree)):
             raise ValueError("analysis bug\nwith a second line")
         return real(tree, *args, **kwargs)
 
-    monkeypatch.setattr(engine, "FileModel", faulty)
+    monkeypatch.setattr(analysis_model, "FileModel", faulty)
     code, out, err = run(capsys, tmp_path)
     assert code == 2
     line = only_error(out, tmp_path / "trigger.py")

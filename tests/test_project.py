@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from estimator_lint import engine, project
+from estimator_lint import project
+from estimator_lint.analysis import model as analysis_model
 from estimator_lint.engine import Settings, lint_paths
 from helpers import FIXTURES
 
@@ -36,13 +37,13 @@ def _summary(results, root):
 def _count_analyses(monkeypatch):
     """Count FileModel constructions in this process (jobs=1 runs analyse here)."""
     calls = []
-    real = engine.FileModel
+    real = analysis_model.FileModel
 
     def counting(tree, **kwargs):
         calls.append(kwargs.get("module"))
         return real(tree, **kwargs)
 
-    monkeypatch.setattr(engine, "FileModel", counting)
+    monkeypatch.setattr(analysis_model, "FileModel", counting)
     return calls
 
 

@@ -1,10 +1,14 @@
 """Rule behaviour: each rule's own VALID/INVALID examples, import spellings, traps."""
 
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
 
-from estimator_lint.rules import ALL_RULES, select_rules
+import estimator_lint.rules
+from estimator_lint.rules import ALL_RULES, REGISTRY, RULE_CODES, select_rules, selected_codes
 from helpers import codes, lint, triples
 
 
@@ -289,11 +293,32 @@ def test_per_call_objects_built_in_model_fn_keep_tensors_silently():
     assert codes(source) == []
 
 
+def test_registry_lists_every_rule_module_under_its_own_code():
+    # The registry (read without importing the rules) must agree with the rule classes.
+    assert [rule.code for rule in ALL_RULES] == list(RULE_CODES) == sorted(RULE_CODES)
+    for code, (module, cls) in REGISTRY.items():
+        assert module.startswith(code.lower() + "_") and getattr(ALL_RULES[RULE_CODES.index(code)], "__name__") == cls
+    modules = {name[:-3] for name in os.listdir(os.path.dirname(estimator_lint.rules.__file__)) if name.startswith("est")}
+    assert modules == {module for module, _ in REGISTRY.values()}
+
+
+def test_reading_rule_codes_does_not_import_the_rules_or_the_analysis():
+    code = (
+        "import sys\n"
+        "from estimator_lint.rules import RULE_CODES, selected_codes\n"
+        "print(selected_codes(['EST10'], ['EST103']))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('estimator_lint.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["('EST101', 'EST102', 'EST104', 'EST105')", "['estimator_lint.rules']"]
+
+
 def test_select_and_ignore_by_prefix():
     selected = [r.code for r in select_rules(["EST"], ["EST10"])]
     assert selected == []
     assert [r.code for r in select_rules(["EST10"], ["EST103"])] == ["EST101", "EST102", "EST104", "EST105"]
     assert [r.code for r in select_rules(["EST104"], ["EST1"])] == ["EST104"]
+    assert selected_codes(["EST104"], ["EST1"]) == ("EST104",) and selected_codes(["EST1"], ["EST1"]) == ()
 
 
 def test_noqa_suppresses_by_code_and_blanket():

@@ -1,5 +1,5 @@
-"""Analysis of one module: imports, scopes, Estimator classes, model_fns, graph values."""
+"""Analysis of one module: imports, scopes, Estimator classes, model_fns, graph values.
 
-from estimator_lint.analysis.model import FileModel
-
-__all__ = ["FileModel"]
+The submodules are imported where they are used (``analysis.imports`` alone by the project
+index's text pass, ``analysis.model`` by the engine when a file is analysed).
+"""

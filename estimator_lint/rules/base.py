@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, List, Optional, Sequence
 
-from estimator_lint.analysis.model import FileModel
 from estimator_lint.diagnostics import Diagnostic, Fix
+
+if TYPE_CHECKING:
+    from estimator_lint.analysis.model import FileModel
 
 #: Where the project lives; every rule's documentation URL is an anchor of its README.
 REPOSITORY_URL = "https://github.com/estimator-lint/estimator-lint"
