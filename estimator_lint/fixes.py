@@ -20,6 +20,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from estimator_lint import tfapi
 from estimator_lint.analysis.model import FileModel, GraphStore, predictions_argument
 from estimator_lint.analysis.scopes import FunctionInfo
 from estimator_lint.analysis.values import GRAPH
@@ -35,6 +36,14 @@ _SCALAR_HINT = re.compile(
     r"learning_rate|\bstep\b",
     re.IGNORECASE,
 )
+
+
+#: Values a fix never moves into ``predictions`` (:func:`estimator_lint.tfapi.prediction_misfit`).
+_NOT_A_PREDICTION = {
+    "operation": "an Operation, not a Tensor: `predictions` cannot hold it",
+    "pair": "a (value, update_op) pair, not a Tensor: `predictions` cannot hold it",
+    "summary": "a summary op (a serialised proto), not a prediction",
+}
 
 
 class NoFix(Exception):
@@ -357,6 +366,12 @@ class FixPlanner:
             external = getattr(self.model.index, "external_reads", ())
             return store.cls is not None and (self.model.class_qualname(store.cls), store.name) in external
         name, root = store.name, store.model_fn or store.function
+        if store.how in ("attribute", "item", "call"):
+            binder = next((fn for fn in root.enclosing() if fn.is_local(name)), None)
+            if binder is not None and binder is not root and name in binder.params:
+                # ``def builder(cfg): def model_fn(...): cfg.logits = t``: the caller passed
+                # the object in and may read it anywhere (``print(cfg.logits)`` after training).
+                return True
         inside = {id(f) for f in self.model.scopes.functions if root in f.enclosing()}
 
         def loads(nodes) -> bool:
@@ -420,11 +435,16 @@ class FixPlanner:
                 if isinstance(node, (ast.Global, ast.Nonlocal)) and store.name in node.names and not other_stores:
                     rewriter.global_names[self.concrete.node(kind, node.lineno, self._col(node))] = {store.name}
         already = self.is_predictions_entry(value, fn)
+        misfit = None if already else self.prediction_misfit(value, fn)
+        if misfit in _NOT_A_PREDICTION:
+            raise NoFix(f"`{self.source_of(value)}` is {_NOT_A_PREDICTION[misfit]}")
         if not already:
             self._add_prediction(rewriter, store, key, value)
         safe = not self.reads_elsewhere(store)
         if safe and not already:
-            safe = not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(ast.get_source_segment(self.text, value) or ""))
+            safe = misfit is None and not (
+                _SCALAR_HINT.search(key) or _SCALAR_HINT.search(ast.get_source_segment(self.text, value) or "")
+            )
         edits = self.concrete.edits(rewriter)
         message = (
             f"Remove the capture of `{key}` (already in `predictions`)"
@@ -432,6 +452,32 @@ class FixPlanner:
             else f"Move `{key}` into the PREDICT `predictions` dict"
         )
         return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, edits)
+
+    def prediction_misfit(self, value: ast.expr, fn: FunctionInfo) -> Optional[str]:
+        """Why ``value`` is no safe prediction (:func:`estimator_lint.tfapi.prediction_misfit`,
+        from the TensorFlow call that makes it), or None.  A local name is followed to its
+        one assignment in ``fn``; ``tf.shape(x)[0]``-style items keep their call's misfit."""
+        if isinstance(value, ast.Name):
+            bindings = [
+                a.value for a in fn.assigns
+                if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and a.targets[0].id == value.id
+            ]
+            if len(bindings) != 1:
+                return None
+            value = bindings[0]
+        subscripted = False
+        while isinstance(value, ast.Subscript):
+            value, subscripted = value.value, True
+        if not isinstance(value, ast.Call):
+            return None
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in tfapi.OPERATION_METHODS:
+            misfit: Optional[str] = "operation"
+        else:
+            qualname = self.model.imports.resolve(func)
+            misfit = tfapi.prediction_misfit(qualname) if tfapi.is_tf_qualname(qualname) else None
+        # An item of a metric's (value, update_op) pair is a scalar (or an update op).
+        return "unbatched" if misfit == "pair" and subscripted else misfit
 
     def _add_prediction(self, rewriter: Rewriter, store: GraphStore, key: str, value: ast.expr) -> None:
         fn = store.function

@@ -489,6 +489,52 @@ def classify_tf_call(qualname: str) -> str:
     return CallKind.GRAPH
 
 
+# --------------------------------------------------------------------------------------
+# What a fix may move into a PREDICT ``predictions`` dict
+# --------------------------------------------------------------------------------------
+# ``EstimatorSpec`` accepts only Tensors as predictions (``_check_is_tensor``: an Operation
+# is a TypeError), and ``Estimator.predict`` slices every prediction along its first
+# dimension (``_extract_batch_length``: a scalar fails), so a value that is an Operation
+# cannot be moved there, and one that has no batch dimension is only an unsafe move.
+
+#: Functions returning an Operation (graph mode), never a Tensor.
+OPERATION_FUNCTIONS = frozenset({"group", "no_op", "print", "Print", "Assert", "tuple"})
+#: Name prefixes of such functions (``tf.debugging.assert_equal``, ``tf.assert_positive``).
+OPERATION_FUNCTION_PREFIXES = ("assert_",)
+#: Methods returning an Operation (``optimizer.minimize(loss)``, ``apply_gradients``).
+OPERATION_METHODS = frozenset({"minimize", "apply_gradients"})
+#: Functions whose result has no batch dimension: scalars (``size``, ``rank``), shapes.
+UNBATCHED_FUNCTIONS = frozenset({"size", "rank", "shape", "shape_n", "count_nonzero", "norm", "trace"})
+#: Functions that change state (a moved call would run at predict time instead).
+STATEFUL_FUNCTION_PREFIXES = ("assign", "scatter_")
+#: Namespaces whose results are scalar losses.
+UNBATCHED_NAMESPACES = frozenset({"losses"})
+#: Namespaces whose functions return a ``(value, update_op)`` pair (TF1 metrics).
+PAIR_NAMESPACES = frozenset({"metrics"})
+#: Namespaces of summary ops: a serialised proto (``merge_all`` may even return None), a
+#: side effect of training; no prediction.
+SUMMARY_NAMESPACES = frozenset({"summary"})
+
+
+def prediction_misfit(qualname: str) -> Optional[str]:
+    """Why the result of calling the TensorFlow function ``qualname`` is not a safe
+    prediction: ``"operation"``, ``"pair"`` or ``"summary"`` (never a prediction; an item
+    of a pair is a scalar), ``"unbatched"`` or ``"stateful"`` (an unsafe move), or None."""
+    parts = qualname.split(".")
+    last = parts[-1]
+    if last in OPERATION_FUNCTIONS or last.startswith(OPERATION_FUNCTION_PREFIXES):
+        return "operation"
+    if any(part in PAIR_NAMESPACES for part in parts[1:-1]):
+        return "pair"
+    if any(part in SUMMARY_NAMESPACES for part in parts[1:-1]):
+        return "summary"
+    if last.startswith(STATEFUL_FUNCTION_PREFIXES):
+        return "stateful"
+    if last in UNBATCHED_FUNCTIONS or any(part in UNBATCHED_NAMESPACES for part in parts[1:-1]):
+        return "unbatched"
+    return None
+
+
 #: Names (the last component) that make a file worth parsing: any file that can hold a
 #: finding mentions one of these (or a project class derived from them).
 PREFILTER_WORDS = tuple(

@@ -92,6 +92,83 @@ def test_unsafe_fixes_need_the_flag():
     assert "'total_loss': tf.reduce_mean(logits)" in fixed and "global" not in fixed
 
 
+def _self_capture(value: str, pre: str = "") -> str:
+    return (
+        "import tensorflow as tf\n"
+        "class E(tf.estimator.Estimator):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(model_fn=self._model_fn)\n"
+        "    def _model_fn(self, features, labels, mode):\n"
+        "        x = tf.compat.v1.layers.dense(features['x'], 4)\n"
+        f"{pre}"
+        f"        self.kept = {value}\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'x': x})\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        ("tf.group(x)", "is an Operation, not a Tensor"),
+        ("tf.no_op()", "is an Operation, not a Tensor"),
+        ("tf.debugging.assert_positive(x)", "is an Operation, not a Tensor"),
+        ("tf.compat.v1.train.AdamOptimizer(0.1).minimize(x)", "is an Operation, not a Tensor"),
+        ("tf.compat.v1.metrics.accuracy(labels, x)", "is a (value, update_op) pair"),
+        ("tf.compat.v1.summary.merge_all()", "is a summary op"),
+        ("tf.compat.v1.summary.histogram('h', x)", "is a summary op"),
+    ],
+)
+def test_values_predictions_cannot_hold_are_never_moved(value, why):
+    # EstimatorSpec accepts only Tensors as predictions: moving these would break every mode.
+    [diag] = lint_source(_self_capture(value))
+    assert diag.code == "EST102" and diag.fix is None
+    assert f"(no automatic fix: `{value}` {why}" in diag.message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "tf.shape(x)[0]",
+        "tf.size(x)",
+        "tf.rank(x)",
+        "tf.compat.v1.metrics.accuracy(labels, x)[0]",
+        "tf.compat.v1.assign_add(tf.compat.v1.train.get_global_step(), 1)",
+        "tf.compat.v1.losses.get_total_loss()",
+    ],
+)
+def test_values_without_a_batch_dimension_or_with_effects_are_only_unsafe_moves(value):
+    # Estimator.predict slices every prediction along its first dimension; a moved update
+    # would run at predict time.
+    [diag] = lint_source(_self_capture(value))
+    assert diag.fix is not None and diag.fix.applicability is Applicability.UNSAFE
+
+
+def test_a_local_name_is_followed_to_its_value_for_fix_safety():
+    [diag] = lint_source(_self_capture("op", pre="        op = tf.group(x)\n"))
+    assert diag.fix is None and "`op` is an Operation" in diag.message
+    [diag] = lint_source(_self_capture("probs", pre="        probs = tf.nn.softmax(x)\n"))
+    assert diag.fix.applicability is Applicability.SAFE
+
+
+def test_a_store_on_an_object_the_caller_passed_in_is_an_unsafe_fix():
+    src = (
+        "import tensorflow as tf\n"
+        "def model_fn_builder(cfg):\n"
+        "    def model_fn(features, labels, mode):\n"
+        "        logits = tf.compat.v1.layers.dense(features['x'], 3)\n"
+        "        cfg.last_logits = logits\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+        "    return model_fn\n"
+    )
+    # Whoever called the builder holds ``cfg`` and may read ``cfg.last_logits``.
+    [diag] = lint_source(src)
+    assert diag.code == "EST103" and diag.fix.applicability is Applicability.UNSAFE
+    assert fix_source(src).text == src
+    local = src.replace("def model_fn_builder(cfg):\n", "def model_fn_builder():\n    cfg = Config()\n")
+    [diag] = lint_source(local)
+    assert diag.fix.applicability is Applicability.SAFE
+
+
 def test_no_fix_says_why():
     src = (
         "import tensorflow as tf\n"

@@ -50,8 +50,10 @@ class TensorOnSelf(Rule):
     The fix moves the tensor into the `predictions` dict under the attribute's name and
     removes the capture and its `self.x = None` placeholder. It is safe for per-example
     values derived from `features`; it is unsafe when the value may be a scalar (a loss,
-    a reduction or a metric: predictions need the batch dimension) or when the attribute
-    is read elsewhere.
+    a reduction, a metric's value, `tf.size`: predictions need the batch dimension),
+    changes state, or when the attribute is read elsewhere. Operations (`tf.group`,
+    `optimizer.minimize(...)`), metric pairs and summary ops are never moved: `predictions`
+    holds only Tensors.
     """
 
     code = "EST102"

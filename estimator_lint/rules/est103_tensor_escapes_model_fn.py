@@ -50,7 +50,9 @@ class TensorEscapesModelFn(Rule):
     ## Fix safety
     The fix moves the tensor into the PREDICT `predictions` dict under the name used
     (`global logits_out` -> `'logits_out'`, `OUTER['emb']` -> `'emb'`) and removes the
-    store. Safe for per-example values, unsafe for values that may be scalars.
+    store. Safe for per-example values; unsafe for values that may be scalars or change
+    state, and for stores on an object the caller handed in (`def builder(cfg)`: the
+    caller may read `cfg.logits`). Operations, metric pairs and summary ops are never moved.
     """
 
     code = "EST103"

@@ -155,3 +155,43 @@ def test_override_guard_disables_the_check(tfapi, live, tmp_path):
     muted = type("Muted", (live["classes"]["tf.estimator.Estimator"],),
                  {guard: lambda self: None, "train": lambda self, *a, **k: None})
     muted(model_fn=model_fn, model_dir=str(tmp_path))  # no ValueError although train is overridden
+
+
+# What --fix may move into ``predictions`` (tfapi.prediction_misfit), built in a TF1 graph.
+_PREDICTION_PROBES = {
+    # expression -> the qualname the linter resolves, and what TF makes of it
+    "tf.group(x)": ("tensorflow.group", "rejected"),
+    "tf.no_op()": ("tensorflow.no_op", "rejected"),
+    "tf.debugging.assert_positive(x)": ("tensorflow.debugging.assert_positive", "rejected"),
+    "tf.compat.v1.metrics.accuracy(labels, x)": ("tensorflow.compat.v1.metrics.accuracy", "rejected"),
+    "tf.compat.v1.summary.merge_all()": ("tensorflow.compat.v1.summary.merge_all", "rejected"),
+    "tf.compat.v1.summary.histogram('h', x)": ("tensorflow.compat.v1.summary.histogram", "scalar"),
+    "tf.size(x)": ("tensorflow.size", "scalar"),
+    "tf.rank(x)": ("tensorflow.rank", "scalar"),
+    "tf.compat.v1.losses.mean_squared_error(labels, x)": ("tensorflow.compat.v1.losses.mean_squared_error", "scalar"),
+    "tf.nn.softmax(x)": ("tensorflow.nn.softmax", "batched"),
+}
+
+
+@pytest.mark.parametrize("expression", sorted(_PREDICTION_PROBES))
+def test_prediction_misfits_match_what_estimator_spec_accepts(tfapi, live, expression):
+    """Values the fix never moves are refused by EstimatorSpec (only Tensors); the unsafe
+    ones are scalars (no batch dimension for predict() to slice); the rest is batched."""
+    tf = live["tf"]
+    qualname, behaviour = _PREDICTION_PROBES[expression]
+    misfit = tfapi.prediction_misfit(qualname)
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+        labels = tf.compat.v1.placeholder(tf.float32, [None, 3])
+        value = eval(expression, {"tf": tf, "x": x, "labels": labels})  # noqa: S307 (a fixed probe)
+        try:
+            tf.estimator.EstimatorSpec(tf.estimator.ModeKeys.PREDICT, predictions={"k": value})
+            accepted = True
+        except TypeError:
+            accepted = False
+    if behaviour == "rejected":
+        assert not accepted and misfit in ("operation", "pair", "summary")
+    elif behaviour == "scalar":
+        assert accepted and value.shape.rank == 0 and misfit in ("unbatched", "summary")
+    else:
+        assert accepted and value.shape.rank == 2 and misfit is None
