@@ -335,3 +335,77 @@ def test_noqa_suppresses_by_code_and_blanket():
 def test_non_ascii_columns_are_characters():
     source = model_fn_module("é = 1; OUT['k'] = features\n")
     assert triples(lint(source)) == [(4, 12, "EST103")]
+
+
+# --------------------------------------------------------------------------------------
+# EST105: predict_keys as Estimator._extract_keys reads them (`k in predict_keys` for each
+# key `k` of the model_fn; ValueError only when none is left) -- fixtures/predict_keys_selection
+# runs the same cases under TensorFlow.
+# --------------------------------------------------------------------------------------
+
+PREDICTING = (
+    "import tensorflow as tf\n"
+    "def model_fn(features, labels, mode):\n"
+    "    logits = tf.compat.v1.layers.dense(features, 3)\n"
+    "    return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits, 'probs': tf.nn.softmax(logits)})\n"
+    "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+)
+
+
+def _est105(code):
+    return [(d.line - 5, d.message) for d in lint(PREDICTING + code) if d.code == "EST105"]
+
+
+def test_predict_keys_that_select_nothing_raise_value_error():
+    [(_, first), (_, second)] = _est105("list(est.predict(None, predict_keys=['classes', 'ids']))\n")
+    assert "'classes' is not in the PREDICT predictions" in first and "raises `ValueError: Expected" in first
+    assert "'ids'" in second
+
+
+def test_an_unknown_key_among_known_ones_is_dropped_silently():
+    [(_, message)] = _est105("list(est.predict(None, predict_keys=['logits', 'classes']))\n")
+    assert "'classes' is not in the PREDICT predictions" in message
+    assert "drops it from predict_keys silently" in message and "ValueError" not in message
+
+
+def test_a_string_predict_keys_selects_the_keys_it_contains():
+    assert _est105("list(est.predict(None, predict_keys='probs_and_logits'))\n") == []
+    assert _est105("list(est.predict(None, predict_keys='probs'))\n") == []
+    [(_, message)] = _est105("list(est.predict(None, predict_keys='prob'))\n")
+    assert message.startswith("predict_keys='prob' names none of") and "ValueError" in message
+
+
+def test_predict_keys_narrow_what_each_prediction_holds():
+    found = _est105(
+        "for p in est.predict(None, predict_keys=['logits']):\n"
+        "    p['logits'], p['probs']\n"
+        "for p in est.predict(None, predict_keys='probs'):\n"
+        "    p['probs']\n"
+    )
+    assert [(line, "`predict_keys=['logits']` selects" in m) for line, m in found] == [(2, True)]
+
+
+def test_predict_keys_that_are_not_literal_keep_every_key():
+    assert _est105("for p in est.predict(None, predict_keys=KEYS):\n    p['probs']\n") == []
+    [(_, message)] = _est105("list(est.predict(None, predict_keys=['nope', extra]))\n")
+    assert "drops it" in message  # ``extra`` may select something: no claim of a ValueError
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "list(est.predict(None))[0]['nope']\n",
+        "for p in list(est.predict(None)):\n    p['nope']\n",
+        "preds = list(est.predict(None))\npreds[1]['nope']\n",
+        "preds = tuple(est.predict(None))\nfirst = preds[0]\nfirst['nope']\n",
+        "first = next(iter(est.predict(None)))\nfirst['nope']\n",
+    ],
+)
+def test_predictions_collected_in_a_list_are_predictions_too(code):
+    [(_, message)] = _est105(code)
+    assert "'nope' is not in the PREDICT predictions" in message and "KeyError" in message
+
+
+def test_slices_and_rebinding_end_the_tracking():
+    assert _est105("preds = list(est.predict(None))\npreds[1:]['x']\n") == []
+    assert _est105("preds = list(est.predict(None))\npreds = other()\npreds[0]['nope']\n") == []

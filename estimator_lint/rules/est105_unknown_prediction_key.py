@@ -16,10 +16,11 @@ from estimator_lint.rules.base import Invalid, Rule, RuleContext
 class UnknownPredictionKey(Rule):
     """
     ## What it does
-    Checks `estimator.predict(..., predict_keys=[...])` and `prediction["key"]` on the
-    items `estimator.predict(...)` yields, when the Estimator's model_fn and the keys of
-    its PREDICT `predictions` dict are statically known (a dict literal in the model_fn),
-    for keys the model_fn never predicts. The Estimator may be `tf.estimator.Estimator`
+    Checks `estimator.predict(..., predict_keys=...)` and `prediction["key"]` on the items
+    `estimator.predict(...)` yields (in a `for` loop, a comprehension, through `next(...)`
+    or a `list(...)` of them), when the Estimator's model_fn and the keys of its PREDICT
+    `predictions` dict are statically known (a dict literal in the model_fn), for keys the
+    model_fn never predicts, or that a literal `predict_keys` left out. The Estimator may be `tf.estimator.Estimator`
     itself or a subclass whose constructor hands the caller's `model_fn` on
     (`super().__init__(*args, **kwargs)`) or always passes its own
     (`model_fn=self._model_fn`). The model_fn or the subclass may live in another module of
@@ -27,11 +28,14 @@ class UnknownPredictionKey(Rule):
     learns their keys in the project index, which the flake8 plugin reads once saved.
 
     ## Why is this bad?
-    `predict()` yields exactly the keys of the PREDICT `EstimatorSpec`'s `predictions`.
-    Asking for another one fails at run time, after the graph was built and the checkpoint
-    restored: `ValueError: Expected to run at least one output from dict_keys([...]),
-    provided [...]` for `predict_keys`, `KeyError` when indexing a prediction. A typo, or a
-    tensor someone meant to add to `predictions` (see EST102) and never did.
+    `predict()` yields the keys of the PREDICT `EstimatorSpec`'s `predictions`, and with
+    `predict_keys` only those keys `k` for which `k in predict_keys` holds (a list picks
+    its members, a string every key it contains). Asking for another key fails at run
+    time, after the graph was built and the checkpoint restored: `KeyError` when indexing a
+    prediction; with `predict_keys`, TensorFlow drops unknown keys silently and raises
+    `ValueError: Expected to run at least one output from dict_keys([...]), provided [...]`
+    only when no key is left. A typo, or a tensor someone meant to add to `predictions`
+    (see EST102) and never did.
 
     ## Example
     ```python
@@ -86,26 +90,37 @@ class UnknownPredictionKey(Rule):
             estimators = self._estimators_in(model, fn, body)
             if not estimators:
                 continue
-            for node, key, (model_fn, keys), how in self._key_uses(body, estimators):
-                if key in keys:
+            for node, key, (model_fn, keys, narrowed), how in self._key_uses(body, estimators):
+                if how == "subscript" and key in keys:
                     continue
                 known = ", ".join(repr(k) for k in sorted(keys)) or "none"
-                error = (
-                    "ValueError: Expected to run at least one output from ..."
-                    if how == "predict_keys"
-                    else "KeyError"
-                )
-                message = (
-                    f"Prediction key {key!r} is not in the PREDICT predictions of {model_fn} "
-                    f"(keys: {known}): TensorFlow raises `{error}`"
-                )
+                where = f"the PREDICT predictions of {model_fn} (keys: {known})"
+                if how == "predict_keys_text":
+                    message = (
+                        f"predict_keys={key!r} names none of {where}; a string selects the keys it "
+                        f"contains: TensorFlow raises `{_NOTHING_SELECTED}`"
+                    )
+                elif how == "predict_keys":
+                    message = f"Prediction key {key!r} is not in {where}: TensorFlow raises `{_NOTHING_SELECTED}`"
+                elif how == "predict_keys_dropped":
+                    message = (
+                        f"Prediction key {key!r} is not in {where}: TensorFlow drops it from predict_keys "
+                        "silently, and reading it from a prediction raises `KeyError`"
+                    )
+                elif narrowed is not None:
+                    message = (
+                        f"Prediction key {key!r} is not among the keys `predict_keys={narrowed}` selects "
+                        f"(keys: {known}): TensorFlow raises `KeyError`"
+                    )
+                else:
+                    message = f"Prediction key {key!r} is not in {where}: TensorFlow raises `KeyError`"
                 yield ctx.diagnostic(self.code, node, message)
 
     @staticmethod
-    def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, Tuple[str, Set[str]]]:
+    def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, _Info]:
         """Names bound to an Estimator whose model_fn's prediction keys are known:
-        name -> (how to name the model_fn in a message, its keys)."""
-        found: Dict[str, Tuple[str, Set[str]]] = {}
+        name -> (how to name the model_fn in a message, its keys, None)."""
+        found: Dict[str, _Info] = {}
         for node in body:
             if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
                 continue
@@ -148,7 +163,7 @@ class UnknownPredictionKey(Rule):
     @staticmethod
     def _in_file(model: FileModel, model_fn: FunctionInfo) -> Optional[Tuple[str, Set[str]]]:
         keys = prediction_keys(model, model_fn)
-        return (f"model_fn `{model_fn.qualname}`", keys) if keys is not None else None
+        return (f"model_fn `{model_fn.qualname}`", keys, None) if keys is not None else None
 
     @staticmethod
     def _imported_model_fn(model: FileModel, fn: Optional[FunctionInfo], target: ast.expr, of_class: bool = False):
@@ -169,13 +184,16 @@ class UnknownPredictionKey(Rule):
         # ``train@tag.model_fn``: a module name several files share; show the name only.
         name = re.sub(r"@\w+", "", hit[0])
         label = f"the model_fn `{name}`'s constructor passes" if of_class else f"model_fn `{name}`"
-        return label, set(hit[1])
+        return label, set(hit[1]), None
 
     @staticmethod
     def _key_uses(body, estimators):
-        """(node, key, estimator info, how) for every statically visible use of a prediction key."""
+        """(node, key, estimator info, how) for every statically visible use of a prediction
+        key; ``how`` is ``subscript``, ``predict_keys`` (predict raises: nothing selected),
+        ``predict_keys_dropped`` (other keys are selected: this one is dropped silently) or
+        ``predict_keys_text`` (a string, which selects the keys it contains)."""
 
-        def predict_call(expr) -> Optional[Tuple[str, Set[str]]]:
+        def estimator_of(expr) -> Optional[_Info]:
             if (
                 isinstance(expr, ast.Call)
                 and isinstance(expr.func, ast.Attribute)
@@ -186,22 +204,39 @@ class UnknownPredictionKey(Rule):
                 return estimators[expr.func.value.id]
             return None
 
-        # One pass in source order: a name is a prediction only until it is rebound.
-        generators: Dict[str, Tuple[str, Set[str]]] = {}
-        items: Dict[str, Tuple[str, Set[str]]] = {}
+        def predict_call(expr) -> Optional[_Info]:
+            """What the items of ``est.predict(...)`` hold: its ``predict_keys`` narrow them."""
+            info = estimator_of(expr)
+            if info is None:
+                return None
+            return _selection(expr, info)[0]
 
-        def source_of(expr) -> Optional[Tuple[str, Set[str]]]:
+        # One pass in source order: a name is a prediction only until it is rebound.
+        generators: Dict[str, _Info] = {}  # names of predict() generators, or lists of them
+        items: Dict[str, _Info] = {}  # names of single predictions
+
+        def source_of(expr) -> Optional[_Info]:
+            """``est.predict(...)``, a name bound to it, or ``list(...)``/``tuple(...)`` of either."""
+            if (
+                isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
+                and expr.func.id in ("list", "tuple", "iter") and len(expr.args) == 1 and not expr.keywords
+            ):
+                expr = expr.args[0]
             return predict_call(expr) or (generators.get(expr.id) if isinstance(expr, ast.Name) else None)
 
+        def item_of(expr) -> Optional[_Info]:
+            """A prediction: a name bound to one, ``next(source)``, ``source_list[i]``."""
+            if isinstance(expr, ast.Name):
+                return items.get(expr.id)
+            if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "next" and expr.args:
+                return source_of(expr.args[0])
+            if isinstance(expr, ast.Subscript) and not _is_text(expr.slice) and not isinstance(expr.slice, ast.Slice):
+                return source_of(expr.value)
+            return None
+
         for node in body:
-            info = predict_call(node) if isinstance(node, ast.Call) else None
-            if info is not None:
-                for kw in node.keywords:
-                    if kw.arg == "predict_keys":
-                        values = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)) else [kw.value]
-                        for v in values:
-                            if isinstance(v, ast.Constant) and isinstance(v.value, str):
-                                yield v, v.value, info, "predict_keys"
+            if isinstance(node, ast.Call) and estimator_of(node) is not None:
+                yield from _selection(node, estimator_of(node))[1]
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
@@ -209,12 +244,10 @@ class UnknownPredictionKey(Rule):
                         items.pop(target.id, None)
                 if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                     name, value = node.targets[0].id, node.value
-                    if predict_call(value) is not None:
-                        generators[name] = predict_call(value)
-                    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "next":
-                        info = source_of(value.args[0]) if value.args else None
-                        if info is not None:
-                            items[name] = info
+                    if source_of(value) is not None:
+                        generators[name] = source_of(value)
+                    elif item_of(value) is not None:
+                        items[name] = item_of(value)
             elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
                 # The element is visited before its ``for``: bind the targets first.
                 for gen in node.generators:
@@ -226,17 +259,45 @@ class UnknownPredictionKey(Rule):
                     items[node.target.id] = info
                 else:
                     items.pop(node.target.id, None)
-            elif (
-                isinstance(node, ast.Subscript)
-                and isinstance(node.ctx, ast.Load)
-                and isinstance(node.slice, ast.Constant)
-                and isinstance(node.slice.value, str)
-            ):
-                value = node.value
-                info = None
-                if isinstance(value, ast.Name):
-                    info = items.get(value.id)
-                elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "next" and value.args:
-                    info = source_of(value.args[0])
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_text(node.slice):
+                info = item_of(node.value)
                 if info is not None:
                     yield node.slice, node.slice.value, info, "subscript"
+
+
+_NOTHING_SELECTED = "ValueError: Expected to run at least one output from ..."
+
+#: What the items of an Estimator's ``predict()`` hold: (how to name its model_fn, the keys
+#: they hold, the ``predict_keys=`` source that narrowed them to these keys or None).
+_Info = Tuple[str, Set[str], Optional[str]]
+
+
+def _is_text(node) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _selection(call: ast.Call, info: _Info) -> Tuple[_Info, list]:
+    """``predict(..., predict_keys=...)`` as TensorFlow reads it (``Estimator._extract_keys``:
+    the model_fn's keys ``k`` with ``k in predict_keys``, a ValueError when there are none):
+    (what the items hold, findings); ``info`` as it is when the keys are not literal."""
+    value = next((kw.value for kw in call.keywords if kw.arg == "predict_keys"), None)
+    if value is None:
+        return info, []
+    label, keys, _ = info
+    source = ast.unparse(value) if hasattr(ast, "unparse") else "predict_keys"
+    if _is_text(value):
+        # A string: ``k in "probs_and_logits"`` is a substring test.
+        chosen = {k for k in keys if k in value.value}
+        findings = [] if chosen else [(value, value.value, info, "predict_keys_text")]
+    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        named = [v for v in value.elts if _is_text(v)]
+        complete = len(named) == len(value.elts)
+        chosen = keys & {v.value for v in named}
+        # Nothing selected: predict() raises; else the unknown keys are dropped silently.
+        how = "predict_keys" if complete and not chosen else "predict_keys_dropped"
+        findings = [(v, v.value, info, how) for v in named if v.value not in keys]
+        if not complete:
+            return info, findings
+    else:
+        return info, []
+    return ((label, chosen, source) if chosen else info), findings
