@@ -483,6 +483,10 @@ class FixPlanner:
         fn = store.function
         if store.model_fn is not fn:
             raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
+        context = self.model.contexts.get(fn)
+        if context is not None and context.reason == "helper":
+            caller = context.called_from.name if context.called_from is not None else "the model_fn"
+            raise NoFix(f"`{fn.name}` is a helper of the model_fn `{caller}`: return the tensor to it and predict it there")
         target = self._predictions_of(fn)
         anchor_line = target.lineno
         value_src = self.source_of(value)
@@ -494,6 +498,12 @@ class FixPlanner:
                 if isinstance(k, ast.Constant) and k.value == key:
                     if ast.dump(v) == ast.dump(value):
                         return
+                    if isinstance(store.node, ast.expr) and ast.unparse(v) == ast.unparse(store.node):
+                        # ``self.logits = t`` ... ``predictions={'logits': self.logits}``
+                        raise NoFix(
+                            f"the predictions dict reads `{self.source_of(v)}` itself: keep the tensor "
+                            "in a local name and predict that"
+                        )
                     raise NoFix(f"the predictions dict already has a key '{key}' with another value")
             if any(ast.dump(v) == ast.dump(value) for v in target.values):
                 return  # the same value is already predicted under another key

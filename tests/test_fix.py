@@ -355,3 +355,34 @@ def test_a_starred_parallel_assignment_is_reported_without_a_fix():
     (diag,) = lint_source(before)
     assert diag.fix is None and "part of a multiple assignment" in diag.message
     assert fix_source(before).text == before
+
+
+def test_a_private_attribute_becomes_a_public_predictions_key():
+    src = _self_capture("tf.nn.softmax(x)").replace("self.kept", "self._probs") + "est = E()\nprint(est._probs)\n"
+    found = {d.code: d for d in lint_source(src)}
+    assert "predict_keys=['probs']" in found["EST104"].message
+    fixed = fix_source(src, unsafe=True).text  # unsafe: est._probs is read
+    assert "predictions={'x': x, 'probs': tf.nn.softmax(x)}" in fixed and "self._probs =" not in fixed
+
+
+def test_a_capture_in_a_helper_says_where_to_predict_it():
+    src = (
+        "import tensorflow as tf\n"
+        "class E(tf.estimator.Estimator):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(model_fn=self._model_fn)\n"
+        "    def _model_fn(self, features, labels, mode):\n"
+        "        self.layers(features)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'x': features})\n"
+        "    def layers(self, x):\n"
+        "        self.hidden = tf.compat.v1.layers.dense(x, 3)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None
+    assert "(no automatic fix: `layers` is a helper of the model_fn `_model_fn`" in diag.message
+
+
+def test_a_predictions_entry_reading_the_capture_is_not_called_another_value():
+    src = _self_capture("tf.nn.softmax(x)").replace("predictions={'x': x}", "predictions={'kept': self.kept}")
+    [diag] = lint_source(src)
+    assert diag.fix is None and "the predictions dict reads `self.kept` itself" in diag.message

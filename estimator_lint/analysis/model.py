@@ -636,7 +636,9 @@ class FileModel:
                     how = "item" if isinstance(expr, ast.Subscript) else "attribute"
                     return GraphStore("call" if container else how, root, key, report, statement, value, fn, model_fn)
                 return None
-            return GraphStore("self", first_attr, key, report, statement, value, fn, model_fn, self._method_class(fn))
+            return GraphStore(
+                "self", first_attr, prediction_key(key), report, statement, value, fn, model_fn, self._method_class(fn)
+            )
         if ctx is None:
             return None
         if isinstance(expr, ast.Name) and not container:
@@ -867,6 +869,12 @@ def _target_value_pairs(target: ast.AST, value: ast.expr, values: FunctionValues
             yield from ((x, value, kind, x) for x in [t] if not isinstance(x, (ast.Tuple, ast.List)))
         return
     yield target, value, values.kind(value), target
+
+
+def prediction_key(attr: str) -> str:
+    """The ``predictions`` key for a captured attribute: ``self._logits`` -> ``'logits'``
+    (a key is public: ``predict()`` callers name it)."""
+    return attr.lstrip("_") or attr
 
 
 def _root_of(expr: ast.AST) -> Tuple[Optional[str], Optional[str], Optional[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from estimator_lint.analysis.model import prediction_key
 from estimator_lint.diagnostics import Diagnostic
 from estimator_lint.rules.base import Invalid, Rule, RuleContext
 
@@ -65,10 +66,11 @@ class CapturedTensorRead(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for read in ctx.model.reads:
             attr = read.node.attr
+            key = read.store.key if read.store is not None and read.store.key else prediction_key(attr)
             message = (
                 f"`{read.receiver}.{attr}` reads a graph tensor captured in `{read.where}`: "
                 f"it is a symbolic tensor of a discarded graph, not a value; add it to the PREDICT "
-                f"`predictions` and read it with `estimator.predict(input_fn, predict_keys=['{attr}'])` "
+                f"`predictions` and read it with `estimator.predict(input_fn, predict_keys=['{key}'])` "
                 f"(metrics with `evaluate()`)"
             )
             yield ctx.diagnostic(self.code, read.node, message)
