@@ -355,6 +355,33 @@ class FixPlanner:
             return self.model.values_of(fn).kind(node.value) == GRAPH
         return False
 
+    def reading_method(self, store: GraphStore) -> Optional[FunctionInfo]:
+        """A graph-building method of the capturing class that loads ``self.<attr>`` (the
+        model_fn itself: ``self.logits = dense(...)`` then ``softmax(self.logits)``):
+        removing the store would break building the graph.  (Reads outside graph code are
+        EST104's: they make the fix unsafe, :meth:`reads_elsewhere`.)"""
+        cls = store.cls
+        if cls is None:
+            return None
+        # ``self.outputs[k] = t`` / ``self.history.append(t)`` load the attribute to store.
+        storing = {
+            id(node)
+            for other in self.model.stores
+            if other.how == "self" and other.name == store.name and other.cls is cls
+            for node in ast.walk(other.statement)
+        }
+        for fn in self.model.scopes.functions:
+            if fn.cls is not cls or fn.self_name is None or fn not in self.model.contexts:
+                continue
+            for node in fn.nodes:
+                if (
+                    isinstance(node, ast.Attribute) and node.attr == store.name and isinstance(node.ctx, ast.Load)
+                    and id(node) not in storing
+                    and isinstance(node.value, ast.Name) and node.value.id == fn.self_name
+                ):
+                    return fn
+        return None
+
     def reads_elsewhere(self, store: GraphStore) -> bool:
         """Whether the captured attribute or outer name is read outside the model_fn."""
         if store.how == "self":
@@ -440,6 +467,10 @@ class FixPlanner:
             raise NoFix(f"`{self.source_of(value)}` is {_NOT_A_PREDICTION[misfit]}")
         if not already:
             self._add_prediction(rewriter, store, key, value)
+        if store.how == "self":
+            reader = self.reading_method(store)
+            if reader is not None:
+                raise NoFix(f"`{reader.name}` reads `self.{store.name}` again: keep the tensor in a local name there")
         safe = not self.reads_elsewhere(store)
         if safe and not already:
             safe = misfit is None and not (

@@ -38,6 +38,10 @@ _IMPORT_NAMES = re.compile(rb"\n[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(\(
 _WORD = re.compile(rb"\w+")
 #: ``import ... Base as B`` (and ``from x import Base as B``): ``B`` stands for ``Base``.
 _AS = re.compile(rb"\b(\w+)[ \t]+as[ \t]+(\w+)")
+#: ``import a.b`` / ``import a.b as c`` (one module a line).
+_IMPORT_MODULE = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?[ \t]*(?:#[^\n]*)?$", re.M)
+#: ``model_fn=model.model_fn``: a method of an object handed to an Estimator.
+_PASSED_METHOD = re.compile(rb"\bmodel_fn[ \t]*=[ \t]*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b(?![ \t]*[(.\[])")
 
 
 #: Bytes of not-yet-candidate files kept between rounds of the fixed point; beyond, they
@@ -95,6 +99,10 @@ class ProjectIndex:
     model_fn_keys: Dict[str, List[str]] = field(default_factory=dict)
     #: Candidates that build an ``EstimatorSpec`` (may define a model_fn others import).
     spec_files: Set[str] = field(default_factory=set)
+    #: Class qualname -> methods another module hands to an Estimator as its model_fn
+    #: (``model = Model(); Estimator(model_fn=model.model_fn)``): their ``self`` outlives
+    #: the graph in the class's own file too.
+    passed_methods: Dict[str, List[str]] = field(default_factory=dict)
     _chains: Dict[str, Optional[List[str]]] = field(default_factory=dict, repr=False)
     _locals: Optional[Set[str]] = field(default=None, repr=False)
     _subclasses: Optional[Dict[str, List[ClassEntry]]] = field(default=None, repr=False)
@@ -187,6 +195,9 @@ class ProjectIndex:
     def captured_attributes(self, qualname: str) -> List[str]:
         return self.captured.get(self.canonical(qualname), [])
 
+    def passed_methods_of(self, qualname: str) -> List[str]:
+        return self.passed_methods.get(qualname, [])
+
     def prediction_keys(self, qualname: str) -> Optional[Tuple[str, List[str]]]:
         """(qualname where defined, PREDICT keys) of a model_fn of another module, if known."""
         where = self.canonical(qualname, self.model_fn_keys)
@@ -215,6 +226,8 @@ class ProjectIndex:
             feed(f"{cls}<{attr};")
         for fn in sorted(self.model_fn_keys):
             feed(f"{fn}?{','.join(self.model_fn_keys[fn])};")
+        for cls in sorted(self.passed_methods):
+            feed(f"{cls}>{','.join(self.passed_methods[cls])};")
         return h.hexdigest()[:16]
 
 
@@ -334,6 +347,7 @@ def build_index(
             tags[path] = root_tag(path, package)
             if module in index.ambiguous:
                 index.modules[path] = (f"{module}@{tags[path]}", package)
+    passers: List[Tuple[str, str, str]] = []
     for path, (module, package) in sorted(index.modules.items()):
         data = _read(path)  # again: candidates are few, and their bytes were not kept
         if data is None:
@@ -343,7 +357,42 @@ def build_index(
             _index_classes(index, path, data, module, package, tag)
         else:
             _index_imports(index, data, module, package, tag)
+        if b"model_fn" in data:
+            passers.extend((module, cls, method) for cls, method in _passed_methods(data))
+    _resolve_passed_methods(index, passers)
     return index
+
+
+def _passed_methods(data: bytes) -> List[Tuple[str, str]]:
+    """(class expression, method) for ``model_fn=obj.method`` where ``obj = Class(...)``
+    is bound in the same file (a text test: the class's file checks the method)."""
+    found = []
+    text = b"\n" + data
+    for receiver, method in set(_PASSED_METHOD.findall(data)):
+        if receiver in (b"self", b"cls"):
+            continue  # the class's own file sees these
+        binding = re.compile(rb"\n[ \t]*" + receiver + rb"[ \t]*=[ \t]*([A-Za-z_][\w.]*)[ \t]*\(")
+        classes = {m.decode() for m in binding.findall(text)}
+        if len(classes) == 1:
+            found.append((classes.pop(), method.decode()))
+    return found
+
+
+def _resolve_passed_methods(index: ProjectIndex, passers: List[Tuple[str, str, str]]) -> None:
+    """Record, for classes of other project modules, the methods handed on as model_fns."""
+    modules = {m for m, _ in index.modules.values()}
+    for module, expr, method in passers:
+        head, _, rest = expr.partition(".")
+        target = index.aliases.get(f"{module}.{head}")
+        if target is None:
+            continue  # not imported: a class of this module (its own analysis sees it) or unknown
+        qualname = index.canonical(f"{target}.{rest}" if rest else target)
+        owner = qualname.rpartition(".")[0]
+        if owner in modules and owner != module:
+            methods = index.passed_methods.setdefault(qualname, [])
+            if method not in methods:
+                methods.append(method)
+                methods.sort()
 
 
 def root_tag(path: str, package: str) -> str:
@@ -378,6 +427,9 @@ class _FileView:
 
     def prediction_keys(self, qualname: str):
         return self._index.prediction_keys(self._index.localize(qualname, self._tag))
+
+    def passed_methods_of(self, qualname: str):
+        return self._index.passed_methods_of(self._index.localize(qualname, self._tag))
 
 
 @dataclass
@@ -460,6 +512,8 @@ def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str, 
             elif len(bits) == 1 and (bits[0] == "*" or bits[0].isidentifier()):
                 node.names.append(ast.alias(name=bits[0], asname=None))
         table.add_import_from(node)
+    for name, alias in _IMPORT_MODULE.findall(data):
+        table.add_import(ast.Import(names=[ast.alias(name=name.decode(), asname=alias.decode() or None)]))
     _record_imports(index, table, module, tag)
 
 

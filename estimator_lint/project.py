@@ -192,8 +192,14 @@ def _set_facts(index: ProjectIndex, captured: Dict[str, List[str]], keys: Dict[s
     """What the lint results of the first files taught: captures and model_fn keys (only
     of this run's modules: a saved index may know modules since deleted)."""
     modules = {m for m, _ in index.modules.values()}
-    index.captured = {q: a for q, a in captured.items() if q in index.classes}
-    index.model_fn_keys = {q: k for q, k in keys.items() if q.rpartition(".")[0] in modules}
+
+    def in_run(qualname: str) -> bool:
+        # ``pkg.mod.fn``, ``pkg.mod.Class`` or ``pkg.mod.Class.method`` of a module of this run.
+        module = qualname.rpartition(".")[0]
+        return module in modules or module.rpartition(".")[0] in modules
+
+    index.captured = {q: a for q, a in captured.items() if q in index.classes or in_run(q)}
+    index.model_fn_keys = {q: k for q, k in keys.items() if in_run(q)}
     index.external_reads = _find_external_reads(index) if index.captured else set()
 
 
@@ -275,7 +281,7 @@ def _imports(data: bytes, qualname: str) -> bool:
 # --------------------------------------------------------------------------------------
 
 INDEX_FILE = "project-index.json"
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 
 def write_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = None) -> Optional[str]:
@@ -302,6 +308,7 @@ def write_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = 
         "model_fn_keys": index.model_fn_keys,
         "spec_files": sorted(os.path.abspath(p) for p in index.spec_files),
         "external_reads": sorted(list(x) for x in index.external_reads),
+        "passed_methods": index.passed_methods,
     }
     try:
         os.makedirs(cache_dir, exist_ok=True)
@@ -352,6 +359,7 @@ def _load(cache_dir: str) -> Optional[Tuple[ProjectIndex, Optional[str]]]:
         index.defining = set(data.get("defining", ()))
         index.spec_files = set(data.get("spec_files", ()))
         index.model_fn_keys = {k: list(v) for k, v in data.get("model_fn_keys", {}).items()}
+        index.passed_methods = {k: list(v) for k, v in data.get("passed_methods", {}).items()}
         return index, data.get("signature")
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -386,3 +386,13 @@ def test_a_predictions_entry_reading_the_capture_is_not_called_another_value():
     src = _self_capture("tf.nn.softmax(x)").replace("predictions={'x': x}", "predictions={'kept': self.kept}")
     [diag] = lint_source(src)
     assert diag.fix is None and "the predictions dict reads `self.kept` itself" in diag.message
+
+
+def test_a_capture_the_model_fn_reads_again_is_not_removed():
+    # Removing ``self.logits = ...`` would leave ``softmax(self.logits)`` without a value.
+    src = _self_capture("tf.compat.v1.layers.dense(x, 3)").replace(
+        "predictions={'x': x}", "predictions={'x': tf.nn.softmax(self.kept)}"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None and "`_model_fn` reads `self.kept` again: keep the tensor in a local name" in diag.message
+    assert fix_source(src, unsafe=True).text == src

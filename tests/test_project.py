@@ -316,3 +316,81 @@ def test_prediction_keys_through_estimator_subclass_constructors(tmp_path):
     assert "model_fn `Fixed._model_fn` (keys: 'out')" in got["seedlike.py"][1][3]
     assert [(d[0], d[2]) for d in got["user.py"]] == [(3, "EST105")]
     assert "'logits'" in got["user.py"][0][3] and "`seedlike.Fixed`'s constructor passes" in got["user.py"][0][3]
+
+
+# A plain class's model_fn method handed to an Estimator by another module
+# (fixtures/multi_module_model_object runs it under TensorFlow).
+NET = (
+    "import tensorflow.compat.v1 as tf\n"
+    "class Net(object):\n"
+    "    def model_fn(self, features, labels, mode, params):\n"
+    "        self.hidden = tf.layers.dense(features, 3)\n"
+    "        return tf.estimator.EstimatorSpec(mode, predictions={'output': tf.nn.relu(features)})\n"
+    "    def build(self, x):\n"
+    "        self.kept = tf.layers.dense(x, 3)\n"
+    "        return self.kept\n"
+)
+
+
+def _net_project(tmp_path, main):
+    pkg = tmp_path / "netpkg"
+    pkg.mkdir(exist_ok=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "model.py").write_text(NET)
+    (tmp_path / "main.py").write_text(main)
+    files = sorted(str(p) for p in tmp_path.rglob("*.py"))
+    old = time.time() - 3600
+    for f in files:
+        os.utime(f, (old, old))
+    return files
+
+
+def _codes(summary):
+    return {name: [(d[0], d[2]) for d in diags] for name, diags in summary.items() if diags}
+
+
+@pytest.mark.parametrize(
+    "imports, make",
+    [("from netpkg.model import Net", "Net()"), ("import netpkg.model as nm", "nm.Net()"), ("import netpkg.model", "netpkg.model.Net()")],
+)
+def test_a_method_another_module_hands_to_an_estimator_is_a_model_fn(tmp_path, imports, make):
+    main = (
+        "import tensorflow.compat.v1 as tf\n"
+        f"{imports}\n"
+        "def run():\n"
+        f"    net = {make}\n"
+        "    est = tf.estimator.Estimator(model_fn=net.model_fn)\n"
+        "    print(next(est.predict(None))['hidden'])\n"
+        "    return net.hidden\n"
+    )
+    files = _net_project(tmp_path, main)
+    cache_dir = str(tmp_path / ".cache")
+    got = _codes(_summary(project.lint_project(files, Settings(), cache_dir=cache_dir), tmp_path))
+    assert got == {
+        os.path.join("netpkg", "model.py"): [(4, "EST102")],
+        "main.py": [(6, "EST105"), (7, "EST104")],
+    }
+    assert project.load_index(cache_dir).passed_methods == {"netpkg.model.Net": ["model_fn"]}
+    # main.py stops handing the method on: the class's own findings go, on a cached run too.
+    (tmp_path / "main.py").write_text(main.replace("model_fn=net.model_fn", "model_fn=other_model_fn"))
+    os.utime(tmp_path / "main.py", (time.time() - 60, time.time() - 60))
+    got = _codes(_summary(project.lint_project(files, Settings(), cache_dir=cache_dir), tmp_path))
+    assert os.path.join("netpkg", "model.py") not in got
+
+
+@pytest.mark.parametrize(
+    "main",
+    [
+        # Not handed on: a method named model_fn alone does not make its ``self`` outlive a graph.
+        "from netpkg.model import Net\nnet = Net()\nout = net.model_fn(1, 2, 3, 4)\n",
+        # ``net`` is bound to two different things: the receiver's class is not known.
+        "import tensorflow as tf\nfrom netpkg.model import Net\nnet = Net()\nnet = Other()\n"
+        "est = tf.estimator.Estimator(model_fn=net.model_fn)\n",
+        # A method that does not take a model_fn's arguments.
+        "import tensorflow as tf\nfrom netpkg.model import Net\nnet = Net()\nest = tf.estimator.Estimator(model_fn=net.build)\n",
+    ],
+)
+def test_methods_not_handed_on_as_model_fns_stay_silent(tmp_path, main):
+    files = _net_project(tmp_path, main)
+    got = _codes(_summary(project.lint_project(files, Settings()), tmp_path))
+    assert os.path.join("netpkg", "model.py") not in got

@@ -157,6 +157,8 @@ class FileModel:
 
         self.contexts: Dict[FunctionInfo, GraphContext] = {}
         self.model_fns: Dict[FunctionInfo, str] = {}
+        #: Methods handed to an Estimator as its model_fn (here, or in another module).
+        self.passed_methods: Set[FunctionInfo] = set()
         self._find_model_fns()
 
         self.overrides: List[MemberOverride] = []
@@ -264,6 +266,17 @@ class FileModel:
                     self.model_fns.setdefault(model_fn, "passed as model_fn")
                     if to_estimator and model_fn.cls is not None:
                         passed.add(model_fn)
+        # 1b. Methods another module hands to an Estimator (``Estimator(model_fn=m.model_fn)``
+        # with ``m = ThisClass()``), as the project index read from that module's text;
+        # only those shaped like a model_fn (``features`` first, or a ``mode`` parameter).
+        passed_elsewhere = getattr(self.index, "passed_methods_of", None)
+        if passed_elsewhere is not None and self.module is not None:
+            for cls in self.scopes.module_classes.values():
+                for name in passed_elsewhere(self.class_qualname(cls)):
+                    method = cls.methods.get(name)
+                    if method is not None and (method.call_params[:1] == ["features"] or "mode" in method.call_params):
+                        self.model_fns.setdefault(method, "passed as model_fn in another module")
+                        passed.add(method)
         for fn in self.scopes.functions:
             # 2. Named like a model_fn, taking ``features`` first.
             name = fn.name
@@ -274,6 +287,7 @@ class FileModel:
                 for returned in self._returned_functions(fn, 0):
                     if returned is not fn:
                         self.model_fns.setdefault(returned, f"returned by {name}()")
+        self.passed_methods = passed
         for fn, reason in self.model_fns.items():
             est = self.estimator_of(fn)
             self.contexts[fn] = GraphContext(fn, reason, self_captures=fn in passed or est is not None)
@@ -727,6 +741,11 @@ class FileModel:
                 keys = prediction_keys(self, fn) if how == "fixed" and fn is not None else None
                 if keys is not None:
                     out[f"{self.module}.{name}"] = sorted(keys)
+        for method in self.passed_methods:
+            # ``Estimator(model_fn=model.model_fn)`` in another module asks for these.
+            keys = prediction_keys(self, method)
+            if keys is not None and method.cls is not None:
+                out[f"{self.class_qualname(method.cls)}.{method.name}"] = sorted(keys)
         return out
 
     def constructor_model_fn(self, cls: ClassInfo) -> Tuple[str, Optional[FunctionInfo]]:

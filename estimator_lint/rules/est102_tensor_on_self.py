@@ -12,7 +12,8 @@ class TensorOnSelf(Rule):
     """
     ## What it does
     Checks for graph tensors stored on `self` inside an `Estimator` subclass or inside a
-    method passed as a `model_fn` (`Estimator(model_fn=self.model_fn)`): plain, augmented,
+    method passed as a `model_fn` (`Estimator(model_fn=self.model_fn)`, or from another
+    module of the project: `net = Net(); Estimator(model_fn=net.model_fn)`): plain, augmented,
     annotated and tuple assignments, `setattr(self, ...)`, and `self.outputs[...] = t` /
     `self.outputs.append(t)`.
 

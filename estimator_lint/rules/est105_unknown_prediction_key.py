@@ -175,9 +175,13 @@ class UnknownPredictionKey(Rule):
         root = target
         while isinstance(root, ast.Attribute):
             root = root.value
-        if not isinstance(root, ast.Name) or any(f.is_local(root.id) for f in (fn.enclosing() if fn else ())):
+        if not isinstance(root, ast.Name):
             return None
-        qual = model.imports.resolve(target)
+        if any(f.is_local(root.id) for f in (fn.enclosing() if fn else ())) or root.id not in model.imports.names:
+            # ``model_fn=model.model_fn`` with ``model = Model()`` of another module.
+            qual = _method_of_instance(model, fn, target)
+        else:
+            qual = model.imports.resolve(target)
         hit = index.prediction_keys(qual) if qual else None
         if hit is None or of_class != (hit[0] in getattr(index, "classes", {})):
             return None  # unknown, or a class where a function is expected (or the other way round)
@@ -263,6 +267,23 @@ class UnknownPredictionKey(Rule):
                 info = item_of(node.value)
                 if info is not None:
                     yield node.slice, node.slice.value, info, "subscript"
+
+
+def _method_of_instance(model: FileModel, fn: Optional[FunctionInfo], target: ast.expr) -> Optional[str]:
+    """``obj.method`` where ``obj = Class(...)`` is bound once in the same scope and
+    ``Class`` is imported: ``module.Class.method``."""
+    if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+        return None
+    name = target.value.id
+    body = fn.nodes if fn is not None else model.scopes.module_nodes
+    values = [
+        node.value for node in body
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    ]
+    if len(values) != 1 or not isinstance(values[0], ast.Call):
+        return None
+    cls = model.imports.resolve(values[0].func)
+    return f"{cls}.{target.attr}" if cls else None
 
 
 _NOTHING_SELECTED = "ValueError: Expected to run at least one output from ..."
