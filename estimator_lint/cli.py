@@ -7,24 +7,31 @@ is :mod:`estimator_lint.config`'s, output formats :mod:`estimator_lint.output`'s
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
 
-from estimator_lint import __version__, config, output
-from estimator_lint.config import ConfigError, Options
-from estimator_lint.diagnostics import FileResult
-from estimator_lint.discovery import discover
-from estimator_lint.cache import default_cache_dir
-from estimator_lint.project import build_project_index, lint_project
-from estimator_lint.output import progress
+from estimator_lint import __version__
+
+if TYPE_CHECKING:
+    import argparse
+
+    from estimator_lint import config
+    from estimator_lint.config import Options
+    from estimator_lint.diagnostics import FileResult
+
+# Everything else is imported when used: a run that its run record answers
+# (estimator_lint.run_record) imports nothing more than the record needs.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 PROG = "estimator-lint"
 
 
 def _codes(value: str) -> List[str]:
+    import argparse
+
+    from estimator_lint import config
+
     try:
         return list(config.parse_codes(value.split(",")))
     except ValueError as exc:
@@ -32,13 +39,21 @@ def _codes(value: str) -> List[str]:
 
 
 def _dotted(value: str) -> str:
+    import argparse
+
+    from estimator_lint import config
+
     try:
         return config.parse_dotted_name(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> "argparse.ArgumentParser":
+    import argparse
+
+    from estimator_lint import output
+
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Find TensorFlow Estimator code that keeps graph tensors outside the graph.",
@@ -114,7 +129,9 @@ def _flatten(groups: Optional[List[List[str]]]) -> Optional[tuple]:
     return None if groups is None else tuple(c for group in groups for c in group)
 
 
-def _overrides(args: argparse.Namespace) -> config.Overrides:
+def _overrides(args: "argparse.Namespace") -> "config.Overrides":
+    from estimator_lint import config
+
     return config.Overrides(
         select=_flatten(args.select),
         extend_select=_flatten(args.extend_select) or (),
@@ -135,8 +152,14 @@ def _error(message: str) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _main(list(sys.argv[1:] if argv is None else argv))
+        from estimator_lint import run_record
+
+        replayed = run_record.replay(argv)
+        if replayed is not None:
+            return replayed
+        return _main(argv)
     except BrokenPipeError:
         # The reader went away (``estimator-lint ... | head``): stop quietly, as Ruff does.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -152,6 +175,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _main(argv: List[str]) -> int:
     if argv[:1] == ["rule"]:
         return rule_command(argv[1:])
+    from estimator_lint import config
+    from estimator_lint.cache import default_cache_dir
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.jobs < 1:
@@ -160,15 +186,52 @@ def _main(argv: List[str]) -> int:
     try:
         file_config = config.load_for_run(paths, args.config, args.isolated)
         options = config.resolve(_overrides(args), file_config)
-    except ConfigError as exc:
+    except config.ConfigError as exc:
         return _error(str(exc))
-
-    files, missing = discover(paths, options.exclude, force_exclude=options.force_exclude, root=options.root)
-    for path in missing:
-        print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
 
     # Results and the project index (read by flake8 too) are cached here.
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    fixing = args.fix or args.diff
+    if cache_dir is not None and not fixing and not _on_terminal(sys.stderr):
+        # A check run records what it read and printed (estimator_lint.run_record): the
+        # same invocation on unchanged inputs then only replays it.  (Not with a progress
+        # bar on a terminal: a bar is not output to replay.)
+        from estimator_lint import run_record
+
+        seen: dict = {"files": [], "walked": []}
+        recorder = run_record.Recorder(argv, cache_dir)
+        with recorder:
+            code = _check(args, paths, options, cache_dir, seen)
+        if code in (EXIT_CLEAN, EXIT_FINDINGS):
+            search = None if args.isolated or args.config else os.path.join(os.getcwd(), paths[0])
+            probes = run_record.probes(paths, search, options.config_path, args.config)
+            recorder.save(code, seen["files"], seen["walked"], probes)
+        return code
+    return _check(args, paths, options, cache_dir)
+
+
+def _on_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
+    """The run proper: discovery, then fixing or linting, then the report.  ``seen``
+    collects the files checked and the directories walked (for the run record)."""
+    from estimator_lint import discovery, output
+    from estimator_lint.output import progress
+    from estimator_lint.project import build_project_index, lint_project
+
+    walked = seen["walked"] if seen is not None else None
+    files, missing = discovery.discover(
+        paths, options.exclude, force_exclude=options.force_exclude, root=options.root, walked=walked
+    )
+    if seen is not None:
+        seen["files"] = files
+    for path in missing:
+        print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
     fixing = args.fix or args.diff
     # The saved index (flake8 reads it) is the whole project's: a run over named files
     # (pre-commit passes the staged ones) uses an index of those files and keeps it.
@@ -238,6 +301,7 @@ def _main(argv: List[str]) -> int:
 
 def _fixed(files: Sequence[str], options: Options, index=None) -> Iterator[FileResult]:
     """``--fix`` for the machine-readable formats: each file fixed, then what remains."""
+    from estimator_lint.diagnostics import FileResult
     from estimator_lint.fixer import fix_file
 
     for path in files:
@@ -251,6 +315,8 @@ def _fixed(files: Sequence[str], options: Options, index=None) -> Iterator[FileR
 
 
 def rule_command(argv: Sequence[str]) -> int:
+    import argparse
+
     from estimator_lint import docs
     from estimator_lint.rules import ALL_RULES, RULES_BY_CODE
 

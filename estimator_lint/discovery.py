@@ -151,6 +151,7 @@ def discover(
     *,
     force_exclude: bool = False,
     root: Optional[str] = None,
+    walked: Optional[List[str]] = None,
 ) -> Tuple[List[str], List[str]]:
     """Return (files, missing paths). Files keep command-line order, sorted within a directory.
 
@@ -161,6 +162,7 @@ def discover(
     files (``lint_file`` reports why it cannot be read), as are symlinks whose target is
     missing or a loop, FIFOs and devices named ``*.py``.  ``bytes`` paths are accepted and
     returned as ``str`` (``os.fsdecode``: undecodable bytes become surrogate escapes).
+    ``walked``, when given, receives every directory listed (a run record stats them).
     """
     files: List[str] = []
     missing: List[str] = []
@@ -196,6 +198,8 @@ def discover(
                 files.append(path)
             continue
         for root_dir, dirnames, filenames in os.walk(path, onerror=unlistable, followlinks=False):
+            if walked is not None:
+                walked.append(root_dir)
             rel_root = os.path.relpath(root_dir, path) if by_path else ""
             dirnames[:] = sorted(d for d in dirnames if not skip(d, rel_root, root_dir))
             for name in sorted(filenames):

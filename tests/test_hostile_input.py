@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-import estimator_lint.cli as cli
+from estimator_lint import discovery
 from estimator_lint.analysis import model as analysis_model
 from estimator_lint.cli import main
 from estimator_lint.engine import SourceError, lint_file, lint_source
@@ -520,14 +520,14 @@ def test_file_deleted_between_discovery_and_reading(tmp_path, capsys, monkeypatc
     bad = with_bad(tmp_path)
     doomed = tmp_path / "doomed.py"
     doomed.write_text(BAD)
-    real_discover = cli.discover
+    real_discover = discovery.discover
 
     def discover_then_delete(*args, **kwargs):
         found = real_discover(*args, **kwargs)
         doomed.unlink()
         return found
 
-    monkeypatch.setattr(cli, "discover", discover_then_delete)
+    monkeypatch.setattr(discovery, "discover", discover_then_delete)
     for jobs in (1, 2):
         doomed.write_text(BAD)
         code, out, _ = run(capsys, "--jobs", jobs, tmp_path)

@@ -437,13 +437,13 @@ def test_unknown_output_format_is_a_usage_error(capsys):
 
 
 def test_internal_errors_exit_2_in_every_format(tmp_path, capsys, monkeypatch):
-    import estimator_lint.cli as cli
+    import estimator_lint.project as project
 
     def broken(files, settings, jobs=1, **kwargs):
         for path in files:
             yield FileResult(path, error=FileError("internal error: boom", kind="internal"))
 
-    monkeypatch.setattr(cli, "lint_project", broken)
+    monkeypatch.setattr(project, "lint_project", broken)
     (tmp_path / "m.py").write_text("x = 1\n")
     for fmt in ("text", "json", "sarif", "github"):
         assert run(capsys, "--output-format", fmt, tmp_path)[0] == 2
