@@ -409,3 +409,15 @@ def test_predictions_collected_in_a_list_are_predictions_too(code):
 def test_slices_and_rebinding_end_the_tracking():
     assert _est105("preds = list(est.predict(None))\npreds[1:]['x']\n") == []
     assert _est105("preds = list(est.predict(None))\npreds = other()\npreds[0]['nope']\n") == []
+
+
+def test_a_member_aliased_to_the_estimators_own_is_no_override():
+    source = (
+        "import tensorflow as tf\n"
+        "from tensorflow.estimator import Estimator\n"
+        "class A(tf.estimator.Estimator):\n"
+        "    predict = tf.estimator.Estimator.predict\n"
+        "    train = Estimator.train\n"
+        "    evaluate = Estimator.train\n"
+    )
+    assert [(row, code) for row, _, code in triples(lint(source))] == [(6, "EST101")]

@@ -505,7 +505,7 @@ class FileModel:
             if cls.name == tfapi.EXEMPT_CLASS_NAME:
                 continue
             for name, node, stmt in _class_body_definitions(cls.node.body):
-                if name in tfapi.FORBIDDEN_OVERRIDES:
+                if name in tfapi.FORBIDDEN_OVERRIDES and not self._same_member(name, stmt):
                     self.overrides.append(MemberOverride(est, name, node, stmt))
         for fn, node in self._all_statements():
             targets: List[Tuple[ast.AST, ast.AST]] = []
@@ -518,6 +518,16 @@ class FileModel:
                 if isinstance(target, ast.Attribute) and target.attr == tfapi.OVERRIDE_GUARD:
                     if self.is_estimator_class_expr(target.value):
                         self.guard_patches.append(GuardPatch(report, ast.unparse(target.value)))
+
+    def _same_member(self, name: str, stmt: ast.AST) -> bool:
+        """``predict = tf.estimator.Estimator.predict``: the Estimator's own function again,
+        which TensorFlow's check (``Estimator.__dict__[m] != cls.__dict__[m]``) lets pass."""
+        value = getattr(stmt, "value", None)
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or not isinstance(value, ast.Attribute):
+            return False
+        qualname = self.imports.resolve(value)
+        owner, _, attr = (qualname or "").rpartition(".")
+        return attr == name and tfapi.is_estimator_qualname(owner)
 
     def _all_statements(self):
         """Assignments and calls, where the guard can be patched."""

@@ -195,3 +195,19 @@ def test_prediction_misfits_match_what_estimator_spec_accepts(tfapi, live, expre
         assert accepted and value.shape.rank == 0 and misfit in ("unbatched", "summary")
     else:
         assert accepted and value.shape.rank == 2 and misfit is None
+
+
+@pytest.mark.parametrize("spelling", ["tf.estimator.Estimator", "tf.compat.v1.estimator.Estimator"])
+def test_a_member_aliased_to_the_estimators_own_passes_tfs_check(live, spelling):
+    """``predict = tf.estimator.Estimator.predict`` is no override to TF (EST101 stays silent);
+    another member's function under the name is."""
+    base = live["classes"][spelling]
+    for member, value, refused in (("predict", base.predict, False), ("evaluate", base.train, True)):
+        probe = type("Aliased", (base,), {member: value})
+        instance = probe.__new__(probe)
+        try:
+            live["lib"]._assert_members_are_not_overridden(base, instance)
+            raised = False
+        except ValueError:
+            raised = True
+        assert raised is refused, (spelling, member)
