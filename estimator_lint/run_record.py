@@ -234,6 +234,19 @@ def _prune(directory: str) -> None:
         pass
 
 
+def _upward(path: str):
+    """The directory of ``path`` (``path`` itself if a directory), then each one above it."""
+    directory = os.path.abspath(path)
+    if not os.path.isdir(directory):
+        directory = os.path.dirname(directory)
+    while True:
+        yield directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return
+        directory = parent
+
+
 def probes(paths, config_search: "str | None", config_found: "str | None", config_file: "str | None") -> list:
     """Paths outside the walked tree whose presence decides the run (see the module docstring).
 
@@ -244,29 +257,18 @@ def probes(paths, config_search: "str | None", config_found: "str | None", confi
     if config_file:
         found.append(os.path.abspath(config_file))
     if config_search is not None:
-        directory = os.path.abspath(config_search)
-        if not os.path.isdir(directory):
-            directory = os.path.dirname(directory)
-        while True:
+        settled = os.path.abspath(config_found) if config_found else None
+        for directory in _upward(config_search):
             candidate = os.path.join(directory, "pyproject.toml")
             found.append(candidate)
-            if config_found and os.path.abspath(config_found) == candidate:
+            if candidate == settled:
                 break
-            parent = os.path.dirname(directory)
-            if parent == directory:
-                break
-            directory = parent
     for path in paths:
         # Module names come from the __init__.py files around a file (package_of): above
         # each path, up to the first directory without one.
-        directory = os.path.abspath(path)
-        if not os.path.isdir(directory):
-            directory = os.path.dirname(directory)
-        while True:
+        for directory in _upward(path):
             marker = os.path.join(directory, "__init__.py")
             found.append(marker)
-            parent = os.path.dirname(directory)
-            if not os.path.isfile(marker) or parent == directory:
+            if not os.path.isfile(marker):
                 break
-            directory = parent
     return list(dict.fromkeys(found))
