@@ -205,9 +205,18 @@ def _main(argv: List[str]) -> int:
         if code in (EXIT_CLEAN, EXIT_FINDINGS):
             search = None if args.isolated or args.config else os.path.join(os.getcwd(), paths[0])
             probes = run_record.probes(paths, search, options.config_path, args.config)
-            recorder.save(code, seen["files"], seen["walked"], probes)
+            from estimator_lint.project import INDEX_FILE
+
+            saved = [os.path.join(cache_dir, INDEX_FILE)] if _saves_index(paths) and len(seen["files"]) > 1 else []
+            recorder.save(code, seen["files"], seen["walked"], probes, outputs=saved)
         return code
     return _check(args, paths, options, cache_dir)
+
+
+def _saves_index(paths) -> bool:
+    """The saved index (flake8 reads it) is the whole project's: a run over named files
+    (pre-commit passes the staged ones) uses an index of those files and keeps it."""
+    return any(os.path.isdir(p) for p in paths)
 
 
 def _on_terminal(stream) -> bool:
@@ -233,9 +242,7 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     for path in missing:
         print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
     fixing = args.fix or args.diff
-    # The saved index (flake8 reads it) is the whole project's: a run over named files
-    # (pre-commit passes the staged ones) uses an index of those files and keeps it.
-    save_index = any(os.path.isdir(p) for p in paths)
+    save_index = _saves_index(paths)
     # Fixes need the whole-project index first (which captures other modules read).
     index = (
         build_project_index(files, options.settings, cache_dir, save_index=save_index)

@@ -13,7 +13,8 @@ everything the run read besides the linter itself, and what it printed:
 * *probes*: the paths the run looked for outside the walked tree, present or not (each
   ``pyproject.toml`` of the configuration search, ``--config``'s file, the ``__init__.py``
   files above each path that decide module names);
-* stdout, stderr and the exit status.
+* stdout, stderr and the exit status; and the stat of the project index the run saved
+  for flake8 (a replay must not hide that it was deleted).
 
 :func:`replay` runs before anything else is imported (``estimator-lint`` starts in
 :func:`estimator_lint.cli.main`): it stats what the record lists and, when everything is
@@ -184,9 +185,11 @@ class Recorder:
         self.out, self.err = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = self._saved
 
-    def save(self, status: int, files, walked_dirs, probes) -> bool:
+    def save(self, status: int, files, walked_dirs, probes, outputs=()) -> bool:
         """Write the record; False (and nothing written) when an input is too recent or
-        cannot be stat'ed."""
+        cannot be stat'ed.  ``outputs``: files the run itself writes for others (the
+        project index flake8 reads): recorded, so that a replay does not hide their loss,
+        but not subject to the racy rule."""
         limit = self.start_ns - int(RACY_SECONDS * 1e9)
         stats = []
         for path in [*files, *walked_dirs]:
@@ -199,6 +202,7 @@ class Recorder:
             if stat is not None and (stat[0] >= limit or stat[1] >= limit):
                 return False
             stats.append([path, stat])
+        stats.extend([path, _stat(path)] for path in outputs)
         record = {
             "format": FORMAT,
             "invocation": self.invocation,

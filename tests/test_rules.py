@@ -421,3 +421,16 @@ def test_a_member_aliased_to_the_estimators_own_is_no_override():
         "    evaluate = Estimator.train\n"
     )
     assert [(row, code) for row, _, code in triples(lint(source))] == [(6, "EST101")]
+
+
+def test_a_module_level_estimator_is_seen_inside_functions():
+    found = _est105(
+        "def show():\n"
+        "    for p in est.predict(None):\n"
+        "        p['nope']\n"
+        "def shadowed(est):\n"
+        "    next(est.predict(None))['nope']\n"
+    )
+    assert [line for line, _ in found] == [3]
+    # Bound twice at module level: which one a function sees is not known.
+    assert _est105("est = other()\ndef show():\n    next(est.predict(None))['nope']\n") == []

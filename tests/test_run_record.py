@@ -58,7 +58,7 @@ def test_an_unchanged_rerun_replays_what_the_run_printed(project, capsys, monkey
     assert not run(capsys, monkeypatch, "--output-format", "json", ".")[3]
 
 
-@pytest.mark.parametrize("change", ["edit", "add", "remove", "init", "config", "chmod"])
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "init", "config", "chmod", "index"])
 def test_any_changed_input_runs_the_linter(project, capsys, monkeypatch, change):
     # Only pkg/ is walked: the configuration and __init__.py files above it are probes.
     (project / "pkg" / "__init__.py").write_text("")
@@ -78,14 +78,19 @@ def test_any_changed_input_runs_the_linter(project, capsys, monkeypatch, change)
         (project / "pyproject.toml").write_text('[tool.estimator-lint]\nignore = ["EST101"]\n')
     elif change == "chmod":
         os.chmod(bad, 0o600)
+    elif change == "index":
+        # The project index the run saved for flake8: a replay would not write it again.
+        (project.parent / "cache" / "project-index.json").unlink()
     code, out, err, replayed = run(capsys, monkeypatch, "pkg")
     assert not replayed
     expected = {"edit": "", "add": "pkg/new.py:3:5: EST101", "remove": "", "init": "pkg/bad.py:3:5", "config": "",
-                "chmod": "pkg/bad.py:3:5"}[change]
+                "chmod": "pkg/bad.py:3:5", "index": "pkg/bad.py:3:5"}[change]
     assert expected in out
     if change in ("edit", "remove", "config"):
         assert "EST101" not in out and code == 0
     assert run(capsys, monkeypatch, "pkg")[3]  # the new state is recorded in turn
+    if change == "index":
+        assert (project.parent / "cache" / "project-index.json").exists()
 
 
 def test_fixing_runs_are_never_recorded_or_replayed(project, capsys, monkeypatch):

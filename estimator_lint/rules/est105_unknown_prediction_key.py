@@ -20,7 +20,8 @@ class UnknownPredictionKey(Rule):
     `estimator.predict(...)` yields (in a `for` loop, a comprehension, through `next(...)`
     or a `list(...)` of them), when the Estimator's model_fn and the keys of its PREDICT
     `predictions` dict are statically known (a dict literal in the model_fn), for keys the
-    model_fn never predicts, or that a literal `predict_keys` left out. The Estimator may be `tf.estimator.Estimator`
+    model_fn never predicts, or that a literal `predict_keys` left out. The Estimator is
+    a name bound in the same function, or once at module level. The Estimator may be `tf.estimator.Estimator`
     itself or a subclass whose constructor hands the caller's `model_fn` on
     (`super().__init__(*args, **kwargs)`) or always passes its own
     (`model_fn=self._model_fn`). The model_fn or the subclass may live in another module of
@@ -86,8 +87,17 @@ class UnknownPredictionKey(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         model = ctx.model
+        module_level = self._estimators_in(model, None, model.scopes.module_nodes)
+        # A function also sees the module's Estimators (``est = Estimator(...)`` at the top,
+        # ``def main(): est.predict(...)``) that are bound once and not shadowed.
+        stores = [n.id for n in model.scopes.module_nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        shared = {name: info for name, info in module_level.items() if stores.count(name) == 1}
         for fn, body in [(None, model.scopes.module_nodes), *((f, f.nodes) for f in model.scopes.functions)]:
-            estimators = self._estimators_in(model, fn, body)
+            if fn is None:
+                estimators = module_level
+            else:
+                visible = {n: i for n, i in shared.items() if not any(f.is_local(n) for f in fn.enclosing())}
+                estimators = {**visible, **self._estimators_in(model, fn, body)}
             if not estimators:
                 continue
             for node, key, (model_fn, keys, narrowed), how in self._key_uses(body, estimators):
