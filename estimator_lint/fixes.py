@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import keyword
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -149,6 +150,8 @@ class Rewriter(cst.CSTTransformer):
         self.global_names: Dict[cst.Global, Set[str]] = {}
         #: ``a, b = x, y`` assignments losing their element at this index (both sides).
         self.drop_element: Dict[cst.Assign, int] = {}
+        #: ``self.logits`` nodes that become a local name (``logits``).
+        self.rename: Dict[cst.Attribute, str] = {}
         self._emptied: Set[int] = set()
         self.config: Optional[cst.PartialParserConfig] = None
 
@@ -175,6 +178,10 @@ class Rewriter(cst.CSTTransformer):
 
     def leave_AugAssign(self, original, updated):
         return self._maybe_remove(original, updated)
+
+    def leave_Attribute(self, original, updated):
+        name = self.rename.get(original)
+        return cst.Name(name) if name is not None else updated
 
     def leave_AnnAssign(self, original, updated):
         return self._maybe_remove(original, updated)
@@ -355,14 +362,14 @@ class FixPlanner:
             return self.model.values_of(fn).kind(node.value) == GRAPH
         return False
 
-    def reading_method(self, store: GraphStore) -> Optional[FunctionInfo]:
-        """A graph-building method of the capturing class that loads ``self.<attr>`` (the
-        model_fn itself: ``self.logits = dense(...)`` then ``softmax(self.logits)``):
-        removing the store would break building the graph.  (Reads outside graph code are
-        EST104's: they make the fix unsafe, :meth:`reads_elsewhere`.)"""
+    def graph_reads(self, store: GraphStore) -> List[Tuple[FunctionInfo, ast.Attribute]]:
+        """Loads of ``self.<attr>`` in graph-building methods of the capturing class (the
+        model_fn itself: ``self.logits = dense(...)`` then ``softmax(self.logits)``): removing
+        the store would break building the graph.  (Reads outside graph code are EST104's:
+        they make a fix unsafe, :meth:`reads_elsewhere`.)"""
         cls = store.cls
         if cls is None:
-            return None
+            return []
         # ``self.outputs[k] = t`` / ``self.history.append(t)`` load the attribute to store.
         storing = {
             id(node)
@@ -370,17 +377,68 @@ class FixPlanner:
             if other.how == "self" and other.name == store.name and other.cls is cls
             for node in ast.walk(other.statement)
         }
+        found = []
         for fn in self.model.scopes.functions:
-            if fn.cls is not cls or fn.self_name is None or fn not in self.model.contexts:
+            if fn.self_name is None or fn not in self.model.contexts or self.model._method_class(fn) is not cls:
                 continue
-            for node in fn.nodes:
+            for node in ast.walk(fn.node):
                 if (
                     isinstance(node, ast.Attribute) and node.attr == store.name and isinstance(node.ctx, ast.Load)
-                    and id(node) not in storing
                     and isinstance(node.value, ast.Name) and node.value.id == fn.self_name
+                    and id(node) not in storing
                 ):
-                    return fn
-        return None
+                    found.append((fn, node))
+        return found
+
+    def local_name_fix(self, store: GraphStore, key: str, reads: List[Tuple[FunctionInfo, ast.Attribute]]) -> Fix:
+        """The model_fn reads the captured attribute again: keep the tensor in a local name
+        instead (``self.logits = t`` -> ``logits = t``, every ``self.logits`` after it ->
+        ``logits``) and predict it (an Operation or a metric pair just stays local)."""
+        fn, statement = store.function, store.statement
+        attr = store.name
+        elsewhere = next((f for f, _ in reads if f is not fn), None)
+        if elsewhere is not None:
+            raise NoFix(f"`{elsewhere.name}` reads `self.{attr}` too: keep the tensor in a local name by hand")
+        target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+        if not (isinstance(target, ast.Attribute) and target.attr == attr):
+            raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is not a plain assignment")
+        if statement not in fn.node.body:
+            raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is inside a block")
+        local = key
+        if keyword.iskeyword(local) or any(isinstance(n, ast.Name) and n.id == local for n in ast.walk(fn.node)) or (
+            local in fn.params
+        ):
+            raise NoFix(f"`{fn.name}` reads `self.{attr}` again and already uses the name `{local}`")
+        end = (statement.end_lineno, statement.end_col_offset)
+        if any((node.lineno, node.col_offset) < end for _, node in reads):  # type: ignore[operator]
+            raise NoFix(f"`{fn.name}` reads `self.{attr}` before it is stored")
+        fn_nodes = {id(n) for n in fn.nodes}
+        if any(id(node) not in fn_nodes for _, node in reads):
+            raise NoFix(f"a function nested in `{fn.name}` reads `self.{attr}`")
+        rewriter = self.rewriter()
+        for node in [target, *(node for _, node in reads)]:
+            rewriter.rename[self._attribute_node(node)] = local
+        self.remove_placeholders(rewriter, store, [attr])
+        misfit = self.prediction_misfit(store.value, fn)
+        predicted = misfit not in _NOT_A_PREDICTION
+        if predicted:
+            self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local)
+        safe = not self.reads_elsewhere(store) and (
+            not predicted
+            or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
+        )
+        edits = self.concrete.edits(rewriter)
+        message = f"Keep `{local}` in a local name" + (" and move it into the PREDICT `predictions` dict" if predicted else "")
+        return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, edits)
+
+    def _attribute_node(self, node: ast.Attribute) -> cst.Attribute:
+        """The concrete ``self.<attr>`` of ``node`` (nested attributes start at one position)."""
+        found = self.concrete.node("Attribute", node.lineno, self._col(node))
+        while isinstance(found, cst.Attribute):
+            if found.attr.value == node.attr and isinstance(found.value, cst.Name):
+                return found
+            found = found.value
+        raise NoFix("the code could not be located for rewriting")
 
     def reads_elsewhere(self, store: GraphStore) -> bool:
         """Whether the captured attribute or outer name is read outside the model_fn."""
@@ -441,6 +499,10 @@ class FixPlanner:
         if not key or not key.isidentifier():
             raise NoFix("no name to use as the predictions key")
         fn = store.function
+        if store.how == "self":
+            reads = self.graph_reads(store)
+            if reads:
+                return self.local_name_fix(store, key, reads)
         rewriter = self.rewriter()
         if element is None:
             rewriter.remove.add(self.statement_node(statement))
@@ -467,10 +529,6 @@ class FixPlanner:
             raise NoFix(f"`{self.source_of(value)}` is {_NOT_A_PREDICTION[misfit]}")
         if not already:
             self._add_prediction(rewriter, store, key, value)
-        if store.how == "self":
-            reader = self.reading_method(store)
-            if reader is not None:
-                raise NoFix(f"`{reader.name}` reads `self.{store.name}` again: keep the tensor in a local name there")
         safe = not self.reads_elsewhere(store)
         if safe and not already:
             safe = misfit is None and not (
@@ -510,7 +568,11 @@ class FixPlanner:
         # An item of a metric's (value, update_op) pair is a scalar (or an update op).
         return "unbatched" if misfit == "pair" and subscripted else misfit
 
-    def _add_prediction(self, rewriter: Rewriter, store: GraphStore, key: str, value: ast.expr) -> None:
+    def _add_prediction(
+        self, rewriter: Rewriter, store: GraphStore, key: str, value: ast.expr, source: Optional[str] = None
+    ) -> None:
+        """Add ``key: value`` to the PREDICT predictions; ``source``: the value's text when it
+        is the local name the fix itself binds at the store (then the dict must follow it)."""
         fn = store.function
         if store.model_fn is not fn:
             raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
@@ -520,11 +582,20 @@ class FixPlanner:
             raise NoFix(f"`{fn.name}` is a helper of the model_fn `{caller}`: return the tensor to it and predict it there")
         target = self._predictions_of(fn)
         anchor_line = target.lineno
-        value_src = self.source_of(value)
-        for name in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
-            if not self._bound_before(name, fn, anchor_line):
-                raise NoFix(f"`{name}` is not defined where the predictions dict is built")
+        if source is not None:
+            value_src = source
+            if anchor_line <= (store.statement.end_lineno or store.statement.lineno):
+                raise NoFix(f"`{source}` is not defined where the predictions dict is built")
+        else:
+            value_src = self.source_of(value)
+            for name in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
+                if not self._bound_before(name, fn, anchor_line):
+                    raise NoFix(f"`{name}` is not defined where the predictions dict is built")
         if isinstance(target, ast.Dict):
+            if source is not None and isinstance(store.node, ast.expr) and any(
+                ast.unparse(v) == ast.unparse(store.node) for v in target.values
+            ):
+                return  # ``{'logits': self.logits}``: renamed with the rest, already predicted
             for k, v in zip(target.keys, target.values):
                 if isinstance(k, ast.Constant) and k.value == key:
                     if ast.dump(v) == ast.dump(value):

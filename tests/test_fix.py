@@ -382,17 +382,73 @@ def test_a_capture_in_a_helper_says_where_to_predict_it():
     assert "(no automatic fix: `layers` is a helper of the model_fn `_model_fn`" in diag.message
 
 
-def test_a_predictions_entry_reading_the_capture_is_not_called_another_value():
-    src = _self_capture("tf.nn.softmax(x)").replace("predictions={'x': x}", "predictions={'kept': self.kept}")
-    [diag] = lint_source(src)
-    assert diag.fix is None and "the predictions dict reads `self.kept` itself" in diag.message
+# The model_fn reads the captured attribute again: the tensor becomes a local name.
+LOCAL = (
+    "import tensorflow as tf\n"
+    "class E(tf.estimator.Estimator):\n"
+    "    def __init__(self):\n"
+    "        super().__init__(model_fn=self._model_fn)\n"
+    "        self.logits = None\n"
+    "    def _model_fn(self, features, labels, mode):\n"
+    "        self.logits = tf.compat.v1.layers.dense(features['x'], 3)\n"
+    "        probs = tf.nn.softmax(self.logits)\n"
+    "        return tf.estimator.EstimatorSpec(mode, predictions={'probs': probs})\n"
+)
 
 
-def test_a_capture_the_model_fn_reads_again_is_not_removed():
-    # Removing ``self.logits = ...`` would leave ``softmax(self.logits)`` without a value.
-    src = _self_capture("tf.compat.v1.layers.dense(x, 3)").replace(
-        "predictions={'x': x}", "predictions={'x': tf.nn.softmax(self.kept)}"
+def test_a_capture_the_model_fn_reads_again_becomes_a_local_name():
+    [diag] = lint_source(LOCAL)
+    assert diag.fix.applicability is Applicability.SAFE
+    assert diag.fix.message == "Keep `logits` in a local name and move it into the PREDICT `predictions` dict"
+    assert fix_source(LOCAL).text == (
+        "import tensorflow as tf\n"
+        "class E(tf.estimator.Estimator):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(model_fn=self._model_fn)\n"
+        "    def _model_fn(self, features, labels, mode):\n"
+        "        logits = tf.compat.v1.layers.dense(features['x'], 3)\n"
+        "        probs = tf.nn.softmax(logits)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'probs': probs, 'logits': logits})\n"
     )
-    [diag] = lint_source(src)
-    assert diag.fix is None and "`_model_fn` reads `self.kept` again: keep the tensor in a local name" in diag.message
-    assert fix_source(src, unsafe=True).text == src
+
+
+def test_a_predictions_entry_reading_the_capture_is_renamed_with_it():
+    src = LOCAL.replace("{'probs': probs}", "{'probs': probs, 'raw': self.logits}")
+    fixed = fix_source(src).text
+    assert "predictions={'probs': probs, 'raw': logits})" in fixed and "self.logits" not in fixed
+
+
+def test_an_operation_read_again_stays_a_local_name_and_is_not_predicted():
+    src = LOCAL.replace(
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'probs': probs})\n",
+        "        self.train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(probs)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'probs': probs}, train_op=self.train_op)\n",
+    )
+    fixed = fix_source(src, unsafe=True).text
+    assert "        train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(probs)\n" in fixed
+    assert "predictions={'probs': probs, 'logits': logits}, train_op=train_op)" in fixed
+    ast.parse(fixed)
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        (("        probs = tf.nn.softmax(self.logits)\n", "        probs = tf.nn.softmax(self.logits)\n        logits = 1\n"),
+         "already uses the name `logits`"),
+        (("        self.logits = tf", "        if mode:\n            self.logits = tf"), "the store is inside a block"),
+        (("        self.logits = tf", "        first = self.logits\n        self.logits = tf"), "before it is stored"),
+        (("        return tf.estimator", "        def later():\n            return self.logits\n        return tf.estimator"),
+         "a function nested in `_model_fn` reads"),
+    ],
+)
+def test_when_a_local_name_cannot_replace_the_capture_no_fix_says_why(change, why):
+    src = LOCAL.replace(*change)
+    diags = [d for d in lint_source(src) if d.code == "EST102"]
+    assert diags and all(d.fix is None for d in diags)
+    assert why in diags[0].message
+
+
+def test_a_capture_another_graph_method_reads_is_not_renamed():
+    src = LOCAL + "    def _call_model_fn(self, features, labels, mode, config):\n        return self.logits\n"
+    diag = next(d for d in lint_source(src) if d.code == "EST102")
+    assert diag.fix is None and "`_call_model_fn` reads `self.logits` too" in diag.message

@@ -54,7 +54,9 @@ class TensorOnSelf(Rule):
     a reduction, a metric's value, `tf.size`: predictions need the batch dimension),
     changes state, or when the attribute is read elsewhere. Operations (`tf.group`,
     `optimizer.minimize(...)`), metric pairs and summary ops are never moved: `predictions`
-    holds only Tensors.
+    holds only Tensors. When the model_fn reads the attribute again after storing it, the
+    fix keeps the tensor in a local name instead (`self.logits = t` -> `logits = t`, later
+    `self.logits` -> `logits`) and predicts that.
     """
 
     code = "EST102"
