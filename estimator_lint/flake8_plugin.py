@@ -22,6 +22,12 @@ from estimator_lint import __version__
 from estimator_lint.config import ConfigError, FileConfig, load_pyproject
 from estimator_lint.engine import Settings, SourceError, in_project, lint_tree, mentions_words
 
+# flake8 loads its plugins, then forks its workers: importing the analysis and the rules
+# here (the command imports them lazily) lets every worker share one import.
+import estimator_lint.analysis.model  # noqa: E402,F401
+import estimator_lint.rules.base  # noqa: E402,F401
+from estimator_lint.rules import ALL_RULES  # noqa: E402,F401
+
 _SETTINGS = Settings(respect_noqa=False)
 
 
