@@ -44,6 +44,7 @@ _NOT_A_PREDICTION = {
     "operation": "an Operation, not a Tensor: `predictions` cannot hold it",
     "pair": "a (value, update_op) pair, not a Tensor: `predictions` cannot hold it",
     "summary": "a summary op (a serialised proto), not a prediction",
+    "container": "a list, tuple or Variable, not a Tensor: `predict()` refuses it",
 }
 
 
@@ -378,8 +379,9 @@ class FixPlanner:
             for node in ast.walk(other.statement)
         }
         found = []
+        family = self._class_family(cls)
         for fn in self.model.scopes.functions:
-            if fn.self_name is None or fn not in self.model.contexts or self.model._method_class(fn) is not cls:
+            if fn.self_name is None or fn not in self.model.contexts or self.model._method_class(fn) not in family:
                 continue
             for node in ast.walk(fn.node):
                 if (
@@ -389,6 +391,89 @@ class FixPlanner:
                 ):
                     found.append((fn, node))
         return found
+
+    def _class_family(self, cls) -> List:
+        """``cls`` and the classes of this file derived from it (their ``self`` is one too)."""
+        family = [cls]
+        grown = True
+        while grown:
+            grown = False
+            for other in self.model.scopes.classes:
+                if other not in family and any(self.model._local_class(b) in family for b in other.node.bases):
+                    family.append(other)
+                    grown = True
+        return family
+
+    def _other_uses(self, store: GraphStore, target: ast.Attribute) -> Optional[str]:
+        """Why renaming ``self.<attr>`` to a local name would change the program: another
+        store, augmented store or ``del`` of it, or its name in a string
+        (``getattr(self, "logits")``), anywhere in the class or its subclasses here."""
+        attr = store.name
+        family = self._class_family(store.cls)
+        # ``self.logits = None`` in ``__init__``: a placeholder, removed with the capture.
+        placeholders = {
+            id(stmt.targets[0])
+            for cls in family
+            if "__init__" in cls.methods
+            for stmt in cls.methods["__init__"].node.body
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Constant)
+        }
+        for method in self.model.scopes.functions:
+            if method.self_name is None or self.model._method_class(method) not in family:
+                continue
+            for node in ast.walk(method.node):
+                if (
+                    isinstance(node, ast.Attribute) and node.attr == attr and node is not target
+                    and id(node) not in placeholders
+                    and isinstance(node.value, ast.Name) and node.value.id == method.self_name
+                    and not isinstance(node.ctx, ast.Load)
+                ):
+                    return f"`{method.name}` also assigns or deletes `self.{attr}`"
+        return self._string_mention(store)
+
+    def _string_mention(self, store: GraphStore) -> Optional[str]:
+        """A method of the class (or of a subclass here) that names the captured attribute
+        in ``getattr(self, "logits")`` (or ``hasattr``/``setattr``/``delattr``)."""
+        attr = store.name
+        captures = {
+            id(node)
+            for other in self.model.stores
+            if other.how == "self" and other.name == attr
+            for node in ast.walk(other.statement)
+        }
+        family = self._class_family(store.cls)
+        for method in self.model.scopes.functions:
+            if method.self_name is None or method.name == "__init__" or self.model._method_class(method) not in family:
+                continue
+            for node in ast.walk(method.node):
+                if (
+                    isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2
+                    and isinstance(node.args[1], ast.Constant) and node.args[1].value == attr
+                    and id(node.args[1]) not in captures
+                ):
+                    return f"`{method.name}` names `{attr}` in `{node.func.id}`"
+        return None
+
+    @staticmethod
+    def _binds(fn: FunctionInfo, name: str) -> bool:
+        """Whether ``name`` is bound or used anywhere in ``fn`` (nested scopes included)."""
+        if name in fn.params or name in fn.bound or name in fn.global_names or name in fn.nonlocal_names:
+            return True
+        for node in ast.walk(fn.node):
+            if isinstance(node, ast.Name) and node.id == name:
+                return True
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                return True
+            if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) == name:
+                return True
+            if isinstance(node, ast.ExceptHandler) and node.name == name:
+                return True
+            if isinstance(node, ast.arg) and node.arg == name:
+                return True
+            if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+                return True
+        return False
 
     def local_name_fix(self, store: GraphStore, key: str, reads: List[Tuple[FunctionInfo, ast.Attribute]]) -> Fix:
         """The model_fn reads the captured attribute again: keep the tensor in a local name
@@ -404,10 +489,11 @@ class FixPlanner:
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is not a plain assignment")
         if statement not in fn.node.body:
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is inside a block")
+        other = self._other_uses(store, target)
+        if other is not None:
+            raise NoFix(f"`{fn.name}` reads `self.{attr}` again and {other}")
         local = key
-        if keyword.iskeyword(local) or any(isinstance(n, ast.Name) and n.id == local for n in ast.walk(fn.node)) or (
-            local in fn.params
-        ):
+        if keyword.iskeyword(local) or self._binds(fn, local):
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and already uses the name `{local}`")
         end = (statement.end_lineno, statement.end_col_offset)
         if any((node.lineno, node.col_offset) < end for _, node in reads):  # type: ignore[operator]
@@ -440,6 +526,33 @@ class FixPlanner:
             found = found.value
         raise NoFix("the code could not be located for rewriting")
 
+    _FRESH_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "deque", "object", "SimpleNamespace"})
+
+    def _fresh_object(self, fn: FunctionInfo, name: str) -> bool:
+        """Whether every binding of ``name`` in ``fn`` makes a new object (a literal, a
+        comprehension, ``dict()``, ``Config()``): no caller holds it."""
+        if name in fn.params:
+            return False
+        values = [
+            a.value for a in fn.assigns
+            if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and a.targets[0].id == name
+        ]
+        if not values or len(values) != sum(
+            isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in fn.nodes
+        ):
+            return False  # bound another way too (a loop, a ``with``, an unpacking)
+        for value in values:
+            if isinstance(value, (ast.Dict, ast.List, ast.Set, ast.Tuple, ast.DictComp, ast.ListComp, ast.SetComp)):
+                continue
+            if isinstance(value, ast.Call):
+                func = value.func
+                called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+                # ``dict()``, or a class (a CamelCase name: a constructor makes a new object).
+                if called in self._FRESH_CALLS or (isinstance(func, ast.Name) and func.id[:1].isupper()):
+                    continue
+            return False
+        return True
+
     def reads_elsewhere(self, store: GraphStore) -> bool:
         """Whether the captured attribute or outer name is read outside the model_fn."""
         if store.how == "self":
@@ -453,9 +566,10 @@ class FixPlanner:
         name, root = store.name, store.model_fn or store.function
         if store.how in ("attribute", "item", "call"):
             binder = next((fn for fn in root.enclosing() if fn.is_local(name)), None)
-            if binder is not None and binder is not root and name in binder.params:
-                # ``def builder(cfg): def model_fn(...): cfg.logits = t``: the caller passed
-                # the object in and may read it anywhere (``print(cfg.logits)`` after training).
+            if binder is not None and binder is not root and not self._fresh_object(binder, name):
+                # ``def builder(cfg): def model_fn(...): cfg.logits = t`` (or ``c = cfg``,
+                # ``cfg = args[0]``): the caller passed the object in and may read it
+                # anywhere (``print(cfg.logits)`` after training).
                 return True
         inside = {id(f) for f in self.model.scopes.functions if root in f.enclosing()}
 
@@ -503,6 +617,9 @@ class FixPlanner:
             reads = self.graph_reads(store)
             if reads:
                 return self.local_name_fix(store, key, reads)
+            mention = self._string_mention(store)
+            if mention is not None:
+                raise NoFix(f"{mention}: removing the attribute would change it")
         rewriter = self.rewriter()
         if element is None:
             rewriter.remove.add(self.statement_node(statement))
@@ -562,11 +679,35 @@ class FixPlanner:
         func = value.func
         if isinstance(func, ast.Attribute) and func.attr in tfapi.OPERATION_METHODS:
             misfit: Optional[str] = "operation"
+        elif isinstance(func, ast.Attribute) and func.attr.startswith(tfapi.STATEFUL_METHOD_PREFIXES):
+            misfit = "stateful"  # ``v.assign(x)``
         else:
-            qualname = self.model.imports.resolve(func)
+            qualname = self._callee(func, fn)
             misfit = tfapi.prediction_misfit(qualname) if tfapi.is_tf_qualname(qualname) else None
-        # An item of a metric's (value, update_op) pair is a scalar (or an update op).
-        return "unbatched" if misfit == "pair" and subscripted else misfit
+        # An item of a metric's (value, update_op) pair, or of a list: an unsafe move.
+        return "unbatched" if misfit in ("pair", "container") and subscripted else misfit
+
+    def _callee(self, func: ast.expr, fn: FunctionInfo) -> Optional[str]:
+        """The dotted name a call's function stands for, through imports and through one
+        local alias (``grp = tf.group``; ``summ = tf.summary`` then ``summ.histogram``)."""
+        qualname = self.model.imports.resolve(func)
+        if qualname:
+            return qualname
+        root, attrs = func, []
+        while isinstance(root, ast.Attribute):
+            attrs.append(root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        for scope in fn.enclosing():
+            bindings = [
+                a.value for a in scope.assigns
+                if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and a.targets[0].id == root.id
+            ]
+            if bindings:
+                base = self.model.imports.resolve(bindings[0]) if len(bindings) == 1 else None
+                return ".".join([base, *reversed(attrs)]) if base else None
+        return None
 
     def _add_prediction(
         self, rewriter: Rewriter, store: GraphStore, key: str, value: ast.expr, source: Optional[str] = None

@@ -371,10 +371,17 @@ def _passed_methods(data: bytes) -> List[Tuple[str, str]]:
     for receiver, method in set(_PASSED_METHOD.findall(data)):
         if receiver in (b"self", b"cls"):
             continue  # the class's own file sees these
-        binding = re.compile(rb"\n[ \t]*" + receiver + rb"[ \t]*=[ \t]*([A-Za-z_][\w.]*)[ \t]*\(")
-        classes = {m.decode() for m in binding.findall(text)}
-        if len(classes) == 1:
-            found.append((classes.pop(), method.decode()))
+        if re.search(rb"\bdef[ \t]+\w+[ \t]*\([^)]*\b" + receiver + rb"\b", data):
+            continue  # a parameter somewhere: which object it is, is not known here
+        binding = re.compile(rb"\n[ \t]*" + receiver + rb"[ \t]*=[ \t]*([A-Za-z_][\w.]*)[ \t]*\(([^\n]*)")
+        bound = binding.findall(text)
+        classes = {cls.decode() for cls, _ in bound}
+        if len(classes) != 1 or any(re.search(rb"\b(?:if|else|or|and)\b", rest) for _, rest in bound):
+            continue  # bound to several classes, or conditionally (``Net() if a else Other()``)
+        expr = classes.pop()
+        if re.search(rb"\n[ \t]*class[ \t]+" + re.escape(expr.split(".")[0].encode()) + rb"\b", text):
+            continue  # a class of this file (its own analysis sees it), shadowing any import
+        found.append((expr, method.decode()))
     return found
 
 

@@ -10,9 +10,9 @@ everything the run read besides the linter itself, and what it printed:
 * the linter's own code (size and mtime of every module, as the result cache's key);
 * the stat (mtime, ctime, size, inode) of every file linted and of every directory the
   walk listed (a file added, removed or renamed there changes the directory's stat);
-* *probes*: the paths the run looked for outside the walked tree, present or not (each
-  ``pyproject.toml`` of the configuration search, ``--config``'s file, the ``__init__.py``
-  files above each path that decide module names);
+* *probes*: the paths the run looked for outside the walked tree, present or not (the
+  paths named on the command line, each ``pyproject.toml`` of the configuration search,
+  ``--config``'s file, the ``__init__.py`` files above each path that decide module names);
 * stdout, stderr and the exit status; and the stat of the project index the run saved
   for flake8 (a replay must not hide that it was deleted).
 
@@ -257,7 +257,9 @@ def probes(paths, config_search: "str | None", config_found: "str | None", confi
     ``config_search``: the start of the ``pyproject.toml`` search (None with ``--isolated``
     or ``--config``); ``config_found``: the file it settled on; ``config_file``: ``--config``'s.
     """
-    found = []
+    # The paths named on the command line themselves (one excluded by ``--force-exclude``
+    # is neither walked nor checked, but its disappearance is an error).
+    found = [os.path.abspath(path) for path in paths]
     if config_file:
         found.append(os.path.abspath(config_file))
     if config_search is not None:

@@ -503,8 +503,28 @@ OPERATION_FUNCTIONS = frozenset({"group", "no_op", "print", "Print", "Assert", "
 OPERATION_FUNCTION_PREFIXES = ("assert_",)
 #: Methods returning an Operation (``optimizer.minimize(loss)``, ``apply_gradients``).
 OPERATION_METHODS = frozenset({"minimize", "apply_gradients"})
+#: Functions returning lists, tuples or Variables, never one Tensor (``predict()`` refuses
+#: them: "Prediction output value must be a Tensor").
+NOT_A_TENSOR_FUNCTIONS = frozenset(
+    {
+        "gradients", "split", "unstack", "moments", "unique", "unique_with_counts", "top_k", "get_collection",
+        "get_collection_ref", "meshgrid", "tuple", "dynamic_partition", "svd", "qr", "while_loop",
+        "trainable_variables", "global_variables", "local_variables", "get_variable", "get_local_variable",
+        "Variable", "create_global_step", "get_or_create_global_step", "get_global_step", "batch_jacobian",
+    }
+)
+#: Control flow whose branches may return anything (an Operation included): an unsafe move.
+CONTROL_FLOW_FUNCTIONS = frozenset({"cond", "case", "switch_case", "while_loop"})
+#: Methods that change a variable (``v.assign(x)``): a moved call would run at predict time.
+STATEFUL_METHOD_PREFIXES = ("assign", "scatter_")
 #: Functions whose result has no batch dimension: scalars (``size``, ``rank``), shapes.
-UNBATCHED_FUNCTIONS = frozenset({"size", "rank", "shape", "shape_n", "count_nonzero", "norm", "trace"})
+UNBATCHED_FUNCTIONS = frozenset(
+    {
+        "size", "rank", "shape", "shape_n", "count_nonzero", "norm", "trace", "histogram_fixed_width", "bincount",
+        # made from nothing: their shape is whatever the literal says, not the batch's
+        "constant", "zeros", "ones", "fill", "range", "eye", "linspace",
+    }
+)
 #: Functions that change state (a moved call would run at predict time instead).
 STATEFUL_FUNCTION_PREFIXES = ("assign", "scatter_")
 #: Namespaces whose results are scalar losses.
@@ -518,8 +538,9 @@ SUMMARY_NAMESPACES = frozenset({"summary"})
 
 def prediction_misfit(qualname: str) -> Optional[str]:
     """Why the result of calling the TensorFlow function ``qualname`` is not a safe
-    prediction: ``"operation"``, ``"pair"`` or ``"summary"`` (never a prediction; an item
-    of a pair is a scalar), ``"unbatched"`` or ``"stateful"`` (an unsafe move), or None."""
+    prediction: ``"operation"``, ``"pair"``, ``"summary"`` or ``"container"`` (never a
+    prediction; an item of a pair or a container is a scalar or a tensor of its own: an
+    unsafe move), ``"unbatched"`` or ``"stateful"`` (an unsafe move), or None."""
     parts = qualname.split(".")
     last = parts[-1]
     if last in OPERATION_FUNCTIONS or last.startswith(OPERATION_FUNCTION_PREFIXES):
@@ -528,6 +549,10 @@ def prediction_misfit(qualname: str) -> Optional[str]:
         return "pair"
     if any(part in SUMMARY_NAMESPACES for part in parts[1:-1]):
         return "summary"
+    if last in NOT_A_TENSOR_FUNCTIONS:
+        return "container"
+    if last in CONTROL_FLOW_FUNCTIONS:
+        return "unbatched"
     if last.startswith(STATEFUL_FUNCTION_PREFIXES):
         return "stateful"
     if last in UNBATCHED_FUNCTIONS or any(part in UNBATCHED_NAMESPACES for part in parts[1:-1]):

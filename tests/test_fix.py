@@ -452,3 +452,85 @@ def test_a_capture_another_graph_method_reads_is_not_renamed():
     src = LOCAL + "    def _call_model_fn(self, features, labels, mode, config):\n        return self.logits\n"
     diag = next(d for d in lint_source(src) if d.code == "EST102")
     assert diag.fix is None and "`_call_model_fn` reads `self.logits` too" in diag.message
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        (("        probs = tf.nn.softmax(self.logits)\n",
+          "        probs = tf.nn.softmax(self.logits)\n        self.logits = tf.compat.v1.layers.dense(probs, 3)\n"),
+         "also assigns or deletes `self.logits`"),
+        (("        probs = tf.nn.softmax(self.logits)\n", "        self.logits *= 2.0\n        probs = tf.nn.softmax(self.logits)\n"),
+         "also assigns or deletes `self.logits`"),
+        (("        return tf.estimator", "        del self.logits\n        return tf.estimator"),
+         "also assigns or deletes `self.logits`"),
+        (("        probs = tf.nn.softmax(self.logits)\n", "        probs = tf.nn.softmax(getattr(self, 'logits'))\n"),
+         "names `logits` in `getattr`"),
+        (("        return tf.estimator", "        import os.path as logits\n        return tf.estimator"),
+         "already uses the name `logits`"),
+        (("        return tf.estimator", "        global logits\n        return tf.estimator"),
+         "already uses the name `logits`"),
+    ],
+)
+def test_a_rename_that_would_change_the_program_is_not_offered(change, why):
+    src = LOCAL.replace(*change)
+    diags = [d for d in lint_source(src) if d.code == "EST102"]
+    assert diags and all(d.fix is None for d in diags), [d.message for d in diags]
+    assert why in diags[0].message
+
+
+def test_a_subclass_reading_the_capture_blocks_the_rename():
+    src = LOCAL + (
+        "class Child(E):\n"
+        "    def _model_fn(self, features, labels, mode):\n"
+        "        spec = super()._model_fn(features, labels, mode)\n"
+        "        tf.compat.v1.summary.histogram('l', self.logits)\n"
+        "        return spec\n"
+    )
+    diag = next(d for d in lint_source(src) if d.code == "EST102" and d.line == 7)
+    assert diag.fix is None
+
+
+@pytest.mark.parametrize(
+    "pre, value, outcome",
+    [
+        ("", "tf.compat.v1.get_variable('w', [3, 2])", "none"),
+        ("        v = tf.Variable(tf.zeros([3]))\n", "v", "none"),
+        ("", "tf.gradients(x, [features['x']])", "none"),
+        ("", "tf.nn.top_k(x, 1)", "none"),
+        ("", "tf.split(x, 2, axis=1)", "none"),
+        ("", "tf.nn.moments(x, [0])", "none"),
+        ("", "tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)", "none"),
+        ("        grp = tf.group\n", "grp(x)", "none"),
+        ("        summ = tf.compat.v1.summary\n", "summ.histogram('h', x)", "none"),
+        ("        v = tf.Variable(tf.zeros([3]))\n", "v.assign_add(tf.ones([3]))", "unsafe"),
+        ("", "tf.cond(tf.constant(True), lambda: x, lambda: x)", "unsafe"),
+        ("", "tf.constant([1.0, 2.0])", "unsafe"),
+        ("", "tf.split(x, 2, axis=1)[0]", "unsafe"),
+    ],
+)
+def test_values_that_are_no_batched_tensor(pre, value, outcome):
+    [diag] = lint_source(_self_capture(value, pre=pre))
+    if outcome == "none":
+        assert diag.fix is None and "(no automatic fix:" in diag.message
+    else:
+        assert diag.fix is not None and diag.fix.applicability is Applicability.UNSAFE
+
+
+@pytest.mark.parametrize(
+    "binding",
+    ["    c = cfg\n", "    c = args[0]\n", "    c = kwargs['cfg']\n", "    c = cfg.sub\n"],
+)
+def test_a_store_on_an_alias_of_what_the_caller_passed_in_is_unsafe(binding):
+    src = (
+        "import tensorflow as tf\n"
+        "def model_fn_builder(cfg, *args, **kwargs):\n"
+        f"{binding}"
+        "    def model_fn(features, labels, mode):\n"
+        "        logits = tf.compat.v1.layers.dense(features['x'], 3)\n"
+        "        c.probs = tf.nn.softmax(logits)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+        "    return model_fn\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix.applicability is Applicability.UNSAFE

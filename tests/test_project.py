@@ -394,3 +394,23 @@ def test_methods_not_handed_on_as_model_fns_stay_silent(tmp_path, main):
     files = _net_project(tmp_path, main)
     got = _codes(_summary(project.lint_project(files, Settings()), tmp_path))
     assert os.path.join("netpkg", "model.py") not in got
+
+
+@pytest.mark.parametrize(
+    "main",
+    [
+        # A class of the handing file shadows the imported one.
+        "import tensorflow as tf\nfrom netpkg.model import Net\nclass Net:\n    def model_fn(self, features, labels, mode):\n"
+        "        return None\nnet = Net()\nest = tf.estimator.Estimator(model_fn=net.model_fn)\n",
+        # The receiver is a parameter: which object it is, is not known.
+        "import tensorflow as tf\nfrom netpkg.model import Net\nnet = Net()\ndef make(net):\n"
+        "    return tf.estimator.Estimator(model_fn=net.model_fn)\n",
+        # Bound conditionally.
+        "import tensorflow as tf\nfrom netpkg.model import Net\nnet = Net() if flag else Other()\n"
+        "est = tf.estimator.Estimator(model_fn=net.model_fn)\n",
+    ],
+)
+def test_receivers_whose_class_is_not_known_hand_nothing_on(tmp_path, main):
+    files = _net_project(tmp_path, main)
+    got = _codes(_summary(project.lint_project(files, Settings()), tmp_path))
+    assert os.path.join("netpkg", "model.py") not in got

@@ -434,3 +434,20 @@ def test_a_module_level_estimator_is_seen_inside_functions():
     assert [line for line, _ in found] == [3]
     # Bound twice at module level: which one a function sees is not known.
     assert _est105("est = other()\ndef show():\n    next(est.predict(None))['nope']\n") == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # ``if not predict_keys: return predictions``: an empty selection is every key.
+        "for p in est.predict(None, predict_keys=''):\n    p['logits']\n",
+        "for p in est.predict(None, predict_keys=[]):\n    p['logits']\n",
+        # A tested or assigned key is no KeyError.
+        "for p in est.predict(None):\n    if 'nope' in p:\n        print(p['nope'])\n",
+        "for p in est.predict(None):\n    p['nope'] = 1\n    print(p['nope'])\n",
+        # Bound again to an Estimator whose keys are unknown.
+        "est = tf.estimator.Estimator(model_fn=imported_model_fn)\nfor p in est.predict(None):\n    p['nope']\n",
+    ],
+)
+def test_reads_that_do_not_fail_under_tensorflow_are_silent(code):
+    assert _est105(code) == []

@@ -137,3 +137,16 @@ def test_a_replayed_run_imports_only_the_record(tmp_path):
     assert runs[1].stderr.strip().splitlines()[-1] == str(
         ["estimator_lint", "estimator_lint.cli", "estimator_lint.run_record"]
     )
+
+
+def test_a_named_path_that_disappears_is_seen(project, capsys, monkeypatch):
+    # Excluded by --force-exclude, the path is neither walked nor checked; deleting it is
+    # still an error a real run reports.
+    gone = project / "gone.py"
+    gone.write_text("x = 1\n")
+    argv = ("--force-exclude", "--extend-exclude", "gone.py", "gone.py", "ok.py")
+    run(capsys, monkeypatch, *argv)
+    assert run(capsys, monkeypatch, *argv)[3]
+    gone.unlink()
+    code, _, err, replayed = run(capsys, monkeypatch, *argv)
+    assert not replayed and code == 2 and "gone.py: no such file or directory" in err

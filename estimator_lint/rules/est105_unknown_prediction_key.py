@@ -21,7 +21,9 @@ class UnknownPredictionKey(Rule):
     or a `list(...)` of them), when the Estimator's model_fn and the keys of its PREDICT
     `predictions` dict are statically known (a dict literal in the model_fn), for keys the
     model_fn never predicts, or that a literal `predict_keys` left out. The Estimator is
-    a name bound in the same function, or once at module level. The Estimator may be `tf.estimator.Estimator`
+    a name bound in the same function, or once at module level (bound again to another
+    Estimator, its keys are no longer known). A key the code assigns (`p["k"] = ...`) or
+    tests (`if "k" in p:`) is not reported. The Estimator may be `tf.estimator.Estimator`
     itself or a subclass whose constructor hands the caller's `model_fn` on
     (`super().__init__(*args, **kwargs)`) or always passes its own
     (`model_fn=self._model_fn`). The model_fn or the subclass may live in another module of
@@ -129,46 +131,50 @@ class UnknownPredictionKey(Rule):
     @staticmethod
     def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, _Info]:
         """Names bound to an Estimator whose model_fn's prediction keys are known:
-        name -> (how to name the model_fn in a message, its keys, None)."""
+        name -> (how to name the model_fn in a message, its keys, None).  A name bound
+        again to anything else is dropped (its keys are no longer known)."""
         found: Dict[str, _Info] = {}
         for node in body:
-            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            if not isinstance(node, ast.Assign):
                 continue
-            call = node.value
-            qual = model.imports.resolve(call.func)
-            local = model._local_class(call.func)
-            direct = (
-                bool(qual) and tfapi.is_estimator_qualname(qual)
-                and qual.rsplit(".", 1)[-1] in tfapi.MODEL_FN_ESTIMATOR_NAMES
-            )
-            how, installed = (
-                model.constructor_model_fn(local) if local is not None and local in model.estimators else ("", None)
-            )
-            if how == "fixed" and installed is not None:
-                # ``MyEstimator()`` whose constructor passes ``model_fn=self._model_fn``.
-                known = UnknownPredictionKey._in_file(model, installed)
-            elif direct or how == "passthrough":
-                target = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
-                if target is None and call.args and direct:
-                    target = call.args[0]
-                if target is None:
-                    continue
-                model_fns = model._function_targets(target, fn, 0)
-                if len(model_fns) == 1:
-                    known = UnknownPredictionKey._in_file(model, model_fns[0])
-                else:
-                    known = None if model_fns else UnknownPredictionKey._imported_model_fn(model, fn, target)
-            elif local is None and qual and not direct:
-                # A class of another module whose constructor installs a known model_fn.
-                known = UnknownPredictionKey._imported_model_fn(model, fn, call.func, of_class=True)
-            else:
-                continue
-            if known is None:
-                continue
+            known = UnknownPredictionKey._keys_of(model, fn, node.value) if isinstance(node.value, ast.Call) else None
             for t in node.targets:
                 if isinstance(t, ast.Name):
-                    found[t.id] = known
+                    if known is None:
+                        found.pop(t.id, None)
+                    else:
+                        found[t.id] = known
         return found
+
+    @staticmethod
+    def _keys_of(model: FileModel, fn: Optional[FunctionInfo], call: ast.Call) -> Optional[_Info]:
+        """The prediction keys of the Estimator ``call`` constructs, when statically known."""
+        qual = model.imports.resolve(call.func)
+        local = model._local_class(call.func)
+        direct = (
+            bool(qual) and tfapi.is_estimator_qualname(qual)
+            and qual.rsplit(".", 1)[-1] in tfapi.MODEL_FN_ESTIMATOR_NAMES
+        )
+        how, installed = (
+            model.constructor_model_fn(local) if local is not None and local in model.estimators else ("", None)
+        )
+        if how == "fixed" and installed is not None:
+            # ``MyEstimator()`` whose constructor passes ``model_fn=self._model_fn``.
+            return UnknownPredictionKey._in_file(model, installed)
+        if direct or how == "passthrough":
+            target = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
+            if target is None and call.args and direct:
+                target = call.args[0]
+            if target is None:
+                return None
+            model_fns = model._function_targets(target, fn, 0)
+            if len(model_fns) == 1:
+                return UnknownPredictionKey._in_file(model, model_fns[0])
+            return None if model_fns else UnknownPredictionKey._imported_model_fn(model, fn, target)
+        if local is None and qual and not direct:
+            # A class of another module whose constructor installs a known model_fn.
+            return UnknownPredictionKey._imported_model_fn(model, fn, call.func, of_class=True)
+        return None
 
     @staticmethod
     def _in_file(model: FileModel, model_fn: FunctionInfo) -> Optional[Tuple[str, Set[str]]]:
@@ -248,6 +254,20 @@ class UnknownPredictionKey(Rule):
                 return source_of(expr.value)
             return None
 
+        # Keys a prediction gets (``p["k"] = ...``) or that are tested (``if "k" in p:``)
+        # before they are read: such a read is not a KeyError.
+        settled = set()
+        for node in body:
+            if (
+                isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load)
+                and isinstance(node.value, ast.Name) and _is_text(node.slice)
+            ):
+                settled.add((node.value.id, node.slice.value))
+            elif (
+                isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
+                and _is_text(node.left) and isinstance(node.comparators[0], ast.Name)
+            ):
+                settled.add((node.comparators[0].id, node.left.value))
         for node in body:
             if isinstance(node, ast.Call) and estimator_of(node) is not None:
                 yield from _selection(node, estimator_of(node))[1]
@@ -275,7 +295,9 @@ class UnknownPredictionKey(Rule):
                     items.pop(node.target.id, None)
             elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_text(node.slice):
                 info = item_of(node.value)
-                if info is not None:
+                if info is not None and not (
+                    isinstance(node.value, ast.Name) and (node.value.id, node.slice.value) in settled
+                ):
                     yield node.slice, node.slice.value, info, "subscript"
 
 
@@ -315,6 +337,8 @@ def _selection(call: ast.Call, info: _Info) -> Tuple[_Info, list]:
     if value is None:
         return info, []
     label, keys, _ = info
+    if (_is_text(value) and not value.value) or (isinstance(value, (ast.List, ast.Tuple, ast.Set)) and not value.elts):
+        return info, []  # ``if not predict_keys: return predictions``: every key
     source = ast.unparse(value) if hasattr(ast, "unparse") else "predict_keys"
     if _is_text(value):
         # A string: ``k in "probs_and_logits"`` is a substring test.
