@@ -451,3 +451,17 @@ def test_a_module_level_estimator_is_seen_inside_functions():
 )
 def test_reads_that_do_not_fail_under_tensorflow_are_silent(code):
     assert _est105(code) == []
+
+
+def test_the_message_names_the_instance_parameter_as_written():
+    source = (
+        "import tensorflow as tf\n"
+        "class E(tf.estimator.Estimator):\n"
+        "    def __init__(me):\n"
+        "        super().__init__(model_fn=me._model_fn)\n"
+        "    def _model_fn(me, features, labels, mode):\n"
+        "        me.logits = tf.compat.v1.layers.dense(features['x'], 3)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'x': features['x']})\n"
+    )
+    [diag] = lint(source)
+    assert diag.message.startswith("Graph tensor stored on `me.logits` in `E._model_fn`")

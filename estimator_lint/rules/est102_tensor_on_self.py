@@ -104,8 +104,9 @@ class TensorOnSelf(Rule):
             where = f"`{store.function.qualname}`"
             if store.model_fn is not None and store.model_fn is not store.function:
                 where += f" (called from model_fn `{store.model_fn.qualname}`)"
+            receiver = store.function.self_name or "self"  # ``def _model_fn(me, ...)``: ``me.x``
             message = (
-                f"Graph tensor stored on `self.{store.name}` in {where}: it belongs to a graph that is "
+                f"Graph tensor stored on `{receiver}.{store.name}` in {where}: it belongs to a graph that is "
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
                 f"and read it with `estimator.predict()`"
             )
