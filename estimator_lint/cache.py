@@ -43,7 +43,7 @@ import json
 import os
 import sys
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from estimator_lint import __version__
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError, FileResult, Fix
@@ -115,18 +115,10 @@ class FileStamp:
 
 def _code_fingerprint() -> str:
     """Size and mtime of the package's own modules: an edited checkout invalidates the cache."""
-    root = os.path.dirname(os.path.abspath(__file__))
-    parts: List[str] = []
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                full = os.path.join(directory, name)
-                try:
-                    st = os.stat(full)
-                except OSError:
-                    continue
-                parts.append(f"{os.path.relpath(full, root)}:{st.st_size}:{st.st_mtime_ns}")
+    from estimator_lint.run_record import code_stats
+
+    # [mtime_ns, ctime_ns, size, inode] per module; the cache keys on size and mtime only.
+    parts = [f"{path}:{st[2]}:{st[0]}" for path, st in code_stats() if st is not None]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

@@ -192,11 +192,12 @@ def _main(argv: List[str]) -> int:
     # Results and the project index (read by flake8 too) are cached here.
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     fixing = args.fix or args.diff
-    if cache_dir is not None and not fixing and not _on_terminal(sys.stderr):
+    from estimator_lint import run_record
+
+    if cache_dir is not None and not fixing and not run_record.isatty(sys.stderr):
         # A check run records what it read and printed (estimator_lint.run_record): the
         # same invocation on unchanged inputs then only replays it.  (Not with a progress
         # bar on a terminal: a bar is not output to replay.)
-        from estimator_lint import run_record
 
         seen: dict = {"files": [], "walked": []}
         recorder = run_record.Recorder(argv, cache_dir)
@@ -217,13 +218,6 @@ def _saves_index(paths) -> bool:
     """The saved index (flake8 reads it) is the whole project's: a run over named files
     (pre-commit passes the staged ones) uses an index of those files and keeps it."""
     return any(os.path.isdir(p) for p in paths)
-
-
-def _on_terminal(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:

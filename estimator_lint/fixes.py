@@ -16,7 +16,7 @@ import ast
 import difflib
 import keyword
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -50,6 +50,14 @@ _NOT_A_PREDICTION = {
 
 class NoFix(Exception):
     """Why a case that a rule could fix is not fixed (the message says so)."""
+
+
+def _assigned_values(fn: FunctionInfo, name: str) -> List[ast.expr]:
+    """The values of ``name = value`` statements in ``fn`` (its own body, in order)."""
+    return [
+        a.value for a in fn.assigns
+        if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and a.targets[0].id == name
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -364,36 +372,20 @@ class FixPlanner:
         return False
 
     def graph_reads(self, store: GraphStore) -> List[Tuple[FunctionInfo, ast.Attribute]]:
-        """Loads of ``self.<attr>`` in graph-building methods of the capturing class (the
-        model_fn itself: ``self.logits = dense(...)`` then ``softmax(self.logits)``): removing
-        the store would break building the graph.  (Reads outside graph code are EST104's:
-        they make a fix unsafe, :meth:`reads_elsewhere`.)"""
-        cls = store.cls
-        if cls is None:
-            return []
-        # ``self.outputs[k] = t`` / ``self.history.append(t)`` load the attribute to store.
-        storing = {
-            id(node)
-            for other in self.model.stores
-            if other.how == "self" and other.name == store.name and other.cls is cls
-            for node in ast.walk(other.statement)
-        }
-        found = []
-        family = self._class_family(cls)
-        for fn in self.model.scopes.functions:
-            if fn.self_name is None or fn not in self.model.contexts or self.model._method_class(fn) not in family:
-                continue
-            for node in ast.walk(fn.node):
-                if (
-                    isinstance(node, ast.Attribute) and node.attr == store.name and isinstance(node.ctx, ast.Load)
-                    and isinstance(node.value, ast.Name) and node.value.id == fn.self_name
-                    and id(node) not in storing
-                ):
-                    found.append((fn, node))
-        return found
+        """Loads of ``self.<attr>`` in graph-building methods of the capturing class or its
+        subclasses here (the model_fn itself: ``self.logits = dense(...)`` then
+        ``softmax(self.logits)``): removing the store would break building the graph.
+        (Reads outside graph code are EST104's: they make a fix unsafe, :meth:`reads_elsewhere`.)"""
+        storing = self._store_nodes(store, of_class=True)
+        return [
+            (fn, node)
+            for fn, node in self._self_attributes(store)
+            if fn in self.model.contexts and isinstance(node.ctx, ast.Load) and id(node) not in storing
+        ]
 
-    def _class_family(self, cls) -> List:
-        """``cls`` and the classes of this file derived from it (their ``self`` is one too)."""
+    def _family_methods(self, cls) -> Iterator[FunctionInfo]:
+        """Methods (with an instance parameter) of ``cls`` and of the classes of this file
+        derived from it: their ``self`` is one too."""
         family = [cls]
         grown = True
         while grown:
@@ -402,57 +394,67 @@ class FixPlanner:
                 if other not in family and any(self.model._local_class(b) in family for b in other.node.bases):
                     family.append(other)
                     grown = True
-        return family
+        for fn in self.model.scopes.functions:
+            if fn.self_name is not None and self.model._method_class(fn) in family:
+                yield fn
+
+    def _self_attributes(self, store: GraphStore) -> Iterator[Tuple[FunctionInfo, ast.Attribute]]:
+        """Every ``self.<attr>`` of the captured attribute in the class family's methods."""
+        if store.cls is None:
+            return
+        for fn in self._family_methods(store.cls):
+            for node in ast.walk(fn.node):
+                if (
+                    isinstance(node, ast.Attribute) and node.attr == store.name
+                    and isinstance(node.value, ast.Name) and node.value.id == fn.self_name
+                ):
+                    yield fn, node
+
+    def _store_nodes(self, store: GraphStore, of_class: bool = False) -> Set[int]:
+        """Ids of the nodes of every capture statement of the attribute (``of_class``: by
+        the capturing class itself): ``self.outputs[k] = t`` and ``self.history.append(t)``
+        load it to store, ``setattr(self, "x", t)`` names it."""
+        return {
+            id(node)
+            for other in self.model.stores
+            if other.how == "self" and other.name == store.name and (not of_class or other.cls is store.cls)
+            for node in ast.walk(other.statement)
+        }
 
     def _other_uses(self, store: GraphStore, target: ast.Attribute) -> Optional[str]:
         """Why renaming ``self.<attr>`` to a local name would change the program: another
-        store, augmented store or ``del`` of it, or its name in a string
-        (``getattr(self, "logits")``), anywhere in the class or its subclasses here."""
-        attr = store.name
-        family = self._class_family(store.cls)
+        store, augmented store or ``del`` of it, or its name in ``getattr``, anywhere in
+        the class or its subclasses here."""
         # ``self.logits = None`` in ``__init__``: a placeholder, removed with the capture.
         placeholders = {
             id(stmt.targets[0])
-            for cls in family
-            if "__init__" in cls.methods
-            for stmt in cls.methods["__init__"].node.body
+            for fn in self._family_methods(store.cls)
+            if fn.name == "__init__"
+            for stmt in fn.node.body
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Constant)
         }
-        for method in self.model.scopes.functions:
-            if method.self_name is None or self.model._method_class(method) not in family:
-                continue
-            for node in ast.walk(method.node):
-                if (
-                    isinstance(node, ast.Attribute) and node.attr == attr and node is not target
-                    and id(node) not in placeholders
-                    and isinstance(node.value, ast.Name) and node.value.id == method.self_name
-                    and not isinstance(node.ctx, ast.Load)
-                ):
-                    return f"`{method.name}` also assigns or deletes `self.{attr}`"
+        for fn, node in self._self_attributes(store):
+            if node is not target and id(node) not in placeholders and not isinstance(node.ctx, ast.Load):
+                return f"`{fn.name}` also assigns or deletes `self.{store.name}`"
         return self._string_mention(store)
 
     def _string_mention(self, store: GraphStore) -> Optional[str]:
         """A method of the class (or of a subclass here) that names the captured attribute
         in ``getattr(self, "logits")`` (or ``hasattr``/``setattr``/``delattr``)."""
-        attr = store.name
-        captures = {
-            id(node)
-            for other in self.model.stores
-            if other.how == "self" and other.name == attr
-            for node in ast.walk(other.statement)
-        }
-        family = self._class_family(store.cls)
-        for method in self.model.scopes.functions:
-            if method.self_name is None or method.name == "__init__" or self.model._method_class(method) not in family:
+        if store.cls is None:
+            return None
+        captures = self._store_nodes(store)
+        for fn in self._family_methods(store.cls):
+            if fn.name == "__init__":
                 continue
-            for node in ast.walk(method.node):
+            for node in ast.walk(fn.node):
                 if (
                     isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2
-                    and isinstance(node.args[1], ast.Constant) and node.args[1].value == attr
+                    and isinstance(node.args[1], ast.Constant) and node.args[1].value == store.name
                     and id(node.args[1]) not in captures
                 ):
-                    return f"`{method.name}` names `{attr}` in `{node.func.id}`"
+                    return f"`{fn.name}` names `{store.name}` in `{node.func.id}`"
         return None
 
     @staticmethod
@@ -533,10 +535,7 @@ class FixPlanner:
         comprehension, ``dict()``, ``Config()``): no caller holds it."""
         if name in fn.params:
             return False
-        values = [
-            a.value for a in fn.assigns
-            if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and a.targets[0].id == name
-        ]
+        values = _assigned_values(fn, name)
         if not values or len(values) != sum(
             isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in fn.nodes
         ):
@@ -664,10 +663,7 @@ class FixPlanner:
         from the TensorFlow call that makes it), or None.  A local name is followed to its
         one assignment in ``fn``; ``tf.shape(x)[0]``-style items keep their call's misfit."""
         if isinstance(value, ast.Name):
-            bindings = [
-                a.value for a in fn.assigns
-                if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and a.targets[0].id == value.id
-            ]
+            bindings = _assigned_values(fn, value.id)
             if len(bindings) != 1:
                 return None
             value = bindings[0]
@@ -700,10 +696,7 @@ class FixPlanner:
         if not isinstance(root, ast.Name):
             return None
         for scope in fn.enclosing():
-            bindings = [
-                a.value for a in scope.assigns
-                if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and a.targets[0].id == root.id
-            ]
+            bindings = _assigned_values(scope, root.id)
             if bindings:
                 base = self.model.imports.resolve(bindings[0]) if len(bindings) == 1 else None
                 return ".".join([base, *reversed(attrs)]) if base else None

@@ -78,13 +78,13 @@ def _invocation(argv) -> dict:
         "python": sys.version,
         "executable": sys.executable,
         "env": {key: os.environ.get(key) for key in ENV_KEYS},
-        "tty": [_isatty(sys.stdout), _isatty(sys.stderr)],
+        "tty": [isatty(sys.stdout), isatty(sys.stderr)],
         "encoding": [getattr(sys.stdout, "encoding", None), getattr(sys.stdout, "errors", None),
                      getattr(sys.stderr, "encoding", None)],
     }
 
 
-def _isatty(stream) -> bool:
+def isatty(stream) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
@@ -96,8 +96,9 @@ def _path(cache_dir: str, invocation: dict) -> str:
     return os.path.join(cache_dir, RUNS_DIR, f"run-{digest:08x}.json")
 
 
-def _code_stats() -> list:
-    """[relative path, stat] of the linter's own modules: an edited linter replays nothing."""
+def code_stats() -> list:
+    """[relative path, stat] of the linter's own modules: an edited linter replays nothing
+    (and gets another result-cache key, :func:`estimator_lint.cache.cache_key`)."""
     root = os.path.dirname(os.path.abspath(__file__))
     found = []
     for directory, dirnames, filenames in os.walk(root):
@@ -124,7 +125,7 @@ def replay(argv) -> "int | None":
         for path, stat in record["stats"]:
             if _stat(path) != stat:
                 return None
-        if record["code"] != _code_stats():
+        if record["code"] != code_stats():
             return None
         out, err, status = record["stdout"], record["stderr"], record["exit"]
     except (OSError, ValueError, KeyError, TypeError, UnicodeError):
@@ -206,7 +207,7 @@ class Recorder:
         record = {
             "format": FORMAT,
             "invocation": self.invocation,
-            "code": _code_stats(),
+            "code": code_stats(),
             "stats": stats,
             "stdout": "".join(self.out.parts),
             "stderr": "".join(self.err.parts),

@@ -113,7 +113,7 @@ def test_a_damaged_record_or_an_edited_linter_replays_nothing(project, capsys, m
     assert run(capsys, monkeypatch, ".")[:3] == first[:3]  # ran, and wrote a new record
     assert json.loads(record.read_text())["exit"] == 1
     assert run(capsys, monkeypatch, ".")[3]
-    monkeypatch.setattr(run_record, "_code_stats", lambda: [["engine.py", [1, 2, 3, 4]]])
+    monkeypatch.setattr(run_record, "code_stats", lambda: [["engine.py", [1, 2, 3, 4]]])
     assert not run(capsys, monkeypatch, ".")[3]
 
 
