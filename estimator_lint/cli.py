@@ -204,7 +204,7 @@ def _main(argv: List[str]) -> int:
         with recorder:
             code = _check(args, paths, options, cache_dir, seen)
         if code in (EXIT_CLEAN, EXIT_FINDINGS):
-            search = None if args.isolated or args.config else os.path.join(os.getcwd(), paths[0])
+            search = None if args.isolated or args.config else config.search_start(paths)
             probes = run_record.probes(paths, search, options.config_path, args.config)
             from estimator_lint.project import INDEX_FILE
 

@@ -36,6 +36,7 @@ __all__ = [
     "parse_dotted_name",
     "load_pyproject",
     "find_config",
+    "search_start",
     "load_for_run",
     "resolve",
     "resolve_rules",
@@ -287,8 +288,13 @@ def load_for_run(
         if not os.path.isfile(config_path):
             raise ConfigError(f"{config_path}: no such configuration file")
         return load_pyproject(config_path, required=True)
+    return find_config(search_start(paths, cwd))
+
+
+def search_start(paths: Sequence[str], cwd: Optional[str] = None) -> str:
+    """Where the search for ``pyproject.toml`` starts: the first path, else the current directory."""
     cwd = cwd or os.getcwd()
-    return find_config(os.path.join(cwd, paths[0]) if paths else cwd)
+    return os.path.join(cwd, paths[0]) if paths else cwd
 
 
 # --------------------------------------------------------------------------------------
