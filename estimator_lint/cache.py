@@ -366,6 +366,16 @@ class ResultCache:
         self.touched.add(key)
         self.dirty = True
 
+    def adopt(self, other: "ResultCache", paths) -> None:
+        """Take ``other``'s entries for ``paths`` (results that hold under this key too)."""
+        for path in paths:
+            key = os.path.abspath(path)
+            entry = other.entries.get(key)
+            if entry is not None:
+                self.entries[key] = entry
+                self.touched.add(key)
+                self.dirty = True
+
     def save(self) -> bool:
         """Write the results file atomically; False (and no exception) when it cannot be written."""
         if not self.dirty:

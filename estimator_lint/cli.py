@@ -7,6 +7,7 @@ is :mod:`estimator_lint.config`'s, output formats :mod:`estimator_lint.output`'s
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
@@ -260,6 +261,10 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
         )
         return EXIT_ERROR if missing else (EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code)
 
+    if not args.fix and options.output_format not in output.FORMATS_WITH_EDITS:
+        # Whether a finding is fixable is all a report without edits shows: no fix is
+        # rendered (no libcst parse of the file).
+        options = dataclasses.replace(options, settings=dataclasses.replace(options.settings, fix_edits=False))
     stats = output.RunStats(unsafe_fixes=options.unsafe_fixes)
     show_bar = progress.wanted(sys.stderr, len(files), quiet=args.quiet)
     bar = progress.Progress(len(files), sys.stderr) if show_bar else None

@@ -25,9 +25,14 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """A fix: whether it is safe is decided with the finding; its ``edits`` are rendered
+    only when a run needs them (``--fix``, ``--diff``, formats that carry edits), from
+    ``plan`` (what to change, in the fix modules' terms; dropped once rendered)."""
+
     message: str
     applicability: Applicability
-    edits: Tuple[Edit, ...]
+    edits: Tuple[Edit, ...] = ()
+    plan: Optional[object] = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -74,3 +79,6 @@ class FileResult:
     captures: Dict[str, List[str]] = field(default_factory=dict)
     #: Module-level model_fn qualname -> its PREDICT keys (EST105 in importing modules).
     prediction_keys: Dict[str, List[str]] = field(default_factory=dict)
+    #: (question, qualname, answer) about captures and keys the project index gave while
+    #: its facts were still being learnt (None: not recorded).
+    fact_queries: Optional[List[Tuple[str, Tuple[str, ...], object]]] = None

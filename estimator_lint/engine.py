@@ -62,6 +62,9 @@ class Settings:
     #: Skip files that cannot hold a finding before parsing them (off only in tests).
     prefilter: bool = True
     respect_noqa: bool = True
+    #: Render each fix's edits (libcst parses the file): off for runs that only need to
+    #: know whether a finding is fixable (a text check run, flake8).
+    fix_edits: bool = True
 
     def prefilter_words(self) -> Tuple[str, ...]:
         extra = tuple(name.rsplit(".", 1)[-1] for name in self.extra_estimator_bases)
@@ -250,8 +253,47 @@ def _analyse(
     if settings.respect_noqa and diagnostics:
         noqa = NoqaMap(ctx.source.lines)
         diagnostics = [d for d in diagnostics if not noqa.suppresses(d.line, d.code)]
+    if any(d.fix is not None for d in diagnostics):
+        diagnostics = _finish_fixes(diagnostics, text, settings.fix_edits)
     diagnostics.sort(key=Diagnostic.sort_key)
     return diagnostics, ctx.model
+
+
+def _finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> List[Diagnostic]:
+    """Each fix's plan rendered into edits with one libcst tree of the file (``render``),
+    or dropped.  A plan libcst cannot carry out leaves its finding without a fix."""
+    import dataclasses
+
+    from estimator_lint.fixes import ConcreteFile, NoFix
+
+    if not render:
+        return [
+            dataclasses.replace(d, fix=dataclasses.replace(d.fix, plan=None)) if d.fix is not None else d
+            for d in diagnostics
+        ]
+    try:
+        with bounded_recursion():
+            concrete = ConcreteFile(text)
+    except Exception as exc:
+        if not _fix_planning_failure(exc):
+            raise
+        return [dataclasses.replace(d, fix=None) if d.fix is not None else d for d in diagnostics]
+    finished = []
+    for d in diagnostics:
+        if d.fix is not None:
+            try:
+                with bounded_recursion():
+                    edits = concrete.render(d.fix.plan)
+            except NoFix as exc:
+                d = dataclasses.replace(d, fix=None, message=f"{d.message} (no automatic fix: {exc})", no_fix_reason=str(exc))
+            except Exception as exc:
+                if not _fix_planning_failure(exc):
+                    raise
+                d = dataclasses.replace(d, fix=None)
+            else:
+                d = dataclasses.replace(d, fix=dataclasses.replace(d.fix, edits=edits, plan=None))
+        finished.append(d)
+    return finished
 
 
 def _check_rules(tree, text, path, settings, rules, package, index, want_fixes: bool, module=None):
@@ -455,6 +497,8 @@ def lint_file(
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
         result.diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
+        if hasattr(index, "queries"):  # a FactLog: the project runner checks these answers later
+            result.fact_queries = index.queries
         if model is not None and module is not None:
             # What the project index learns from this file (see project.prepare_project).
             result.captures = model.captures_by_class()

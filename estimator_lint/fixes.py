@@ -16,6 +16,7 @@ import ast
 import difflib
 import keyword
 import re
+from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -68,9 +69,7 @@ def _assigned_values(fn: FunctionInfo, name: str) -> List[ast.expr]:
 class ConcreteFile:
     """A file's libcst module with a position index, built once per file on demand."""
 
-    def __init__(self, text: str, tree: ast.Module) -> None:
-        if _max_depth(tree) > MAX_REWRITE_DEPTH:
-            raise NoFix("the file is too deeply nested to rewrite safely")
+    def __init__(self, text: str) -> None:
         self.text = text
         self.module = cst.parse_module(text)
         positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -89,11 +88,32 @@ class ConcreteFile:
             raise NoFix("the code could not be located for rewriting")
         return found
 
-    def function(self, fn: ast.AST) -> cst.FunctionDef:
-        found = self._defs.get((fn.name, fn.lineno))  # type: ignore[attr-defined]
+    def attribute(self, line: int, column: int, attr: str) -> cst.Attribute:
+        """The concrete ``self.<attr>`` starting there (nested attributes start at one position)."""
+        found = self.node("Attribute", line, column)
+        while isinstance(found, cst.Attribute):
+            if found.attr.value == attr and isinstance(found.value, cst.Name):
+                return found
+            found = found.value
+        raise NoFix("the code could not be located for rewriting")
+
+    def resolve(self, ref: "NodeRef") -> cst.CSTNode:
+        kind = ref[0]
+        if kind == "function":
+            return self.function_at(ref[1], ref[2])
+        if kind == "attribute":
+            return self.attribute(ref[1], ref[2], ref[3])
+        return self.node(kind, ref[1], ref[2])
+
+    def function_at(self, name: str, line: int) -> cst.FunctionDef:
+        found = self._defs.get((name, line))
         if found is None:
             raise NoFix("the function could not be located for rewriting")
         return found
+
+    def render(self, plan: "RewritePlan") -> Tuple[Edit, ...]:
+        """The edits of ``plan`` on this file (raises :class:`NoFix` when it cannot be done)."""
+        return self.edits(plan.rewriter(self))
 
     def edits(self, rewriter: "Rewriter") -> Tuple[Edit, ...]:
         new_text = self.module.visit(rewriter).code
@@ -106,15 +126,27 @@ class ConcreteFile:
         return diff_edits(self.text, new_text)
 
 
+#: Lines as ``ast.get_source_segment`` splits them (at ``\r\n``, ``\r`` and ``\n`` only).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 def _max_depth(tree: ast.AST) -> int:
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-            if deepest > MAX_REWRITE_DEPTH:
-                return deepest
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    """The nesting depth of ``tree`` (counting stops past :data:`MAX_REWRITE_DEPTH`)."""
+    deepest, level = 0, [tree]
+    AST = ast.AST
+    while level:
+        deepest += 1
+        if deepest > MAX_REWRITE_DEPTH:
+            return deepest
+        below = []
+        for node in level:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    below.extend(item for item in value if isinstance(item, AST))
+                elif isinstance(value, AST):
+                    below.append(value)
+        level = below
     return deepest
 
 
@@ -269,6 +301,37 @@ class Rewriter(cst.CSTTransformer):
         return updated.with_changes(elements=[*elements, *new])
 
 
+#: Where a fix changes the concrete tree, named from the ``ast`` so that no libcst tree is
+#: needed to decide a fix: ``(kind, line, column)`` of a node libcst starts there,
+#: ``("function", name, line)`` or ``("attribute", line, column, attr)``.
+NodeRef = Tuple
+
+
+@dataclass
+class RewritePlan:
+    """What a fix changes, decided on the ``ast`` and rendered by libcst only when its
+    edits are wanted (``--fix``, ``--diff``, formats that carry edits)."""
+
+    remove: Set[NodeRef] = field(default_factory=set)
+    dict_entries: Dict[NodeRef, List[Tuple[str, str]]] = field(default_factory=dict)
+    insert_after: Dict[NodeRef, List[str]] = field(default_factory=dict)
+    global_names: Dict[NodeRef, Set[str]] = field(default_factory=dict)
+    drop_element: Dict[NodeRef, int] = field(default_factory=dict)
+    rename: Dict[NodeRef, str] = field(default_factory=dict)
+
+    def rewriter(self, concrete: ConcreteFile) -> Rewriter:
+        resolve = concrete.resolve
+        rewriter = Rewriter()
+        rewriter.config = concrete.module.config_for_parsing
+        rewriter.remove = {resolve(ref) for ref in self.remove}
+        rewriter.dict_entries = {resolve(ref): list(entries) for ref, entries in self.dict_entries.items()}
+        rewriter.insert_after = {resolve(ref): list(code) for ref, code in self.insert_after.items()}
+        rewriter.global_names = {resolve(ref): set(names) for ref, names in self.global_names.items()}
+        rewriter.drop_element = {resolve(ref): index for ref, index in self.drop_element.items()}
+        rewriter.rename = {resolve(ref): name for ref, name in self.rename.items()}
+        return rewriter
+
+
 def _quote_style(elements) -> str:
     """The quote character the dict's existing string keys use (single by default)."""
     for element in elements:
@@ -300,38 +363,54 @@ def _cst_walk(node: cst.CSTNode):
 
 
 class FixPlanner:
-    """Plans fixes for one file; the concrete tree is parsed on first use."""
+    """Decides fixes for one file on its ``ast``: a :class:`Fix` with a :class:`RewritePlan`
+    (rendered into edits later, and only when they are wanted)."""
 
     def __init__(self, model: FileModel, text: str, char_column) -> None:
         self.model = model
         self.text = text
         self._char_column = char_column
-        self._concrete: Optional[ConcreteFile] = None
+        self._too_deep: Optional[bool] = None
+        self._lines: Optional[List[str]] = None
 
-    @property
-    def concrete(self) -> ConcreteFile:
-        if self._concrete is None:
-            self._concrete = ConcreteFile(self.text, self.model.tree)
-        return self._concrete
+    def rewriter(self) -> RewritePlan:
+        if self._too_deep is None:
+            self._too_deep = _max_depth(self.model.tree) > MAX_REWRITE_DEPTH
+        if self._too_deep:
+            raise NoFix("the file is too deeply nested to rewrite safely")
+        return RewritePlan()
 
-    def rewriter(self) -> Rewriter:
-        rewriter = Rewriter()
-        rewriter.config = self.concrete.module.config_for_parsing
-        return rewriter
+    def segment(self, node: ast.AST) -> Optional[str]:
+        """``ast.get_source_segment(text, node)``, with the file's lines split once."""
+        if self._lines is None:
+            self._lines = _LINE.findall(self.text)
+        try:
+            if node.end_lineno is None or node.end_col_offset is None:  # type: ignore[attr-defined]
+                return None
+            first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+            start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return None
+        lines = self._lines
+        if first == last:
+            return lines[first].encode()[start:end].decode()
+        head = lines[first].encode()[start:].decode()
+        tail = lines[last].encode()[:end].decode()
+        return "".join([head, *lines[first + 1 : last], tail])
 
     def _col(self, node: ast.AST) -> int:
         return self._char_column(node.lineno, node.col_offset)
 
-    def statement_node(self, stmt: ast.stmt) -> cst.CSTNode:
+    def statement_node(self, stmt: ast.stmt) -> NodeRef:
         kind = {ast.Assign: "Assign", ast.AugAssign: "AugAssign", ast.AnnAssign: "AnnAssign", ast.Expr: "Expr"}.get(
             type(stmt)
         )
         if kind is None:
             raise NoFix("only simple statements are rewritten")
-        return self.concrete.node(kind, stmt.lineno, self._col(stmt))
+        return (kind, stmt.lineno, self._col(stmt))
 
     def source_of(self, node: ast.AST) -> str:
-        segment = ast.get_source_segment(self.text, node)
+        segment = self.segment(node)
         if segment is None:
             raise NoFix("the expression's source could not be recovered")
         if "\n" in segment:
@@ -340,7 +419,7 @@ class FixPlanner:
 
     # -- pieces ---------------------------------------------------------------------
 
-    def remove_placeholders(self, rewriter: Rewriter, store: GraphStore, attrs: Sequence[str]) -> List[ast.stmt]:
+    def remove_placeholders(self, rewriter: RewritePlan, store: GraphStore, attrs: Sequence[str]) -> List[ast.stmt]:
         """``self.<attr> = None`` (or a constant) in ``__init__`` of the storing class."""
         removed: List[ast.stmt] = []
         if store.cls is None:
@@ -515,18 +594,12 @@ class FixPlanner:
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
         )
-        edits = self.concrete.edits(rewriter)
         message = f"Keep `{local}` in a local name" + (" and move it into the PREDICT `predictions` dict" if predicted else "")
-        return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, edits)
+        return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
 
-    def _attribute_node(self, node: ast.Attribute) -> cst.Attribute:
+    def _attribute_node(self, node: ast.Attribute) -> NodeRef:
         """The concrete ``self.<attr>`` of ``node`` (nested attributes start at one position)."""
-        found = self.concrete.node("Attribute", node.lineno, self._col(node))
-        while isinstance(found, cst.Attribute):
-            if found.attr.value == node.attr and isinstance(found.value, cst.Name):
-                return found
-            found = found.value
-        raise NoFix("the code could not be located for rewriting")
+        return ("attribute", node.lineno, self._col(node), node.attr)
 
     _FRESH_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "deque", "object", "SimpleNamespace"})
 
@@ -560,8 +633,12 @@ class FixPlanner:
                 for r in self.model.reads
             ):
                 return True
-            external = getattr(self.model.index, "external_reads", ())
-            return store.cls is not None and (self.model.class_qualname(store.cls), store.name) in external
+            index = self.model.index
+            return (
+                store.cls is not None
+                and hasattr(index, "read_elsewhere")
+                and index.read_elsewhere(self.model.class_qualname(store.cls), store.name)
+            )
         name, root = store.name, store.model_fn or store.function
         if store.how in ("attribute", "item", "call"):
             binder = next((fn for fn in root.enclosing() if fn.is_local(name)), None)
@@ -638,7 +715,7 @@ class FixPlanner:
             ]
             for node in fn.node.body:
                 if isinstance(node, (ast.Global, ast.Nonlocal)) and store.name in node.names and not other_stores:
-                    rewriter.global_names[self.concrete.node(kind, node.lineno, self._col(node))] = {store.name}
+                    rewriter.global_names[(kind, node.lineno, self._col(node))] = {store.name}
         already = self.is_predictions_entry(value, fn)
         misfit = None if already else self.prediction_misfit(value, fn)
         if misfit in _NOT_A_PREDICTION:
@@ -648,15 +725,14 @@ class FixPlanner:
         safe = not self.reads_elsewhere(store)
         if safe and not already:
             safe = misfit is None and not (
-                _SCALAR_HINT.search(key) or _SCALAR_HINT.search(ast.get_source_segment(self.text, value) or "")
+                _SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.segment(value) or "")
             )
-        edits = self.concrete.edits(rewriter)
         message = (
             f"Remove the capture of `{key}` (already in `predictions`)"
             if already
             else f"Move `{key}` into the PREDICT `predictions` dict"
         )
-        return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, edits)
+        return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
 
     def prediction_misfit(self, value: ast.expr, fn: FunctionInfo) -> Optional[str]:
         """Why ``value`` is no safe prediction (:func:`estimator_lint.tfapi.prediction_misfit`,
@@ -703,7 +779,7 @@ class FixPlanner:
         return None
 
     def _add_prediction(
-        self, rewriter: Rewriter, store: GraphStore, key: str, value: ast.expr, source: Optional[str] = None
+        self, rewriter: RewritePlan, store: GraphStore, key: str, value: ast.expr, source: Optional[str] = None
     ) -> None:
         """Add ``key: value`` to the PREDICT predictions; ``source``: the value's text when it
         is the local name the fix itself binds at the store (then the dict must follow it)."""
@@ -743,7 +819,7 @@ class FixPlanner:
                     raise NoFix(f"the predictions dict already has a key '{key}' with another value")
             if any(ast.dump(v) == ast.dump(value) for v in target.values):
                 return  # the same value is already predicted under another key
-            rewriter.dict_entries.setdefault(self.concrete.node("Dict", target.lineno, self._col(target)), []).append(
+            rewriter.dict_entries.setdefault(("Dict", target.lineno, self._col(target)), []).append(
                 (key, value_src)
             )
         else:  # an assignment statement building the dict another way
@@ -838,20 +914,20 @@ class FixPlanner:
         if delegated is None and not (body and isinstance(body[-1], ast.Return)):
             raise NoFix("the override does not return what super() returns")
         rewriter = self.rewriter()
-        rewriter.remove.add(self.concrete.function(method_node))
+        rewriter.remove.add(("function", method_node.name, method_node.lineno))
         attrs = sorted({s.name for s in captures})
         removed = self.remove_placeholders(rewriter, captures[0], attrs)
         init = cls.methods.get("__init__")
         if init is not None and init is not method and _bare_init(init, removed):
-            rewriter.remove.add(self.concrete.function(init.node))
+            rewriter.remove.add(("function", init.node.name, init.node.lineno))
         safe = all(self.is_predictions_entry(s.value, method) for s in captures if s.value is not None) and not any(
             self.reads_elsewhere(s) for s in captures
         )
-        edits = self.concrete.edits(rewriter)
         return Fix(
             f"Remove the override `{method_node.name}` (it only delegates to super() and captures tensors)",
             Applicability.SAFE if safe else Applicability.UNSAFE,
-            edits,
+            (),
+            rewriter,
         )
 
 

@@ -28,7 +28,7 @@ import estimator_lint.analysis.model  # noqa: E402,F401
 import estimator_lint.rules.base  # noqa: E402,F401
 from estimator_lint.rules import ALL_RULES  # noqa: E402,F401
 
-_SETTINGS = Settings(respect_noqa=False)
+_SETTINGS = Settings(respect_noqa=False, fix_edits=False)
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,7 +52,7 @@ def settings_for_directory(directory: str) -> Tuple[Settings, Optional[str]]:
         return _SETTINGS, str(exc)
     if config is None or not config.extra_estimator_bases:
         return _SETTINGS, None
-    return Settings(respect_noqa=False, extra_estimator_bases=config.extra_estimator_bases), None
+    return Settings(respect_noqa=False, fix_edits=False, extra_estimator_bases=config.extra_estimator_bases), None
 
 
 def _settings_for(filename: str) -> Tuple[Settings, Optional[str]]:

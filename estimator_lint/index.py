@@ -103,6 +103,9 @@ class ProjectIndex:
     #: (``model = Model(); Estimator(model_fn=model.model_fn)``): their ``self`` outlives
     #: the graph in the class's own file too.
     passed_methods: Dict[str, List[str]] = field(default_factory=dict)
+    #: While set, files linted with this index log the answers they got about what the
+    #: lint pass learns (captures, PREDICT keys): see :meth:`still_answers`.
+    record_fact_queries: bool = field(default=False, repr=False)
     _chains: Dict[str, Optional[List[str]]] = field(default_factory=dict, repr=False)
     _locals: Optional[Set[str]] = field(default=None, repr=False)
     _subclasses: Optional[Dict[str, List[ClassEntry]]] = field(default=None, repr=False)
@@ -129,11 +132,22 @@ class ProjectIndex:
         return self._locals
 
     def for_file(self, path: str):
-        """The index as ``path`` sees it (itself, unless module names are shared)."""
+        """The index as ``path`` sees it (itself, unless module names are shared); while
+        :attr:`record_fact_queries` is set, a :class:`FactLog` of the answers it gives."""
+        view = self._view(path)
+        return FactLog(view) if self.record_fact_queries else view
+
+    def _view(self, path: str):
         if not self.ambiguous or path not in self.modules:
             return self
         module, package = self.modules[path]
         return _FileView(self, root_tag(path, package))
+
+    def still_answers(self, path: str, queries: Sequence[Tuple[str, Tuple[str, ...], object]]) -> bool:
+        """Whether the fact questions a file asked (:class:`FactLog`) get the same answers
+        now: then its lint result stands, whatever else the project index learnt since."""
+        view = self._view(path)
+        return all(FactLog.answer(view, name, *args) == answer for name, args, answer in queries)
 
     # -- the ClassResolver protocol ---------------------------------------------------
 
@@ -197,6 +211,10 @@ class ProjectIndex:
 
     def passed_methods_of(self, qualname: str) -> List[str]:
         return self.passed_methods.get(qualname, [])
+
+    def read_elsewhere(self, qualname: str, attr: str) -> bool:
+        """Whether another module may read the attribute ``attr`` that class ``qualname`` captures."""
+        return (qualname, attr) in self.external_reads
 
     def prediction_keys(self, qualname: str) -> Optional[Tuple[str, List[str]]]:
         """(qualname where defined, PREDICT keys) of a model_fn of another module, if known."""
@@ -437,6 +455,45 @@ class _FileView:
 
     def passed_methods_of(self, qualname: str):
         return self._index.passed_methods_of(self._index.localize(qualname, self._tag))
+
+    def read_elsewhere(self, qualname: str, attr: str):
+        return self._index.read_elsewhere(qualname, attr)
+
+
+class FactLog:
+    """An index view that logs each question about the facts the lint pass learns
+    (captured attributes, PREDICT keys) with its answer.  The first files of a run are
+    linted before those facts are complete; a file whose questions still get the same
+    answers afterwards need not be analysed again (:meth:`ProjectIndex.still_answers`)."""
+
+
+    def __init__(self, target) -> None:
+        self.target = target
+        self.queries: List[Tuple[str, Tuple[str, ...], object]] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self.target, name)
+
+    @staticmethod
+    def answer(view, name: str, *args: str):
+        value = getattr(view, name)(*args)
+        # Comparable, picklable and JSON-able: lists become tuples.
+        if isinstance(value, tuple):
+            return (value[0], tuple(value[1]))
+        return tuple(value) if isinstance(value, list) else value
+
+    def _asked(self, name: str, *args: str):
+        self.queries.append((name, args, self.answer(self.target, name, *args)))
+        return getattr(self.target, name)(*args)
+
+    def captured_attributes(self, qualname: str):
+        return self._asked("captured_attributes", qualname)
+
+    def prediction_keys(self, qualname: str):
+        return self._asked("prediction_keys", qualname)
+
+    def read_elsewhere(self, qualname: str, attr: str):
+        return self._asked("read_elsewhere", qualname, attr)
 
 
 @dataclass

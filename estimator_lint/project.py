@@ -14,8 +14,10 @@ A run over several files (:func:`lint_project`) goes in three steps:
 3. every other file is linted with the complete index; results come out in the order of
    the files, as :func:`estimator_lint.engine.lint_paths` gives them.
 
-No file is analysed twice when there is nothing to learn (the common case), and the lint
-pass is the only analysis a file gets (``--fix`` aside: :func:`build_project_index`).
+No file is analysed twice unless what it asked the index about the project's captures
+and keys changed during the run (each first file's questions are logged with their
+answers: :class:`estimator_lint.index.FactLog`), and the lint pass is the only analysis a
+file gets (``--fix`` aside: :func:`build_project_index`).
 """
 
 from __future__ import annotations
@@ -88,15 +90,28 @@ def prepare_project(
     index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats)
     cache = _open_cache(settings, cache_dir, index, stats)
     first = [f for f in files if f in index.defining or f in index.spec_files]
-    results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
+    index.record_fact_queries = True
+    try:
+        results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
+    finally:
+        index.record_fact_queries = False
     captured, keys = _captures_of(results), _keys_of(results)
     if (captured, keys) != (index.captured, index.model_fn_keys):
         # These files read the index too (inherited captures, fix safety, keys of imported
-        # model_fns): again, with the corrected one.  What they export does not depend on it.
+        # model_fns).  What they export does not depend on it, but what they report may:
+        # a file is linted again only when a question it asked gets another answer now.
         _set_facts(index, captured, keys)
         reused = False
-        cache = _open_cache(settings, cache_dir, index, stats)
-        results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
+        first_cache, cache = cache, _open_cache(settings, cache_dir, index, stats)
+        stale = [
+            r.path for r in results if r.fact_queries is None or not index.still_answers(r.path, r.fact_queries)
+        ]
+        if cache is not None:
+            cache.adopt(first_cache, set(first) - set(stale))
+        again = {r.path: r for r in engine.lint_paths(stale, settings, jobs, cache=cache, index=index, save_cache=False)}
+        results = [again.get(r.path, r) for r in results]
+    for result in results:
+        result.fact_queries = None
     if cache_dir is not None and not reused and save_index:
         write_index(index, cache_dir, signature)
     return ProjectRun(index, cache, {r.path: r for r in results})
@@ -248,32 +263,50 @@ def _find_external_reads(index: ProjectIndex) -> Set[Tuple[str, str]]:
     """Which captured attributes other files may read (a text test, erring on "read").
 
     A fix that removes a captured attribute is unsafe when code elsewhere reads it; a file
-    that names the class and mentions ``.attr`` counts as such a reader.
+    that names the class (or its module) on an import line and mentions ``.attr`` counts
+    as such a reader.  Each file is read and scanned once, whatever the number of captures.
     """
-    wanted = [(qual, qual.rsplit(".", 1)[-1], attr) for qual, attrs in index.captured.items() for attr in attrs]
+    wanted = []
+    for qual, attrs in index.captured.items():
+        module, _, name = qual.rpartition(".")
+        last = module.rpartition(".")[2].partition("@")[0]  # ``train@tag``: a shared module name
+        entry = index.classes.get(qual)
+        for attr in attrs:
+            wanted.append((qual, name.encode(), last.encode(), b"." + attr.encode(), entry.path if entry else None, attr))
     found: Set[Tuple[str, str]] = set()
+    if not wanted:
+        return found
     for path in index.candidates:
         try:
             data = engine.read_source_bytes(path)
         except (OSError, ValueError):
             continue
-        for qual, name, attr in wanted:
-            entry = index.classes.get(qual)
-            if entry is not None and entry.path == path:
+        words = _import_words(data)
+        mentioned: Dict[bytes, bool] = {}
+        for qual, name, last, dotted, home, attr in wanted:
+            if home == path or (qual, attr) in found or not (name in words or last in words):
                 continue
-            if b"." + attr.encode() in data and _imports(data, qual):
+            if dotted not in mentioned:
+                mentioned[dotted] = dotted in data
+            if mentioned[dotted]:
                 found.add((qual, attr))
     return found
 
 
-def _imports(data: bytes, qualname: str) -> bool:
-    """Whether an import line of ``data`` names the class or its module (erring on yes)."""
-    module, _, name = qualname.rpartition(".")
-    last = module.rpartition(".")[2].partition("@")[0]  # ``train@tag``: a shared module name
-    names = rb"\b(?:" + re.escape(name.encode()) + rb"|" + re.escape(last.encode()) + rb")\b"
-    # ``from m import A`` on one line, or inside ``from m import (\n A,\n B)``.
-    pattern = re.compile(rb"^[ \t]*(?:from|import)[ \t](?:[^\n(]*|[^\n(]*\([^)]*)" + names, re.M)
-    return bool(pattern.search(data))
+#: An import line: the words before any ``(``, and those inside ``( ... )`` up to the
+#: first ``)`` (``from m import (\n A,\n B)`` spans lines).
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from|import)[ \t]([^\n(]*)(?:\(([^)]*))?", re.M)
+_WORD = re.compile(rb"\w+")
+
+
+def _import_words(data: bytes) -> Set[bytes]:
+    """The words of ``data``'s import lines (a class or module named there may be imported:
+    erring on yes)."""
+    words: Set[bytes] = set()
+    for head, inside in _IMPORT_LINE.findall(data):
+        words.update(_WORD.findall(head))
+        words.update(_WORD.findall(inside))
+    return words
 
 
 # --------------------------------------------------------------------------------------

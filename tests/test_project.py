@@ -79,9 +79,28 @@ def test_captures_found_are_learnt_from_the_lint_pass(tmp_path, monkeypatch):
     calls = _count_analyses(monkeypatch)
     results = {os.path.relpath(r.path, root): r for r in project.lint_project(files, Settings())}
     assert results[os.path.join("estpkg", "models", "a.py")].captures == {"estpkg.models.a.RegressorA": ["hidden"]}
-    # No saved index to start from: the 3 defining files are analysed again once the
-    # captures are known, every other candidate once.
-    assert sorted(calls) == sorted(["estpkg", "main"] + 2 * ["estpkg.base", "estpkg.models.a", "estpkg.models.b"])
+    # No saved index to start from: a defining file is analysed again only when a question
+    # it asked the index gets another answer once the captures are known.  a.py asked
+    # whether another module reads its captured `hidden` (main.py does: its fix is unsafe).
+    assert sorted(calls) == sorted(["estpkg", "main", "estpkg.base", "estpkg.models.a", "estpkg.models.b", "estpkg.models.a"])
+    assert results[os.path.join("estpkg", "models", "a.py")].diagnostics[0].fix.applicability.value == "unsafe"
+
+
+def test_self_contained_files_with_captures_are_analysed_once(tmp_path, monkeypatch):
+    """Many files with captures and PREDICT keys that no other file asks about (a codebase
+    full of findings): the facts learnt change no answer, every file is analysed once."""
+    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
+    for package in ("p1", "p2"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+        for i in range(3):
+            (tmp_path / package / f"m{i}.py").write_text(source)
+    files = sorted(str(p) for p in tmp_path.rglob("*.py"))
+    calls = _count_analyses(monkeypatch)
+    results = list(project.lint_project(files, Settings()))
+    assert sorted(calls) == sorted(f"{p}.m{i}" for p in ("p1", "p2") for i in range(3))
+    assert all(r.captures for r in results if not r.path.endswith("__init__.py"))
+    assert all(any(d.code == "EST102" for d in r.diagnostics) for r in results if not r.path.endswith("__init__.py"))
 
 
 def test_a_rebuilt_index_starts_from_the_saved_captures(tmp_path, monkeypatch):

@@ -814,8 +814,9 @@ class FileModel:
         return found
 
     def _find_reads(self) -> None:
-        has_index_captures = self.index is not None and bool(getattr(self.index, "captured", None))
-        if not has_index_captures and not any(s.how == "self" for s in self.stores):
+        # With an index, other modules' classes may carry captures: asked per class (so a
+        # file's questions, not the index's whole state, decide whether its result holds).
+        if self.index is None and not any(s.how == "self" for s in self.stores):
             return
         cache: Dict[int, Dict] = {}
         # Functions annotated as returning a captured class: ``def make() -> MyEstimator``.

@@ -20,6 +20,8 @@ from estimator_lint.diagnostics import Applicability, Diagnostic, FileResult
 
 #: ``--output-format`` values; ``text`` is the default.
 FORMATS: Tuple[str, ...] = ("text", "json", "sarif", "github")
+#: The formats that carry each fix's edits (the others only mark a finding fixable).
+FORMATS_WITH_EDITS: Tuple[str, ...] = ("json", "sarif")
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
