@@ -199,6 +199,30 @@ def find_corpora() -> Dict[str, str]:
     return corpora
 
 
+#: Corpus D: the fixtures' ``before.py`` files copied into this many package folders, to
+#: about :data:`D_FILES` files: a codebase full of findings (most files have one or more).
+D_PACKAGES, D_FILES = 10, 1000
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
+
+
+def make_findings_corpus(dest: str) -> str:
+    """Corpus D under ``dest`` (generated from ``fixtures/``, no download)."""
+    sources = sorted(
+        os.path.join(FIXTURES, name, "before.py")
+        for name in os.listdir(FIXTURES)
+        if os.path.isfile(os.path.join(FIXTURES, name, "before.py"))
+    )
+    per_package = -(-D_FILES // D_PACKAGES)
+    for p in range(D_PACKAGES):
+        package = os.path.join(dest, f"pkg{p}")
+        os.makedirs(package, exist_ok=True)
+        open(os.path.join(package, "__init__.py"), "w").close()
+        for i in range(per_package):
+            source = sources[(p * per_package + i) % len(sources)]
+            shutil.copyfile(source, os.path.join(package, f"m{i}_{os.path.basename(os.path.dirname(source))}.py"))
+    return dest
+
+
 def python_files(root: str) -> List[str]:
     from estimator_lint.discovery import discover
 
@@ -359,6 +383,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     corpora = find_corpora()
+    bench_tmp_d = None
+    if corpora and os.path.isdir(FIXTURES):
+        bench_tmp_d = tempfile.mkdtemp(prefix="estimator-lint-D-")
+        corpora["D"] = make_findings_corpus(os.path.join(bench_tmp_d, "D"))
     if not corpora:
         print("neither tensorflow_estimator nor tensorflow is installed in this interpreter", file=sys.stderr)
         return 2
@@ -396,7 +424,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for c, root in corpora.items():
         n = len(files[c])
         bench.add(f"ast.parse floor {c}", c, n, [*bench.self_cmd, "--floor", lists[c]])
-        if c == "E" and importable("libcst"):
+        if c in ("E", "D") and importable("libcst"):
             bench.add(f"libcst parse_module {c}", c, n, [*bench.self_cmd, "--libcst", lists[c]])
         for jobs in (1, 2):
             bench.add(f"estimator-lint {c} -j{jobs} no-cache", c, n, lint_cmd([root], jobs))
@@ -404,6 +432,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             bench.add(f"estimator-lint {c} -j{jobs} cold", c, n, lint_cmd([root], jobs, cold), before=fresh(cold))
             warm = os.path.join(bench.tmp, f"cache-warm-{c}-{jobs}")
             bench.add(f"estimator-lint {c} -j{jobs} warm", c, n, lint_cmd([root], jobs, warm), before=prime(lint_cmd([root], jobs, warm)))
+        if c == "D":
+            # --fix on a fresh copy of D each time (a fixed tree has little left to fix).
+            fixed = os.path.join(bench.tmp, "D-fix")
+
+            def fresh_copy(src=root, dst=fixed):
+                shutil.rmtree(dst, ignore_errors=True)
+                shutil.copytree(src, dst)
+
+            bench.add(
+                f"estimator-lint {c} -j1 no-cache --fix",
+                c,
+                n,
+                [*elint_cmd, *isolated, "--quiet", "--exit-zero", "--no-cache", "--fix", fixed],
+                before=fresh_copy,
+            )
         if not args.no_flake8 and importable("flake8"):
             common = ["--isolated", "--exit-zero"]
             bench.add(f"flake8 {c} (no plugin)", c, n, [*bench.self_cmd, "--flake8", "without", *common, root])
@@ -476,7 +519,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ratio("E: estimator-lint -j1 / flake8 (no plugin)", "estimator-lint E -j1 no-cache", "flake8 E (no plugin)", 1.0, le=False)
     ratio("T: estimator-lint -j2 / ast.parse floor", "estimator-lint T -j2 no-cache", "ast.parse floor T", 0.5)
     ratio("T: estimator-lint -j2 / ruff", "estimator-lint T -j2 no-cache", "ruff T", 1.5)
-    for c, limit in (("E", 0.15), ("T", 0.03)):
+    for c, limit in (("E", 0.15), ("T", 0.03), ("D", 0.15)):
         a, b = bench.median(f"flake8 {c} (with plugin)"), bench.median(f"flake8 {c} (no plugin)")
         if a is not None and b:
             over = a / b - 1
@@ -498,6 +541,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             ratios.append(
                 (f"{c}: plugin time / rest of flake8 -j1 (timed inside)", share, limit, "MET" if share <= limit else "MISSED", None)
             )
+    ratio("D: estimator-lint -j2 / ast.parse floor", "estimator-lint D -j2 no-cache", "ast.parse floor D", 3.0)
+    ratio("D: estimator-lint -j1 / ast.parse floor", "estimator-lint D -j1 no-cache", "ast.parse floor D", 5.0)
+    ratio("D: estimator-lint -j1 / flake8 (no plugin)", "estimator-lint D -j1 no-cache", "flake8 D (no plugin)", 1.0, le=False)
+    fix, floor_d, cst_d = (
+        bench.median("estimator-lint D -j1 no-cache --fix"), bench.median("ast.parse floor D"), bench.median("libcst parse_module D")
+    )
+    if fix and floor_d and cst_d:
+        value = fix / (floor_d + cst_d)
+        ratios.append(("D: --fix / (ast.parse floor + libcst parse) of D", value, 2.0, "MET" if value <= 2.0 else "MISSED", None))
     for jobs in (1, 2):
         ratio(f"T: warm / cold cache, -j{jobs}", f"estimator-lint T -j{jobs} warm", f"estimator-lint T -j{jobs} cold", 0.10)
     if synthetic_base:
@@ -532,6 +584,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with open(args.json, "w") as f:
             json.dump({"rows": bench.rows, "ratios": ratios, "corpora": corpora}, f, indent=1, default=str)
     shutil.rmtree(bench.tmp, ignore_errors=True)
+    if bench_tmp_d:
+        shutil.rmtree(bench_tmp_d, ignore_errors=True)
     return 0
 
 

@@ -248,6 +248,9 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix
 
+        # The fixing run renders the fixes it applies; what remains is printed as text.
+        options = dataclasses.replace(options, settings=dataclasses.replace(options.settings, fix_edits=False))
+
         code = run_fix(
             files,
             options.settings_for,

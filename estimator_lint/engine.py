@@ -226,7 +226,8 @@ def lint_tree(
     Planning fixes parses the file again with libcst; input libcst cannot handle costs the
     findings their fixes, never the findings.
     """
-    return _analyse(tree, text, path, settings or Settings(), package, index, module)[0]
+    settings = settings or Settings()
+    return finish_fixes(_analyse(tree, text, path, settings, package, index, module)[0], text, settings.fix_edits)
 
 
 def _analyse(
@@ -253,22 +254,22 @@ def _analyse(
     if settings.respect_noqa and diagnostics:
         noqa = NoqaMap(ctx.source.lines)
         diagnostics = [d for d in diagnostics if not noqa.suppresses(d.line, d.code)]
-    if any(d.fix is not None for d in diagnostics):
-        diagnostics = _finish_fixes(diagnostics, text, settings.fix_edits)
     diagnostics.sort(key=Diagnostic.sort_key)
     return diagnostics, ctx.model
 
 
-def _finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> List[Diagnostic]:
-    """Each fix's plan rendered into edits with one libcst tree of the file (``render``),
+def finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> List[Diagnostic]:
+    """Each fix's plan rendered into edits with one libcst tree of ``text`` (``render``),
     or dropped.  A plan libcst cannot carry out leaves its finding without a fix."""
     import dataclasses
 
+    if not any(d.fix is not None and d.fix.plan is not None for d in diagnostics):
+        return diagnostics
     from estimator_lint.fixes import ConcreteFile, NoFix
 
     if not render:
         return [
-            dataclasses.replace(d, fix=dataclasses.replace(d.fix, plan=None)) if d.fix is not None else d
+            dataclasses.replace(d, fix=dataclasses.replace(d.fix, plan=None)) if d.fix is not None and d.fix.plan else d
             for d in diagnostics
         ]
     try:
@@ -277,10 +278,10 @@ def _finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> Lis
     except Exception as exc:
         if not _fix_planning_failure(exc):
             raise
-        return [dataclasses.replace(d, fix=None) if d.fix is not None else d for d in diagnostics]
+        return [dataclasses.replace(d, fix=None) if d.fix is not None and d.fix.plan else d for d in diagnostics]
     finished = []
     for d in diagnostics:
-        if d.fix is not None:
+        if d.fix is not None and d.fix.plan is not None:
             try:
                 with bounded_recursion():
                     edits = concrete.render(d.fix.plan)
@@ -353,12 +354,14 @@ def lint_source(
     package: Optional[str] = None,
     index: Optional[ClassResolver] = None,
     module: Optional[str] = None,
+    keep_plans: bool = False,
 ) -> List[Diagnostic]:
     """Lint one source text (``str`` or ``bytes``). Raises :class:`SourceError` on bad input.
 
     ``bytes`` are decoded as the interpreter would (:func:`decode_source`: cookie, BOM);
     a ``str`` is taken as decoded text, so one that still starts with a BOM is rejected
-    (positions and fix offsets always refer to the text without it).
+    (positions and fix offsets always refer to the text without it).  ``keep_plans``:
+    fixes keep their plans, unrendered (:func:`finish_fixes` renders the ones wanted).
     """
     settings = settings or Settings()
     text = decode_source(source) if isinstance(source, bytes) else source
@@ -366,7 +369,8 @@ def lint_source(
     if settings.prefilter and not might_have_findings(text, words):
         return []
     tree = parse(text, path)
-    return lint_tree(tree, text, path, settings, package=package, index=index, module=module)
+    diagnostics = _analyse(tree, text, path, settings, package, index, module)[0]
+    return diagnostics if keep_plans else finish_fixes(diagnostics, text, settings.fix_edits)
 
 
 def in_project(index, path: str) -> Tuple[Optional[ClassResolver], Optional[str], Optional[str]]:
@@ -496,7 +500,8 @@ def lint_file(
         index, module, package = in_project(index, path)
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
-        result.diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
+        diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
+        result.diagnostics = finish_fixes(diagnostics, text, settings.fix_edits)
         if hasattr(index, "queries"):  # a FactLog: the project runner checks these answers later
             result.fact_queries = index.queries
         if model is not None and module is not None:

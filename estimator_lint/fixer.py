@@ -17,6 +17,7 @@ from typing import List, Optional, Tuple
 
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError
 from estimator_lint.engine import (
+    finish_fixes,
     Settings,
     SourceError,
     decode_source,
@@ -83,11 +84,15 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
     package = known_package if known_package is not None else package
 
     def lint(current_text: str):
-        return lint_source(current_text, path, settings, package=package, index=index, module=module)
+        return lint_source(current_text, path, settings, package=package, index=index, module=module, keep_plans=True)
 
     diagnostics = lint(current)
     for _ in range(MAX_PASSES):
-        chosen = _non_overlapping(diagnostics, unsafe)
+        # Only the fixes this run applies are rendered (one libcst tree of the text).
+        wanted = [d for d in diagnostics if _allowed(d, unsafe)]
+        if not wanted:
+            break
+        chosen = _non_overlapping(finish_fixes(wanted, current, render=True), unsafe)
         if not chosen:
             break
         edits: List[Edit] = [e for d in chosen for e in d.fix.edits]
@@ -100,7 +105,7 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
         result.applied.extend(chosen)
         diagnostics = lint(current)
     result.text = current
-    result.remaining = diagnostics
+    result.remaining = finish_fixes(diagnostics, current, settings.fix_edits)
     return result
 
 

@@ -237,7 +237,10 @@ def _signature(files: Sequence[str], settings: engine.Settings, stats=None) -> O
 
     from estimator_lint import __version__
 
-    h = hashlib.sha256(f"{__version__}|{settings!r}".encode())
+    import dataclasses
+
+    # Whether fixes are rendered changes no fact of the index.
+    h = hashlib.sha256(f"{__version__}|{dataclasses.replace(settings, fix_edits=True)!r}".encode())
     now = time.time()
     for path in files:
         try:
