@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 
 class Applicability(str, enum.Enum):
@@ -21,6 +21,17 @@ class Edit:
     start: int
     end: int
     content: str
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """``text`` with ``edits`` (non-overlapping) applied."""
+    out, last = [], 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        out.append(text[last : edit.start])
+        out.append(edit.content)
+        last = edit.end
+    out.append(text[last:])
+    return "".join(out)
 
 
 @dataclass(frozen=True)

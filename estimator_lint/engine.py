@@ -265,7 +265,8 @@ def finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> List
 
     if not any(d.fix is not None and d.fix.plan is not None for d in diagnostics):
         return diagnostics
-    from estimator_lint.fixes import ConcreteFile, NoFix
+    from estimator_lint.fix_render import ConcreteFile
+    from estimator_lint.fixes import NoFix
 
     if not render:
         return [

@@ -15,7 +15,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError
+from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError, apply_edits
 from estimator_lint.engine import (
     finish_fixes,
     Settings,
@@ -27,7 +27,6 @@ from estimator_lint.engine import (
     read_error,
     read_source_bytes,
 )
-from estimator_lint.fixes import apply_edits
 
 #: Conflicting fixes are applied one pass at a time; this bounds the passes.
 MAX_PASSES = 10

@@ -10,7 +10,7 @@ import pytest
 from estimator_lint.diagnostics import Applicability
 from estimator_lint.engine import lint_source
 from estimator_lint.fixer import FixResult, fix_file, fix_source
-from estimator_lint.fixes import apply_edits
+from estimator_lint.diagnostics import apply_edits
 from helpers import FIXTURES
 
 GOLDEN = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(FIXTURES, "*", "after.py")))

@@ -1,0 +1,254 @@
+"""Rendering fixes: libcst carries out a :class:`~estimator_lint.fixes.RewritePlan` on the
+lossless concrete tree (so comments, quotes, blank lines and line endings outside the
+change survive), and the difference between the old and the new text becomes the fix's
+line-granular :class:`~estimator_lint.diagnostics.Edit` hunks.
+
+Only runs that need edits import this module (``--fix``, ``--diff``, formats that carry
+edits); one concrete tree per file serves all of its fixes.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from estimator_lint.diagnostics import Edit
+from estimator_lint.fixes import NodeRef, NoFix, RewritePlan
+
+
+class ConcreteFile:
+    """A file's libcst module with a position index, built once per file on demand."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.module = cst.parse_module(text)
+        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self._by_start: Dict[Tuple[str, int, int], cst.CSTNode] = {}
+        self._defs: Dict[Tuple[str, int], cst.FunctionDef] = {}
+        for node, where in positions.items():
+            key = (type(node).__name__, where.start.line, where.start.column)
+            self._by_start.setdefault(key, node)
+            if isinstance(node, cst.FunctionDef):
+                name_at = positions[node.name].start.line
+                self._defs.setdefault((node.name.value, name_at), node)
+
+    def node(self, kind: str, line: int, column: int) -> cst.CSTNode:
+        found = self._by_start.get((kind, line, column))
+        if found is None:
+            raise NoFix("the code could not be located for rewriting")
+        return found
+
+    def attribute(self, line: int, column: int, attr: str) -> cst.Attribute:
+        """The concrete ``self.<attr>`` starting there (nested attributes start at one position)."""
+        found = self.node("Attribute", line, column)
+        while isinstance(found, cst.Attribute):
+            if found.attr.value == attr and isinstance(found.value, cst.Name):
+                return found
+            found = found.value
+        raise NoFix("the code could not be located for rewriting")
+
+    def resolve(self, ref: NodeRef) -> cst.CSTNode:
+        kind = ref[0]
+        if kind == "function":
+            return self.function_at(ref[1], ref[2])
+        if kind == "attribute":
+            return self.attribute(ref[1], ref[2], ref[3])
+        return self.node(kind, ref[1], ref[2])
+
+    def function_at(self, name: str, line: int) -> cst.FunctionDef:
+        found = self._defs.get((name, line))
+        if found is None:
+            raise NoFix("the function could not be located for rewriting")
+        return found
+
+    def render(self, plan: RewritePlan) -> Tuple[Edit, ...]:
+        """The edits of ``plan`` on this file (raises :class:`NoFix` when it cannot be done)."""
+        return self.edits(Rewriter.of_plan(plan, self))
+
+    def edits(self, rewriter: "Rewriter") -> Tuple[Edit, ...]:
+        new_text = self.module.visit(rewriter).code
+        if new_text == self.text:
+            raise NoFix("the rewrite changes nothing")
+        try:
+            ast.parse(new_text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            raise NoFix("the rewritten code would not parse") from None
+        return diff_edits(self.text, new_text)
+
+
+def diff_edits(old: str, new: str) -> Tuple[Edit, ...]:
+    """Line-granular edits turning ``old`` into ``new`` (offsets into ``old``)."""
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    offsets = [0]
+    for line in old_lines:
+        offsets.append(offsets[-1] + len(line))
+    edits = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            edits.append(Edit(offsets[i1], offsets[i2], "".join(new_lines[j1:j2])))
+    return tuple(edits)
+
+
+class Rewriter(cst.CSTTransformer):
+    """Removes statements and definitions, adds dict entries, inserts statements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.remove: Set[cst.CSTNode] = set()
+        self.dict_entries: Dict[cst.Dict, List[Tuple[str, str]]] = {}
+        self.insert_after: Dict[cst.CSTNode, List[str]] = {}
+        self.global_names: Dict[cst.Global, Set[str]] = {}
+        #: ``a, b = x, y`` assignments losing their element at this index (both sides).
+        self.drop_element: Dict[cst.Assign, int] = {}
+        #: ``self.logits`` nodes that become a local name (``logits``).
+        self.rename: Dict[cst.Attribute, str] = {}
+        self._emptied: Set[int] = set()
+        self.config: Optional[cst.PartialParserConfig] = None
+
+    # statements
+    def _maybe_remove(self, original, updated):
+        return cst.RemoveFromParent() if original in self.remove else updated
+
+    def leave_Assign(self, original, updated):
+        index = self.drop_element.get(original)
+        if index is None or original in self.remove:
+            return self._maybe_remove(original, updated)
+        target, value = updated.targets[0].target, updated.value
+        left = [e for i, e in enumerate(target.elements) if i != index]
+        right = [e for i, e in enumerate(value.elements) if i != index]
+        if len(left) == 1:
+            # ``self.a, b = x, y`` -> ``b = y``: one pair left, no tuple.
+            new_target, new_value = left[0].value, right[0].value
+        else:
+            if index == len(target.elements) - 1:  # the new last element keeps no comma
+                left[-1] = left[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                right[-1] = right[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            new_target, new_value = target.with_changes(elements=left), value.with_changes(elements=right)
+        return updated.with_changes(targets=[updated.targets[0].with_changes(target=new_target)], value=new_value)
+
+    def leave_AugAssign(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_Attribute(self, original, updated):
+        name = self.rename.get(original)
+        return cst.Name(name) if name is not None else updated
+
+    def leave_AnnAssign(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_Expr(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_FunctionDef(self, original, updated):
+        return self._maybe_remove(original, updated)
+
+    def leave_Nonlocal(self, original, updated):
+        return self.leave_Global(original, updated)
+
+    def leave_Global(self, original, updated):
+        drop = self.global_names.get(original)
+        if not drop:
+            return updated
+        names = [n for n in updated.names if n.name.value not in drop]
+        if not names:
+            return cst.RemoveFromParent()
+        names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=names)
+
+    def leave_SimpleStatementLine(self, original, updated):
+        extra = [code for small in original.body for code in self.insert_after.get(small, [])]
+        if not updated.body:
+            if extra:
+                return cst.FlattenSentinel([cst.parse_statement(c, config=self.config) for c in extra])
+            return cst.RemoveFromParent()
+        if extra:
+            return cst.FlattenSentinel([updated, *(cst.parse_statement(c, config=self.config) for c in extra)])
+        return updated
+
+    def leave_IndentedBlock(self, original, updated):
+        if not updated.body:
+            block = updated.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+            self._emptied.add(id(block))
+            return block
+        return updated
+
+    def leave_If(self, original, updated):
+        # ``if mode == TRAIN: <capture>`` with the capture gone: drop the whole ``if``
+        # when nothing else is lost (no else branch, a test without calls).
+        if id(updated.body) in self._emptied and updated.orelse is None and _pure(original.test):
+            return cst.RemoveFromParent()
+        return updated
+
+    def leave_Dict(self, original, updated):
+        entries = self.dict_entries.get(original)
+        if not entries:
+            return updated
+        elements = list(updated.elements)
+        quote = _quote_style(elements)
+        new = [
+            cst.DictElement(
+                key=cst.SimpleString(f"{quote}{key}{quote}"), value=cst.parse_expression(value, config=self.config)
+            )
+            for key, value in entries
+        ]
+        if not elements:
+            return updated.with_changes(elements=new)
+        last = elements[-1]
+        if isinstance(last.comma, cst.Comma):
+            # Trailing-comma (often multi-line) style: keep it for the new entries.
+            separator = cst.Comma(whitespace_after=updated.lbrace.whitespace_after)
+            if len(elements) > 1 and isinstance(elements[-2].comma, cst.Comma):
+                separator = elements[-2].comma
+            elements[-1] = last.with_changes(comma=separator)
+            for i, element in enumerate(new):
+                new[i] = element.with_changes(comma=separator if i < len(new) - 1 else last.comma)
+        else:
+            separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            elements[-1] = last.with_changes(comma=separator)
+            for i, element in enumerate(new[:-1]):
+                new[i] = element.with_changes(comma=separator)
+        return updated.with_changes(elements=[*elements, *new])
+
+    @classmethod
+    def of_plan(cls, plan: RewritePlan, concrete: "ConcreteFile") -> "Rewriter":
+        resolve = concrete.resolve
+        rewriter = cls()
+        rewriter.config = concrete.module.config_for_parsing
+        rewriter.remove = {resolve(ref) for ref in plan.remove}
+        rewriter.dict_entries = {resolve(ref): list(entries) for ref, entries in plan.dict_entries.items()}
+        rewriter.insert_after = {resolve(ref): list(code) for ref, code in plan.insert_after.items()}
+        rewriter.global_names = {resolve(ref): set(names) for ref, names in plan.global_names.items()}
+        rewriter.drop_element = {resolve(ref): index for ref, index in plan.drop_element.items()}
+        rewriter.rename = {resolve(ref): name for ref, name in plan.rename.items()}
+        return rewriter
+
+
+def _quote_style(elements) -> str:
+    """The quote character the dict's existing string keys use (single by default)."""
+    for element in elements:
+        key = getattr(element, "key", None)
+        if isinstance(key, cst.SimpleString):
+            return '"' if key.value.lstrip("rbuRBU").startswith('"') else "'"
+    return "'"
+
+
+def _pure(test: cst.BaseExpression) -> bool:
+    """A condition whose evaluation has no effect (names, attributes, comparisons, constants)."""
+    for node in _cst_walk(test):
+        if isinstance(node, (cst.Call, cst.Await, cst.NamedExpr, cst.Yield)):
+            return False
+    return True
+
+
+def _cst_walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
