@@ -101,7 +101,7 @@ def driver_main(argv: Sequence[str]) -> int:
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args(argv)
     from estimator_lint.discovery import discover
-    from estimator_lint.engine import Settings, lint_paths
+    from estimator_lint.runner import Settings, lint_paths
 
     settings = Settings()
     cache = None

@@ -10,7 +10,7 @@ _API = {
     "Edit": "estimator_lint.diagnostics",
     "Fix": "estimator_lint.diagnostics",
     "FileResult": "estimator_lint.diagnostics",
-    "lint_paths": "estimator_lint.engine",
+    "lint_paths": "estimator_lint.runner",
     "lint_source": "estimator_lint.engine",
     "lint_project": "estimator_lint.project",
 }

@@ -9,7 +9,7 @@ Layout (like ``.ruff_cache``)::
 
 ``<key>`` is a digest of everything that changes what a run reports besides a file's own
 bytes (:func:`cache_key`): the tool version and a fingerprint of its code, the Python
-minor version (``ast`` differs), every :class:`~estimator_lint.engine.Settings` field, the
+minor version (``ast`` differs), every :class:`~estimator_lint.settings.Settings` field, the
 selected rules, the prefilter words and the layout of the serialised diagnostics.  Two
 configurations never share a results file, so a run never sees another's results.
 
@@ -249,7 +249,7 @@ def cacheable(result: FileResult) -> bool:
 class ResultCache:
     """Results of one configuration, loaded once, written once (see the module docstring).
 
-    Only the process that created it uses it: :func:`estimator_lint.engine.lint_paths`
+    Only the process that created it uses it: :func:`estimator_lint.runner.lint_paths`
     looks results up in the parent, workers return :class:`FileStamp` s with their results,
     and :meth:`save` writes the file when the run ends.
     """
@@ -326,7 +326,7 @@ class ResultCache:
     def _package_unchanged(path: str, package: Optional[str]) -> bool:
         if package is None:
             return True
-        from estimator_lint.engine import package_of
+        from estimator_lint.source import package_of
 
         return package_of(path) == package
 

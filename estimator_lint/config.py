@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from estimator_lint.discovery import DEFAULT_EXCLUDE, glob_match
-from estimator_lint.engine import Settings
-from estimator_lint.output import FORMATS
+from estimator_lint.settings import FORMATS, Settings
 from estimator_lint.rules import RULE_CODES
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Callable, List, TextIO, Union
 
-from estimator_lint.engine import Settings
+from estimator_lint.settings import Settings
 from estimator_lint.fixer import fix_file
 
 EXIT_CLEAN, EXIT_FINDINGS = 0, 1

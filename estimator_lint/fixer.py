@@ -16,17 +16,9 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError, apply_edits
-from estimator_lint.engine import (
-    finish_fixes,
-    Settings,
-    SourceError,
-    decode_source,
-    in_project,
-    lint_source,
-    package_of,
-    read_error,
-    read_source_bytes,
-)
+from estimator_lint.engine import finish_fixes, in_project, lint_source
+from estimator_lint.settings import Settings
+from estimator_lint.source import SourceError, decode_source, package_of, read_error, read_source_bytes
 
 #: Conflicting fixes are applied one pass at a time; this bounds the passes.
 MAX_PASSES = 10

@@ -20,7 +20,8 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 from estimator_lint import __version__
 from estimator_lint.config import ConfigError, FileConfig, load_pyproject
-from estimator_lint.engine import Settings, SourceError, in_project, lint_tree, mentions_words
+from estimator_lint.engine import Settings, SourceError, in_project, lint_tree
+from estimator_lint.screen import mentions_words
 
 # flake8 loads its plugins, then forks its workers: importing the analysis and the rules
 # here (the command imports them lazily) lets every worker share one import.

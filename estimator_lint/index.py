@@ -51,7 +51,7 @@ MAX_HELD_BYTES = 4 * 1024 * 1024
 
 def module_name(path: str) -> Tuple[str, str]:
     """(module, package) of a file from the ``__init__.py`` files around it."""
-    from estimator_lint.engine import package_of
+    from estimator_lint.source import package_of
 
     stem = os.path.basename(path).rsplit(".", 1)[0]
     package = package_of(path) or ""
@@ -256,7 +256,7 @@ class ProjectIndex:
 
 def _read(path: str) -> Optional[bytes]:
     """The file's bytes; never blocks on a FIFO or reads a device (the lint pass reports those)."""
-    from estimator_lint.engine import read_source_bytes
+    from estimator_lint.source import read_source_bytes
 
     try:
         return read_source_bytes(path)

@@ -12,7 +12,7 @@ A run over several files (:func:`lint_project`) goes in three steps:
    index starts from the captures and keys of the last saved one, so only a run in which
    they appeared, vanished or moved lints those files a second time;
 3. every other file is linted with the complete index; results come out in the order of
-   the files, as :func:`estimator_lint.engine.lint_paths` gives them.
+   the files, as :func:`estimator_lint.runner.lint_paths` gives them.
 
 No file is analysed twice unless what it asked the index about the project's captures
 and keys changed during the run (each first file's questions are logged with their
@@ -26,7 +26,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from estimator_lint import engine
+from estimator_lint import engine, runner, screen, source
+from estimator_lint.settings import Settings
 from estimator_lint.diagnostics import FileResult
 from estimator_lint.index import ProjectIndex, build_index
 
@@ -44,7 +45,7 @@ class ProjectRun:
 
 def lint_project(
     files: Iterable[str],
-    settings: engine.Settings,
+    settings: Settings,
     *,
     jobs: int = 1,
     cache_dir: Optional[str] = None,
@@ -59,10 +60,10 @@ def lint_project(
     """
     files = list(files)
     if len(files) < 2:
-        yield from engine.lint_paths(files, settings, jobs, cache=_open_cache(settings, cache_dir, None))
+        yield from runner.lint_paths(files, settings, jobs, cache=_open_cache(settings, cache_dir, None))
         return
     run = prepare_project(files, settings, jobs=jobs, cache_dir=cache_dir, save_index=save_index)
-    rest = engine.lint_paths(
+    rest = runner.lint_paths(
         [f for f in files if f not in run.done], settings, jobs, cache=run.cache, index=run.index, save_cache=False
     )
     try:
@@ -76,7 +77,7 @@ def lint_project(
 
 def prepare_project(
     files: Sequence[str],
-    settings: engine.Settings,
+    settings: Settings,
     *,
     jobs: int = 1,
     cache_dir: Optional[str] = None,
@@ -92,7 +93,7 @@ def prepare_project(
     first = [f for f in files if f in index.defining or f in index.spec_files]
     index.record_fact_queries = True
     try:
-        results = list(engine.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
+        results = list(runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
     finally:
         index.record_fact_queries = False
     captured, keys = _captures_of(results), _keys_of(results)
@@ -108,7 +109,7 @@ def prepare_project(
         ]
         if cache is not None:
             cache.adopt(first_cache, set(first) - set(stale))
-        again = {r.path: r for r in engine.lint_paths(stale, settings, jobs, cache=cache, index=index, save_cache=False)}
+        again = {r.path: r for r in runner.lint_paths(stale, settings, jobs, cache=cache, index=index, save_cache=False)}
         results = [again.get(r.path, r) for r in results]
     for result in results:
         result.fact_queries = None
@@ -118,7 +119,7 @@ def prepare_project(
 
 
 def build_project_index(
-    files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str] = None, *, save_index: bool = True
+    files: Sequence[str], settings: Settings, cache_dir: Optional[str] = None, *, save_index: bool = True
 ) -> ProjectIndex:
     """The complete project index of ``files``, for ``--fix`` and for API users who lint
     files one at a time; with ``cache_dir``, saved there and reused while no file changes.
@@ -136,7 +137,7 @@ def build_project_index(
 
 
 def _saved_or_built(
-    files: Sequence[str], settings: engine.Settings, cache_dir: Optional[str], seed: bool = True, stats=None
+    files: Sequence[str], settings: Settings, cache_dir: Optional[str], seed: bool = True, stats=None
 ):
     """(index, reused, signature): the saved index while no file changed, else a new one
     that (``seed``) starts from the saved captures and keys (they rarely change between
@@ -151,7 +152,7 @@ def _saved_or_built(
     return index, False, signature
 
 
-def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
+def _analysed_facts(index: ProjectIndex, settings: Settings):
     """(captures, model_fn keys) of the project, from analyses without rules."""
     from estimator_lint.analysis.model import FileModel
 
@@ -161,9 +162,9 @@ def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
         if module is None:
             continue
         try:
-            text = engine.decode_source(engine.read_source_bytes(path))
-            tree = engine.parse(text, path)
-            with engine.bounded_recursion():
+            text = source.decode_source(source.read_source_bytes(path))
+            tree = source.parse(text, path)
+            with source.bounded_recursion():
                 model = FileModel(
                     tree,
                     package=package,
@@ -179,7 +180,7 @@ def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
     return _captures_of(results), _keys_of(results)
 
 
-def _open_cache(settings: engine.Settings, cache_dir: Optional[str], index: Optional[ProjectIndex], stats=None):
+def _open_cache(settings: Settings, cache_dir: Optional[str], index: Optional[ProjectIndex], stats=None):
     """The run's result cache; ``stats`` (the index signature's) spare it a second stat per file."""
     if cache_dir is None:
         return None
@@ -230,7 +231,7 @@ def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
     return index
 
 
-def _signature(files: Sequence[str], settings: engine.Settings, stats=None) -> Optional[str]:
+def _signature(files: Sequence[str], settings: Settings, stats=None) -> Optional[str]:
     import hashlib
     import os
     import time
@@ -256,9 +257,9 @@ def _signature(files: Sequence[str], settings: engine.Settings, stats=None) -> O
     return h.hexdigest()[:24]
 
 
-def _build(files: Sequence[str], settings: engine.Settings) -> ProjectIndex:
+def _build(files: Sequence[str], settings: Settings) -> ProjectIndex:
     return build_index(
-        files, settings.prefilter_words(), screen=engine.mentions_words_bytes, everything=not settings.prefilter
+        files, settings.prefilter_words(), screen=screen.mentions_words_bytes, everything=not settings.prefilter
     )
 
 
@@ -281,7 +282,7 @@ def _find_external_reads(index: ProjectIndex) -> Set[Tuple[str, str]]:
         return found
     for path in index.candidates:
         try:
-            data = engine.read_source_bytes(path)
+            data = source.read_source_bytes(path)
         except (OSError, ValueError):
             continue
         words = _import_words(data)

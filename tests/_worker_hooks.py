@@ -19,9 +19,9 @@ def install(names, how, marker_dir=None):
     (``os._exit(1)``), or ``once`` (SIGKILL the first time per file only, recorded in
     ``marker_dir``: a death that a retry does not repeat).
     """
-    import estimator_lint.engine as engine
+    import estimator_lint.runner as runner
 
-    real = engine.lint_file
+    real = runner.lint_file
 
     def lint_file(path, *args, **kwargs):
         name = os.path.basename(path)
@@ -39,7 +39,7 @@ def install(names, how, marker_dir=None):
                 os._exit(1)
         return real(path, *args, **kwargs)
 
-    engine.lint_file = lint_file
+    runner.lint_file = lint_file
 
 
 def hooked_pool(names, how, marker_dir=None):

@@ -11,7 +11,8 @@ from estimator_lint import cache as cache_mod
 from estimator_lint.cache import ResultCache, cache_key, cacheable, default_cache_dir
 from estimator_lint.diagnostics import FileError, FileResult
 from estimator_lint.discovery import discover
-from estimator_lint.engine import Settings, lint_paths
+from estimator_lint.engine import Settings
+from estimator_lint.runner import lint_paths
 from helpers import FIXTURES
 
 BAD = (

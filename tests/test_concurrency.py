@@ -10,7 +10,8 @@ import pytest
 import _worker_hooks
 from estimator_lint.cli import main
 from estimator_lint.discovery import discover
-from estimator_lint.engine import WORKER_DIED, Settings, lint_paths
+from estimator_lint.engine import Settings
+from estimator_lint.runner import WORKER_DIED, lint_paths
 from helpers import FIXTURES, ROOT
 
 KILLER = (

@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from estimator_lint.engine import Settings, lint_file, lint_paths
+from estimator_lint.engine import Settings, lint_file
+from estimator_lint.runner import lint_paths
 from estimator_lint.project import build_project_index
 from helpers import FIXTURES, expected_for, fixture_cases
 

@@ -4,11 +4,12 @@ import textwrap
 
 import pytest
 
-from estimator_lint import engine
+from estimator_lint.screen import mentions_words_bytes
+from estimator_lint.settings import Settings
 from estimator_lint import index as index_module
 from estimator_lint.index import build_index
 
-WORDS = engine.Settings().prefilter_words()
+WORDS = Settings().prefilter_words()
 
 
 def _project(tmp_path, files):
@@ -22,7 +23,7 @@ def _project(tmp_path, files):
 
 
 def _index(paths, **kwargs):
-    return build_index(paths, WORDS, screen=engine.mentions_words_bytes, **kwargs)
+    return build_index(paths, WORDS, screen=mentions_words_bytes, **kwargs)
 
 
 @pytest.mark.parametrize("held", [None, 0], ids=["bytes-kept", "bytes-read-again"])

@@ -7,13 +7,9 @@ import os
 import pytest
 
 from estimator_lint.discovery import discover
-from estimator_lint.engine import (
-    Settings,
-    lint_file,
-    lint_paths,
-    may_hold_findings,
-    may_hold_findings_bytes,
-)
+from estimator_lint.engine import Settings, lint_file
+from estimator_lint.runner import lint_paths
+from estimator_lint.screen import may_hold_findings, may_hold_findings_bytes
 from helpers import FIXTURES
 
 BAD = (
@@ -115,7 +111,7 @@ def test_results_stream_with_bounded_lookahead(tmp_path, jobs):
     results.close()
     assert [r.path for r in first] == [str(tmp_path / f"nope{i}.py") for i in range(5)]
     assert all(r.error.message.startswith("cannot read") for r in first)
-    assert next(consumed) < 4000  # two windows of files at most (engine.WINDOW_FILES)
+    assert next(consumed) < 4000  # two windows of files at most (runner.WINDOW_FILES)
 
 
 # --------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import pytest
 
 from estimator_lint import project
 from estimator_lint.analysis import model as analysis_model
-from estimator_lint.engine import Settings, lint_paths
+from estimator_lint.engine import Settings
+from estimator_lint.runner import lint_paths
 from helpers import FIXTURES
 
 CASE = "multi_module_package"

@@ -17,15 +17,11 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, TextIO, Tuple
 
 from estimator_lint.diagnostics import Applicability, Diagnostic, FileResult
-
-#: ``--output-format`` values; ``text`` is the default.
-FORMATS: Tuple[str, ...] = ("text", "json", "sarif", "github")
-#: The formats that carry each fix's edits (the others only mark a finding fixable).
-FORMATS_WITH_EDITS: Tuple[str, ...] = ("json", "sarif")
+from estimator_lint.settings import FORMATS, FORMATS_WITH_EDITS
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
-__all__ = ["FORMATS", "RunStats", "Reporter", "SourceIndex", "create", "display_path"]
+__all__ = ["FORMATS", "FORMATS_WITH_EDITS", "RunStats", "Reporter", "SourceIndex", "create", "display_path"]
 
 
 def display_path(path: str) -> str:
@@ -122,7 +118,7 @@ class Reporter:
     def source_index(self, path: str) -> Optional[SourceIndex]:
         """The file's text as the analysis saw it (for fix edit positions), read on demand."""
         if path not in self._sources:
-            from estimator_lint.engine import SourceError, decode_source
+            from estimator_lint.source import SourceError, decode_source
 
             try:
                 with open(path, "rb") as handle:

@@ -1,0 +1,250 @@
+"""Many files: the result cache, screening and a process pool around the per-file
+engine (:func:`estimator_lint.engine.lint_file`).  The project runner
+(:mod:`estimator_lint.project`) drives it with the project index.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from typing import Iterable, Iterator, List, Optional
+
+from estimator_lint.diagnostics import FileError, FileResult
+from estimator_lint.engine import lint_file
+from estimator_lint.screen import may_hold_findings_bytes
+from estimator_lint.settings import Settings
+from estimator_lint.source import package_of, read_source_bytes
+
+def _check_file(path: str, settings: Settings, known_digest: Optional[str], stamp_wanted: bool, index=None):
+    """Lint one file of a run: ``(result, stamp)``.
+
+    The stat is taken before the read, so a later edit always shows in the next run's
+    stat.  ``result`` is None when the bytes still hash to ``known_digest`` (the cached
+    result holds); ``stamp`` is None when the file could not be read.
+    """
+    try:
+        st = os.stat(path)
+        data = read_source_bytes(path)  # never blocks on a FIFO, never reads a device
+    except (OSError, ValueError):
+        return lint_file(path, settings, index), None
+    stamp = None
+    if stamp_wanted:
+        from estimator_lint.cache import FileStamp, content_digest
+
+        package = package_of(path) if b"from ." in data else None
+        stamp = FileStamp.of(st, content_digest(data), package)
+        if known_digest is not None and stamp.digest == known_digest:
+            return None, stamp
+    # The project index already screened every file (to its fixed point of words).
+    if path in index.candidates if index is not None else may_hold_findings_bytes(data, settings):
+        return lint_file(path, settings, index, data=data, screened=True), stamp
+    return FileResult(path), stamp
+
+
+def _check_chunk(chunk, settings: Settings, stamp_wanted: bool, index=None) -> list:
+    return [_check_file(path, settings, digest, stamp_wanted, index) for path, digest in chunk]
+
+
+WORKER_DIED = "worker process died while checking this file"
+
+
+def _check_chunk_isolated(chunk, settings: Settings, stamp_wanted: bool, index=None) -> list:
+    """:func:`_check_chunk` after a worker died: each file alone in a fresh single worker.
+
+    A worker's death (a crash in native code, the OOM killer) fails every chunk in flight
+    with ``BrokenProcessPool``, so a chunk's files are checked again one at a time; only a
+    file that kills its worker again is reported (:data:`WORKER_DIED`), and not cached.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    answers = []
+    solo = None
+    try:
+        for path, digest in chunk:
+            if solo is None:
+                solo = ProcessPoolExecutor(max_workers=1)
+            try:
+                answers.append(solo.submit(_check_file, path, settings, digest, stamp_wanted, index).result())
+            except BrokenProcessPool:
+                solo.shutdown(wait=False, cancel_futures=True)
+                solo = None
+                answers.append((FileResult(path, error=FileError(WORKER_DIED)), None))
+    finally:
+        if solo is not None:
+            solo.shutdown(wait=True)
+    return answers
+
+
+def _settle(path: str, result, stamp, settings: Settings, cache) -> FileResult:
+    """A worker's answer as the run's result, recorded in the cache."""
+    if cache is None or stamp is None:
+        return result
+    if result is None:
+        cached = cache.revalidated(path, stamp)
+        if cached is not None:
+            return cached
+        result, stamp = _check_file(path, settings, None, True)
+        if stamp is None:
+            return result
+    cache.store(path, stamp, result)
+    return result
+
+
+def lint_paths(
+    files: Iterable[str],
+    settings: Optional[Settings] = None,
+    jobs: int = 1,
+    *,
+    cache=None,
+    index=None,
+    save_cache: bool = True,
+) -> Iterator[FileResult]:
+    """Lint files; results stream out in the order of ``files``, whatever ``jobs`` is.
+
+    Each file is read once and screened (:func:`may_hold_findings_bytes`): a file that
+    cannot hold a finding costs that read; the others go through :func:`lint_file`.
+    ``cache`` (an :class:`estimator_lint.cache.ResultCache` opened for ``settings``)
+    answers unchanged files without reading them and is saved once, when the run ends.
+    With ``jobs > 1`` the files the cache cannot answer are linted in a process pool, in
+    chunks, with a bounded number of chunks in flight (memory does not grow with the
+    number of files); workers only return results, the cache stays in this process.
+    With ``save_cache=False`` the caller saves it (a run made of several calls).
+    """
+    settings = settings or Settings()
+    if cache is not None and cache.settings != settings:
+        raise ValueError("lint_paths: the cache was opened for other settings")
+    try:
+        if jobs <= 1:
+            for path in files:
+                digest = None
+                if cache is not None:
+                    hit, digest = cache.lookup(path)
+                    if hit is not None:
+                        yield hit
+                        continue
+                result, stamp = _check_file(path, settings, digest, cache is not None, index)
+                yield _settle(path, result, stamp, settings, cache)
+        else:
+            yield from _lint_parallel(files, settings, jobs, cache, index)
+    finally:
+        if cache is not None and save_cache:
+            cache.save()
+
+
+#: A run's files are dispatched in windows of this many files to lint: inside a window
+#: the biggest files go first (the longest jobs start early, the small ones fill in at the
+#: end), and results are yielded in input order once their window is done.  Two windows
+#: are in flight at most, so memory stays bounded whatever the number of files.
+WINDOW_FILES = 1024
+
+
+#: A chunk (one task for a worker) closes at this many bytes or files.
+CHUNK_BYTES = 128 * 1024
+
+
+CHUNK_FILES = 64
+
+
+def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, index=None) -> Iterator[FileResult]:
+    stamps = cache is not None
+    pool = None
+    # Dispatched windows: (slots, misses, chunks, futures).  A slot is a FileResult the
+    # cache answered or the index of a miss; a miss is (path, cached digest, size).
+    windows: deque = deque()
+    slots: list = []
+    misses: list = []
+
+    def dispatch() -> None:
+        nonlocal pool, slots, misses
+        order = sorted(range(len(misses)), key=lambda i: -misses[i][2])
+        # At least 4 chunks per worker when there are files enough: a small run spreads too.
+        per_chunk = max(1, min(CHUNK_FILES, -(-len(misses) // (jobs * 4))))
+        chunks: List[List[int]] = []
+        current: List[int] = []
+        size = 0
+        for i in order:
+            current.append(i)
+            size += misses[i][2]
+            if size >= CHUNK_BYTES or len(current) >= per_chunk:
+                chunks.append(current)
+                current, size = [], 0
+        if current:
+            chunks.append(current)
+        futures: list = []
+        # Imported when there is work: a run the cache answers starts no pool.
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        for chunk in chunks:
+            # Always in workers, even a few files: a worker's crash costs one file, ours the run.
+            work = [misses[i][:2] for i in chunk]
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=jobs)
+            try:
+                futures.append(pool.submit(_check_chunk, work, settings, stamps, index))
+            except BrokenProcessPool:
+                # Broken by a worker's death in an earlier chunk: a fresh pool from here on.
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=jobs)
+                futures.append(pool.submit(_check_chunk, work, settings, stamps, index))
+        windows.append((slots, misses, chunks, futures))
+        slots, misses = [], []
+
+    def drain() -> Iterator[FileResult]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        window_slots, window_misses, chunks, futures = windows.popleft()
+        answers: list = [None] * len(window_misses)
+        for chunk, future in zip(chunks, futures):
+            try:
+                chunk_answers = future.result()
+            except BrokenProcessPool:
+                # A worker died (native crash, OOM killer): every chunk in flight fails;
+                # each of their files is checked again alone (_check_chunk_isolated).
+                chunk_answers = _check_chunk_isolated([window_misses[i][:2] for i in chunk], settings, stamps, index)
+            for i, answer in zip(chunk, chunk_answers):
+                answers[i] = answer
+        for slot in window_slots:
+            if isinstance(slot, int):
+                result, stamp = answers[slot]
+                yield _settle(window_misses[slot][0], result, stamp, settings, cache)
+            else:
+                yield slot
+
+    def ready() -> Iterator[FileResult]:
+        nonlocal slots
+        while windows and all(f.done() for f in windows[0][3]):
+            yield from drain()
+        if not windows and not misses and slots:
+            done, slots = slots, []
+            yield from done
+
+    try:
+        for path in files:
+            try:
+                st: Optional[os.stat_result] = os.stat(path)
+            except (OSError, ValueError):
+                st = None
+            digest = None
+            if cache is not None and st is not None:
+                hit, digest = cache.lookup(path, st)
+                if hit is not None:
+                    slots.append(hit)
+                    yield from ready()
+                    continue
+            slots.append(len(misses))
+            misses.append((path, digest, st.st_size if st is not None else 0))
+            if len(misses) >= WINDOW_FILES:
+                dispatch()
+                while len(windows) > 2:
+                    yield from drain()
+                yield from ready()
+        if slots:
+            dispatch()
+        while windows:
+            yield from drain()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+

@@ -1,0 +1,34 @@
+"""Run settings: everything that changes what a run reports (part of every cache key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+from estimator_lint import tfapi
+
+#: ``--output-format`` values; ``text`` is the default.  (Named here, under the settings,
+#: so that configuration can check them without importing the output formats.)
+FORMATS: Tuple[str, ...] = ("text", "json", "sarif", "github")
+#: The formats that carry each fix's edits (the others only mark a finding fixable).
+FORMATS_WITH_EDITS: Tuple[str, ...] = ("json", "sarif")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes what a run reports (part of any cache key)."""
+
+    select: Tuple[str, ...] = ("EST",)
+    ignore: Tuple[str, ...] = ()
+    extra_estimator_bases: Tuple[str, ...] = ()
+    #: Skip files that cannot hold a finding before parsing them (off only in tests).
+    prefilter: bool = True
+    respect_noqa: bool = True
+    #: Render each fix's edits (libcst parses the file): off for runs that only need to
+    #: know whether a finding is fixable (a text check run, flake8).
+    fix_edits: bool = True
+
+    def prefilter_words(self) -> Tuple[str, ...]:
+        extra = tuple(name.rsplit(".", 1)[-1] for name in self.extra_estimator_bases)
+        return tfapi.PREFILTER_WORDS + extra
+

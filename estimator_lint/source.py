@@ -1,0 +1,243 @@
+"""The source floor: reading a file's bytes, decoding them as the interpreter would,
+parsing with ``ast`` under a recursion budget, and naming what went wrong in one line.
+
+Everything above (the screen, the per-file engine, the project runner, the fixer, the
+adapters) reads and parses files through here; it imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import io
+import os
+import re
+import stat
+import sys
+import threading
+import tokenize
+from contextlib import contextmanager
+from typing import Iterator, List, Optional, Tuple
+
+from estimator_lint.diagnostics import FileError
+
+TOO_DEEP = "too deeply nested to analyse"
+
+
+class SourceError(Exception):
+    """Input that cannot be analysed; ``str(self)`` is the one-line reason."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def decode_source(data: bytes) -> str:
+    """Decode a Python file as the interpreter would (BOM, PEP 263 cookie, else UTF-8)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        # No usable cookie and the first lines are not UTF-8: say where decoding fails.
+        encoding = "utf-8"
+        if "encoding problem" in str(exc) and data.startswith(b"\xef\xbb\xbf"):
+            raise SourceError("cannot decode: the file starts with a UTF-8 BOM but its coding cookie names another encoding") from None
+        if "encoding problem" in str(exc) or "unknown encoding" in str(exc):
+            raise SourceError(f"cannot decode: {exc}") from None
+    if encoding not in ("utf-8", "utf-8-sig") and not _ascii_compatible(encoding):
+        # The interpreter refuses these too ("encoding problem: utf-16"): the cookie itself
+        # was read as ASCII, so the file cannot be in an encoding that is not.
+        raise SourceError(f"cannot decode: the coding cookie names {encoding}, which is not ASCII-compatible") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise SourceError(f"cannot decode as {encoding} at byte {exc.start}: {exc.reason}", line) from None
+        raise SourceError(f"cannot decode as {encoding}: {exc}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+#: Python frames the parse and the analysis of one file may add to the caller's stack.
+#: ``ast.parse`` builds the tree recursively in C, up to 3 levels per allowed frame, and
+#: the analysis recurses through C calls: under a host that raised ``sys.setrecursionlimit``
+#: (to 100,000, say) a 2-million-term ``1+1+...`` or ``a.a.a...`` overflows the C stack and
+#: the process dies with SIGSEGV instead of raising RecursionError.  At Python's default
+#: limit this budget changes nothing.
+RECURSION_BUDGET = 1000
+
+
+_budget_lock = threading.Lock()
+
+
+_budget_users = 0
+
+
+_budget_saved: Optional[Tuple[int, int]] = None  # (the caller's limit, the limit we set)
+
+
+def _stack_depth() -> int:
+    depth, frame = 0, sys._getframe(1)
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+@contextmanager
+def bounded_recursion() -> Iterator[None]:
+    """Lower the recursion limit to the current depth + :data:`RECURSION_BUDGET` (never raise it).
+
+    Nested and concurrent uses share one lowering; the last one out restores the limit,
+    unless someone else changed it meanwhile.
+    """
+    global _budget_users, _budget_saved
+    with _budget_lock:
+        if _budget_users == 0:
+            old = sys.getrecursionlimit()
+            new = _stack_depth() + RECURSION_BUDGET
+            _budget_saved = None
+            if new < old:
+                try:
+                    sys.setrecursionlimit(new)
+                    _budget_saved = (old, new)
+                except RecursionError:  # already deeper than that: leave the limit alone
+                    pass
+        _budget_users += 1
+    try:
+        yield
+    finally:
+        with _budget_lock:
+            _budget_users -= 1
+            if _budget_users == 0 and _budget_saved is not None:
+                old, new = _budget_saved
+                if sys.getrecursionlimit() == new:
+                    sys.setrecursionlimit(old)
+                _budget_saved = None
+
+
+@functools.lru_cache(maxsize=64)
+def _ascii_compatible(encoding: str) -> bool:
+    sample = bytes(range(32, 127)) + b"\t\n\r"
+    try:
+        return sample.decode(encoding) == sample.decode("ascii")
+    except (UnicodeError, LookupError):
+        return False
+
+
+def parse(text: str, path: str) -> ast.Module:
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SourceError("file contains a NUL byte", line)
+    try:
+        with bounded_recursion():
+            return ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        message = exc.msg or "invalid syntax"
+        # CPython's own nesting limits: 200 open brackets, 100 indentation levels.
+        if "too many nested" in message or "too complex" in message or "too many levels of indentation" in message:
+            raise SourceError(f"{TOO_DEEP} ({message})", exc.lineno or 1) from None
+        raise SourceError(f"syntax error: {message}", exc.lineno or 1, max((exc.offset or 1) - 1, 0)) from None
+    except (RecursionError, MemoryError):
+        raise SourceError(TOO_DEEP) from None
+    except ValueError as exc:
+        raise SourceError(f"cannot parse: {exc}") from None
+
+
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def physical_lines(text: str) -> List[str]:
+    """``text`` split into lines (with their endings) where the tokenizer splits it."""
+    return _PHYSICAL_LINE.findall(text)
+
+
+def package_of(path: str) -> Optional[str]:
+    """The dotted package a file belongs to, from the ``__init__.py`` files around it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    parts: List[str] = []
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parts.append(os.path.basename(directory))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return ".".join(reversed(parts)) if parts else ""
+
+
+class NotARegularFile(OSError):
+    """A path that names a FIFO, a device or a socket: reading it could block or never end."""
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_source_bytes(path: str) -> bytes:
+    """A file's bytes, for regular files only; raises ``OSError`` (see :func:`read_error`).
+
+    The file is opened non-blocking and checked with ``fstat`` on the open descriptor, so
+    a FIFO named ``x.py`` cannot hang the run and ``/dev/zero`` behind a symlink cannot
+    fill the memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "is a directory", path)
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+            raise NotARegularFile(f"not a regular file ({kind})")
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        return handle.read()
+
+
+def read_error(path: str, exc: BaseException) -> FileError:
+    """The one-line reason why ``path`` could not be read."""
+    if isinstance(exc, NotARegularFile):
+        reason = str(exc)
+    elif isinstance(exc, IsADirectoryError):
+        reason = _directory_error(path)
+    elif isinstance(exc, FileNotFoundError):
+        try:
+            target = os.readlink(path)
+        except (OSError, ValueError):
+            target = None
+        if target is not None:
+            reason = f"broken symbolic link (to {target!r}, which does not exist)"
+        else:
+            reason = "file not found (deleted while the run was going on?)"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+        if os.path.isdir(path):
+            reason = f"cannot list directory: {reason}"
+    elif isinstance(exc, (ValueError, UnicodeError)):
+        reason = f"invalid file name ({exc})"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    return FileError(f"cannot read: {reason}")
+
+
+def _directory_error(path: str) -> str:
+    """A directory in the list of files: discovery could not list it, or it was named so."""
+    try:
+        os.listdir(path)
+    except OSError as exc:
+        return f"cannot list directory: {exc.strerror or exc}"
+    return "is a directory"
+
+
+def _has_relative_import(text: str) -> bool:
+    return "from ." in text
+
