@@ -32,6 +32,7 @@ from estimator_lint.diagnostics import Diagnostic, FileError, FileResult
 
 if TYPE_CHECKING:
     from estimator_lint.analysis.model import ClassResolver, FileModel
+    from estimator_lint.requirements import TensorFlowRequirement
 
 # The analysis, the rules and noqa are imported by the first file that is analysed
 # (_analyse): a run the result cache or the prefilter answers never loads them.
@@ -65,9 +66,15 @@ class Settings:
     #: Render each fix's edits (libcst parses the file): off for runs that only need to
     #: know whether a finding is fixable (a text check run, flake8).
     fix_edits: bool = True
+    #: The project's declaration that admits a TensorFlow without ``tf.estimator`` (EST106
+    #: reports against it), from :func:`estimator_lint.requirements.tensorflow_requirement`.
+    tensorflow_requirement: Optional["TensorFlowRequirement"] = None
 
     def prefilter_words(self) -> Tuple[str, ...]:
         extra = tuple(name.rsplit(".", 1)[-1] for name in self.extra_estimator_bases)
+        if self.tensorflow_requirement is not None:
+            # EST106: every spelling of the Estimator API (tensorflow_estimator, tf.estimator).
+            extra += (tfapi.ESTIMATOR_API_WORD,)
         return tfapi.PREFILTER_WORDS + extra
 
 
@@ -306,7 +313,10 @@ def _check_rules(tree, text, path, settings, rules, package, index, want_fixes: 
     # \x1c-\x1e, \x85, \u2028 and \u2029, which may sit in comments and strings and would
     # shift every later line (wrong columns on non-ASCII lines, # noqa read off the wrong line).
     source.lines = physical_lines(text)
-    ctx = RuleContext(model, source, path, want_fixes=want_fixes, fixes_possible=lambda: _rewritable(tree, text))
+    ctx = RuleContext(
+        model, source, path, want_fixes=want_fixes, fixes_possible=lambda: _rewritable(tree, text),
+        tensorflow_requirement=settings.tensorflow_requirement,
+    )
     return ctx, [d for rule in rules for d in rule.check(ctx)]
 
 
