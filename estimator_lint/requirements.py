@@ -488,28 +488,30 @@ def _pyproject_routes(reader: _Reader, path: str) -> List[Route]:
             routes.append(Route(f"{name} group {group}", base + more))
     poetry = document.get("tool", {}).get("poetry") if isinstance(document.get("tool"), dict) else None
     if isinstance(poetry, dict):
-        main = _poetry_table(reader, path, text, poetry.get("dependencies"))
+        main = _poetry_table(reader, path, text, poetry.get("dependencies"), "tool.poetry.dependencies")
         routes.append(Route(f"{name} [tool.poetry.dependencies]", main))
-        tables = [("dev-dependencies", poetry.get("dev-dependencies"))]
+        tables = [("dev-dependencies", poetry.get("dev-dependencies"), "tool.poetry.dev-dependencies")]
         if isinstance(poetry.get("group"), dict):
-            tables += [(group, table.get("dependencies")) for group, table in poetry["group"].items()
-                       if isinstance(table, dict)]
-        for group, table in tables:
+            tables += [(group, table.get("dependencies"), f"tool.poetry.group.{group}.dependencies")
+                       for group, table in poetry["group"].items() if isinstance(table, dict)]
+        for group, table, header in tables:
             if table is not None:
-                routes.append(Route(f"{name} Poetry group {group}", main + _poetry_table(reader, path, text, table)))
+                more = _poetry_table(reader, path, text, table, header)
+                routes.append(Route(f"{name} Poetry group {group}", main + more))
     return routes
 
 
-def _poetry_table(reader: _Reader, path: str, text: str, table: Any) -> List[Declaration]:
+def _poetry_table(reader: _Reader, path: str, text: str, table: Any, header: str) -> List[Declaration]:
     if not isinstance(table, dict):
         return []
+    # Lines are found after the table's header (the same name may sit in several tables).
+    anchor = max(text.find(f"[{header}]"), 0)
     found = []
     for raw_name, value in table.items():
         name = reader.canonical(raw_name)
         if name not in tfapi.TENSORFLOW_DISTRIBUTIONS and name != tfapi.ESTIMATOR_DISTRIBUTION:
             continue  # python = "^3.9" and every other package: not ours to validate
-        line = _line_of(text, f"\n{raw_name}")
-        line = line + 1 if text.find(f"\n{raw_name}") >= 0 else line
+        line = _line_of(text, f"\n{raw_name}", anchor) + 1 if text.find(f"\n{raw_name}", anchor) >= 0 else 1
         for entry in value if isinstance(value, list) else [value]:
             constraint = entry if isinstance(entry, str) else entry.get("version") if isinstance(entry, dict) else None
             if constraint is None:

@@ -24,7 +24,9 @@ class EstimatorApiRemoved(Rule):
     first reaches the API.
 
     Silent when the project declares no TensorFlow requirement (and sets no target), and
-    when every version its requirement admits is older than 2.16.
+    when every version its requirement admits is older than 2.16. On by default, like every
+    rule: it only speaks when the project itself says it allows 2.16+. How the requirement
+    is read, and the run-time proof: [docs/est106.md](docs/est106.md).
 
     ## Why is this bad?
     TensorFlow 2.16 removed `tf.estimator` and `tensorflow-estimator` has no release after
