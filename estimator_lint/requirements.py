@@ -273,17 +273,20 @@ def project_directory(start: str) -> Optional[str]:
         directory = parent
 
 
-def searched_directories(start: str) -> List[str]:
-    """The directories :func:`project_directory` looks at, up to the one it settles on
-    (the run record stats them: a declaration file added there changes their stat)."""
+def search_probes(start: str) -> List[str]:
+    """What :func:`project_directory` looks at, for the run record: the declaration files it
+    looks for in each directory up to the one it settles on, and that directory itself (its
+    stat changes when a ``requirements*.txt`` is added to it).  A ``requirements-*.txt``
+    added to a directory below it that has no other declaration is not noticed by a replay."""
     directory = os.path.abspath(start)
     if not os.path.isdir(directory):
         directory = os.path.dirname(directory)
     settled = project_directory(directory)
     found = []
     while True:
-        found.append(directory)
+        found.extend(os.path.join(directory, name) for name in (*DECLARATION_FILES, "requirements.txt"))
         if directory == settled:
+            found.append(directory)
             break
         parent = os.path.dirname(directory)
         if parent == directory:

@@ -164,7 +164,7 @@ def _failure(node: ast.AST, spelling: str) -> str:
     if isinstance(node, ast.ImportFrom):
         module = node.module or ""
         if tfapi.estimator_api_path(module) is None:
-            return f"ImportError: cannot import name 'estimator' from '{module}'"
+            return f"ImportError: cannot import name 'estimator' from '{module}' (...)"
         return f"ModuleNotFoundError: No module named '{_up_to_estimator(module)}'"
     if spelling.startswith("tf.estimator"):
         return "AttributeError: module 'tensorflow' has no attribute 'estimator'"
