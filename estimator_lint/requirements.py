@@ -47,6 +47,7 @@ import glob
 import itertools
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -318,11 +319,23 @@ class _Reader:
     def read_text(self, path: str) -> Optional[str]:
         self.scan.looked_at.append(path)
         try:
-            if os.path.getsize(path) > MAX_FILE_BYTES:
-                self.problem(path, None, f"not read: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-                return None
-            with open(path, "rb") as handle:
-                data = handle.read()
+            # Non-blocking, and checked on the open descriptor: a FIFO named requirements.txt
+            # must not hang the run, nor a device behind a symlink fill the memory.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    self.problem(path, None, "not read: not a regular file")
+                    return None
+                if st.st_size > MAX_FILE_BYTES:
+                    self.problem(path, None, f"not read: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+                    return None
+                with os.fdopen(fd, "rb") as handle:
+                    fd = -1
+                    data = handle.read(MAX_FILE_BYTES + 1)
+            finally:
+                if fd >= 0:
+                    os.close(fd)
         except FileNotFoundError:
             return None
         except OSError as exc:

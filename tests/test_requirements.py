@@ -190,6 +190,14 @@ def test_bad_declarations_are_one_line_problems_naming_the_file(tmp_path):
     assert all("\n" not in p for p in problems)
 
 
+def test_a_fifo_named_requirements_txt_does_not_hang_the_scan(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "requirements.txt")
+    scan = scan_project(str(tmp_path))
+    assert scan.problems == ["requirements.txt: not read: not a regular file"]
+
+
 def test_include_cycles_end(tmp_path):
     write(tmp_path, {"requirements.txt": "-r requirements-b.txt\ntensorflow\n", "requirements-b.txt": "-r requirements.txt\n"})
     assert requirement_of(tmp_path).text == "tensorflow"
