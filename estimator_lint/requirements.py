@@ -64,6 +64,7 @@ __all__ = [
     "poetry_specifiers",
     "project_directory",
     "scan_project",
+    "search_probes",
     "tensorflow_requirement",
     "parse_target",
 ]
@@ -689,10 +690,4 @@ def scan_project(directory: Optional[str]) -> Scan:
         routes.append(route)
     reader.scan.looked_at = list(dict.fromkeys(reader.scan.looked_at))
     return reader.scan
-
-
-def declares_tensorflow(scan: Scan) -> bool:
-    """Whether any route names TensorFlow or tensorflow-estimator (for documentation and tests)."""
-    names = tfapi.TENSORFLOW_DISTRIBUTIONS | {tfapi.ESTIMATOR_DISTRIBUTION}
-    return any(d.name in names for route in scan.routes for d in route.requirements)
 
