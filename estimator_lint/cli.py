@@ -50,6 +50,17 @@ def _dotted(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _target(value: str) -> str:
+    import argparse
+
+    from estimator_lint.requirements import parse_target
+
+    try:
+        return parse_target(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> "argparse.ArgumentParser":
     import argparse
 
@@ -80,6 +91,13 @@ def build_parser() -> "argparse.ArgumentParser":
         default=[],
         metavar="DOTTED.NAME",
         help="treat this class (e.g. my_pkg.base.MyEstimatorBase) as an Estimator base; repeatable",
+    )
+
+    rules.add_argument(
+        "--target-tensorflow",
+        type=_target,
+        metavar="VERSION",
+        help="the TensorFlow version the code runs on (EST106); default: read from the project's requirements",
     )
 
     files = parser.add_argument_group("file selection")
@@ -144,6 +162,7 @@ def _overrides(args: "argparse.Namespace") -> "config.Overrides":
         output_format=args.output_format,
         extra_estimator_bases=tuple(args.extra_estimator_bases) or None,
         prefilter=not args.no_prefilter,
+        target_tensorflow=args.target_tensorflow,
     )
 
 
@@ -186,9 +205,16 @@ def _main(argv: List[str]) -> int:
     paths = args.paths or ["."]
     try:
         file_config = config.load_for_run(paths, args.config, args.isolated)
-        options = config.resolve(_overrides(args), file_config)
     except config.ConfigError as exc:
         return _error(str(exc))
+    # EST106 reads the project's TensorFlow requirement; a declaration it cannot read is a
+    # warning naming the file, and the run goes on.
+    from estimator_lint import requirements
+
+    scan = requirements.scan_project(requirements.project_directory(config.search_start(paths)))
+    for problem in scan.problems:
+        print(f"{PROG}: warning: {problem}", file=sys.stderr)
+    options = config.resolve(_overrides(args), file_config, requirements=scan)
 
     # Results and the project index (read by flake8 too) are cached here.
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
@@ -207,6 +233,8 @@ def _main(argv: List[str]) -> int:
         if code in (EXIT_CLEAN, EXIT_FINDINGS):
             search = None if args.isolated or args.config else config.search_start(paths)
             probes = run_record.probes(paths, search, options.config_path, args.config)
+            # The requirement scan is an input too: editing requirements.txt changes EST106's answer.
+            probes += run_record.requirement_probes(config.search_start(paths), scan.looked_at)
             from estimator_lint.project import INDEX_FILE
 
             saved = [os.path.join(cache_dir, INDEX_FILE)] if _saves_index(paths) and len(seen["files"]) > 1 else []

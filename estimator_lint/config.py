@@ -18,11 +18,14 @@ import fnmatch
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from estimator_lint.discovery import DEFAULT_EXCLUDE, glob_match
 from estimator_lint.settings import FORMATS, Settings
 from estimator_lint.rules import RULE_CODES
+
+if TYPE_CHECKING:
+    from estimator_lint.requirements import Scan
 
 __all__ = [
     "KEYS",
@@ -76,6 +79,12 @@ KEYS: Dict[str, Key] = {
     "output-format": Key("string", '`"text"`', ", ".join(f"`{f}`" for f in FORMATS[:-1]) + f" or `{FORMATS[-1]}`"),
     "extra-estimator-bases": Key(
         "list of dotted names", "`[]`", "your own Estimator base classes, e.g. `my_pkg.base.MyEstimatorBase`"
+    ),
+    "target-tensorflow": Key(
+        "string",
+        "read from the project's requirements",
+        "the TensorFlow version the code runs on, e.g. `\"2.15\"` (EST106: 2.16 and later have no `tf.estimator`); "
+        "overrides the requirement read from `pyproject.toml`, `requirements*.txt`, `setup.cfg` or `setup.py`",
     ),
 }
 
@@ -150,6 +159,7 @@ class FileConfig:
     unsafe_fixes: Optional[bool] = None
     output_format: Optional[str] = None
     extra_estimator_bases: Optional[Tuple[str, ...]] = None
+    target_tensorflow: Optional[str] = None
 
     @property
     def root(self) -> str:
@@ -211,6 +221,15 @@ def _validate(path: str, table: Mapping[str, Any]) -> FileConfig:
                 values[attr] = tuple(parse_dotted_name(name) for name in names)
             except ValueError as exc:
                 raise v.fail(f"{key!r} has an {exc}") from None
+        elif key == "target-tensorflow":
+            from estimator_lint.requirements import parse_target
+
+            if not isinstance(value, str):
+                raise v.fail(f"'target-tensorflow' must be a version string such as \"2.15\", not {_kind(value)}")
+            try:
+                values[attr] = parse_target(value)
+            except ValueError as exc:
+                raise v.fail(f"'target-tensorflow' has an {exc}") from None
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise v.fail(f"'per-file-ignores' must be a table of glob = array of codes, not {_kind(value)}")
@@ -348,6 +367,7 @@ class Overrides:
     output_format: Optional[str] = None
     extra_estimator_bases: Optional[Tuple[str, ...]] = None
     prefilter: bool = True
+    target_tensorflow: Optional[str] = None
 
 
 def _anchor(pattern: str, root: str, *, in_file: bool = True) -> str:
@@ -409,7 +429,15 @@ class Options:
         return [d for d in diagnostics if not any(d.code.startswith(code) for code in ignored)]
 
 
-def resolve(overrides: Overrides, config: Optional[FileConfig], cwd: Optional[str] = None) -> Options:
+def resolve(
+    overrides: Overrides,
+    config: Optional[FileConfig],
+    cwd: Optional[str] = None,
+    *,
+    requirements: Optional["Scan"] = None,
+) -> Options:
+    """``requirements``: the project's declarations (:func:`estimator_lint.requirements.scan_project`),
+    for EST106; ``target-tensorflow`` (flag, then file) overrides them."""
     cwd = os.path.abspath(cwd or os.getcwd())
     cfg = config or FileConfig(path=os.path.join(cwd, "pyproject.toml"))
     root = cfg.root
@@ -419,10 +447,18 @@ def resolve(overrides: Overrides, config: Optional[FileConfig], cwd: Optional[st
         layers.append(RuleSelection(overrides.select, overrides.extend_select, overrides.ignore))
     enabled = resolve_rules(layers)
     bases = overrides.extra_estimator_bases or cfg.extra_estimator_bases or ()
+    tensorflow = None
+    if "EST106" in enabled:
+        from estimator_lint.requirements import tensorflow_requirement
+
+        target = overrides.target_tensorflow or cfg.target_tensorflow
+        where = "--target-tensorflow" if overrides.target_tensorflow else _display(cfg.path)
+        tensorflow = tensorflow_requirement(requirements, target, where)
     settings = Settings(
         select=("EST",) if enabled == RULE_CODES else enabled,
         extra_estimator_bases=tuple(bases),
         prefilter=overrides.prefilter,
+        tensorflow_requirement=tensorflow,
     )
 
     if overrides.exclude is not None:

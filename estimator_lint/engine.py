@@ -158,7 +158,10 @@ def _check_rules(tree, text, path, settings, rules, package, index, want_fixes: 
     # \x1c-\x1e, \x85, \u2028 and \u2029, which may sit in comments and strings and would
     # shift every later line (wrong columns on non-ASCII lines, # noqa read off the wrong line).
     source.lines = physical_lines(text)
-    ctx = RuleContext(model, source, path, want_fixes=want_fixes, fixes_possible=lambda: _rewritable(tree, text))
+    ctx = RuleContext(
+        model, source, path, want_fixes=want_fixes, fixes_possible=lambda: _rewritable(tree, text),
+        tensorflow_requirement=settings.tensorflow_requirement,
+    )
     return ctx, [d for rule in rules for d in rule.check(ctx)]
 
 

@@ -5,7 +5,9 @@ lines, so the plugin costs a substring test per file, plus the analysis for the 
 files that can hold a finding.  flake8 applies ``--select``/``--ignore``/``# noqa`` itself.
 
 From the ``[tool.estimator-lint]`` table of the nearest ``pyproject.toml`` above the linted
-file (looked up once per directory) the plugin takes ``extra-estimator-bases``; the rest of
+file (looked up once per directory) the plugin takes ``extra-estimator-bases`` and
+``target-tensorflow``, and EST106 reads the requirements of the project directory above
+the file (:mod:`estimator_lint.requirements`, once per directory); the rest of
 the table is the command's. A table the command would reject is reported once per process
 as ``EST001 invalid configuration: <the command's message>``, and files are checked with
 the defaults.
@@ -22,6 +24,7 @@ from estimator_lint import __version__
 from estimator_lint.config import ConfigError, FileConfig, load_pyproject
 from estimator_lint.engine import Settings, SourceError, in_project, lint_tree
 from estimator_lint.screen import mentions_words
+from estimator_lint.tfapi import ESTIMATOR_API_WORD
 
 # flake8 loads its plugins, then forks its workers: importing the analysis and the rules
 # here (the command imports them lazily) lets every worker share one import.
@@ -47,13 +50,22 @@ def _config_in(directory: str) -> Optional[FileConfig]:
 @functools.lru_cache(maxsize=None)
 def settings_for_directory(directory: str) -> Tuple[Settings, Optional[str]]:
     """(settings, configuration error) for the files of ``directory``."""
+    from estimator_lint import requirements
+
     try:
         config = _config_in(directory)
     except ConfigError as exc:
         return _SETTINGS, str(exc)
-    if config is None or not config.extra_estimator_bases:
+    # flake8's --select decides whether EST106 reports; the requirement only has to be known.
+    target = config.target_tensorflow if config is not None else None
+    scan = None if target else requirements.scan_project(requirements.project_directory(directory))
+    tensorflow = requirements.tensorflow_requirement(scan, target, os.path.relpath(config.path) if target else "")
+    bases = config.extra_estimator_bases if config is not None and config.extra_estimator_bases else ()
+    if not bases and tensorflow is None:
         return _SETTINGS, None
-    return Settings(respect_noqa=False, fix_edits=False, extra_estimator_bases=config.extra_estimator_bases), None
+    return Settings(
+        respect_noqa=False, fix_edits=False, extra_estimator_bases=bases, tensorflow_requirement=tensorflow
+    ), None
 
 
 def _settings_for(filename: str) -> Tuple[Settings, Optional[str]]:
@@ -105,7 +117,10 @@ class EstimatorLintPlugin:
             if module is None:
                 index = None  # a file the last CLI run did not see: analyse it on its own
         # The engine's screen: a word outside comments and strings (the index's words when saved).
-        if not mentions_words(text, index.words if index is not None else settings.prefilter_words()):
+        words = tuple(index.words) if index is not None else settings.prefilter_words()
+        if index is not None and settings.tensorflow_requirement is not None:
+            words += (ESTIMATOR_API_WORD,)  # an index saved by a run that had no requirement
+        if not mentions_words(text, words):
             return
         try:
             diagnostics = lint_tree(self.tree, text, self.filename, settings, package=package, index=index, module=module)

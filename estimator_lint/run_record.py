@@ -12,7 +12,10 @@ everything the run read besides the linter itself, and what it printed:
   walk listed (a file added, removed or renamed there changes the directory's stat);
 * *probes*: the paths the run looked for outside the walked tree, present or not (the
   paths named on the command line, each ``pyproject.toml`` of the configuration search,
-  ``--config``'s file, the ``__init__.py`` files above each path that decide module names);
+  ``--config``'s file, the ``__init__.py`` files above each path that decide module names,
+  and the project's requirement declarations EST106 read, with the files looked for on the
+  way up to the project directory and that directory itself: its stat changes when a
+  ``requirements*.txt`` is added there);
 * stdout, stderr and the exit status; and the stat of the project index the run saved
   for flake8 (a replay must not hide that it was deleted).
 
@@ -279,3 +282,11 @@ def probes(paths, config_search: "str | None", config_found: "str | None", confi
             if not os.path.isfile(marker):
                 break
     return list(dict.fromkeys(found))
+
+
+def requirement_probes(search_start: str, looked_at) -> list:
+    """The requirement scan's inputs (:mod:`estimator_lint.requirements`): what the search
+    for the project directory looked at, and every file the scan read or looked for."""
+    from estimator_lint.requirements import search_probes
+
+    return list(dict.fromkeys([*search_probes(search_start), *looked_at]))

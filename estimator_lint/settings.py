@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from estimator_lint import tfapi
+
+if TYPE_CHECKING:
+    from estimator_lint.requirements import TensorFlowRequirement
 
 #: ``--output-format`` values; ``text`` is the default.  (Named here, under the settings,
 #: so that configuration can check them without importing the output formats.)
@@ -27,8 +30,14 @@ class Settings:
     #: Render each fix's edits (libcst parses the file): off for runs that only need to
     #: know whether a finding is fixable (a text check run, flake8).
     fix_edits: bool = True
+    #: The project's declaration that admits a TensorFlow without ``tf.estimator`` (EST106
+    #: reports against it), from :func:`estimator_lint.requirements.tensorflow_requirement`.
+    tensorflow_requirement: Optional["TensorFlowRequirement"] = None
 
     def prefilter_words(self) -> Tuple[str, ...]:
         extra = tuple(name.rsplit(".", 1)[-1] for name in self.extra_estimator_bases)
+        if self.tensorflow_requirement is not None:
+            # EST106: every spelling of the Estimator API (tensorflow_estimator, tf.estimator).
+            extra += (tfapi.ESTIMATOR_API_WORD,)
         return tfapi.PREFILTER_WORDS + extra
 

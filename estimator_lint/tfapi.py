@@ -10,7 +10,7 @@ Nothing here imports TensorFlow: the linter never does.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import List, Optional
 
 # --------------------------------------------------------------------------------------
 # Estimator classes
@@ -568,3 +568,88 @@ PREFILTER_WORDS = tuple(
         | {n for n in ESTIMATOR_CLASS_NAMES if "Estimator" not in n}
     )
 )
+
+
+# --------------------------------------------------------------------------------------
+# The Estimator API's removal (EST106)
+# --------------------------------------------------------------------------------------
+# TensorFlow 2.16 dropped ``tf.estimator`` ("The tf.estimator API is removed", 2.16.1 release
+# notes): measured with tensorflow-cpu 2.16.2, ``tf.estimator``, ``tf.compat.v1.estimator``
+# and ``tf.keras.estimator`` raise ``AttributeError: module ... has no attribute
+# 'estimator'`` and ``import tensorflow_estimator`` raises ``ModuleNotFoundError``, while
+# ``tf.compat.v1.train.SessionRunHook`` and ``MonitoredTrainingSession`` remain.
+
+#: The first TensorFlow release without the Estimator API.
+ESTIMATOR_API_REMOVED_IN = "2.16"
+#: tensorflow-estimator's last release (the package is not developed any more).
+LAST_ESTIMATOR_RELEASE = "2.15.0"
+#: Distributions that install the ``tensorflow`` module (canonical names).
+TENSORFLOW_DISTRIBUTIONS = frozenset(
+    {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tf-nightly-cpu", "tf-nightly-gpu",
+     "tensorflow-macos", "tensorflow-intel", "tensorflow-aarch64"}
+)
+#: Distributions whose every release is a pre-release (``2.17.0.dev20240301``).
+NIGHTLY_DISTRIBUTIONS = frozenset({"tf-nightly", "tf-nightly-cpu", "tf-nightly-gpu"})
+#: The Estimator API's own distribution: its version follows the TensorFlow line it was made for.
+ESTIMATOR_DISTRIBUTION = "tensorflow-estimator"
+#: What a project pins to keep Estimator code running (EST106's first way out).
+ESTIMATOR_PIN = "tensorflow<2.16` with `tensorflow-estimator==2.15.*"
+#: The word every spelling of the Estimator API contains (the prefilter's word for EST106).
+ESTIMATOR_API_WORD = "estimator"
+
+_MIGRATE = "https://www.tensorflow.org/guide/migrate/"
+#: TensorFlow's migration guide, by the kind of Estimator API a file uses.
+MIGRATION_GUIDES = {
+    "canned": ("canned Estimators", _MIGRATE + "canned_estimators"),
+    "tpu": ("TPUEstimator", _MIGRATE + "tpu_estimator"),
+    "train_and_evaluate": ("train_and_evaluate", _MIGRATE + "multi_worker_cpu_gpu_training"),
+    "hooks": ("SessionRunHooks", _MIGRATE + "sessionrunhook_callback"),
+    "export": ("SavedModel export", _MIGRATE + "saved_model"),
+    "model_fn": ("Estimator and model_fn", _MIGRATE + "migrating_estimator"),
+}
+#: Members of ``tf.estimator`` that belong to ``train_and_evaluate``.
+TRAIN_AND_EVALUATE_NAMES = frozenset({"train_and_evaluate", "TrainSpec", "EvalSpec", "FinalExporter", "LatestExporter",
+                                      "BestExporter", "Exporter"})
+
+
+def estimator_api_path(qualname: Optional[str]) -> Optional[List[str]]:
+    """The members after the Estimator namespace when ``qualname`` is part of the removed
+    Estimator API (``tensorflow.compat.v1.estimator.Estimator`` -> ``["Estimator"]``,
+    ``tensorflow.estimator`` -> ``[]``), else None."""
+    if not qualname:
+        return None
+    parts = qualname.split(".")
+    if parts[0] == "tensorflow_estimator":
+        # tensorflow_estimator.python.estimator.canned.dnn.DNNClassifier: the class is last.
+        rest = parts[1:]
+        while rest[:1] and rest[0] in ("python", "estimator", "api", "_v1", "_v2", "v1", "v2"):
+            rest = rest[1:]
+        return rest
+    if parts[0] != "tensorflow":
+        return None
+    rest = parts[1:]
+    while rest[:2] in (["compat", "v1"], ["compat", "v2"]):
+        rest = rest[2:]
+    if rest[:1] == ["estimator"]:
+        return rest[1:]
+    if rest[:2] == ["keras", "estimator"]:
+        return ["model_to_estimator"] if rest[2:3] == ["model_to_estimator"] else rest[2:]
+    return None
+
+
+def migration_topic(members: List[str]) -> str:
+    """The :data:`MIGRATION_GUIDES` key for an Estimator API member path."""
+    if not members:
+        return "model_fn"
+    if "tpu" in members or any(m.startswith("TPU") for m in members):
+        return "tpu"
+    if members[0] in ("export", "experimental") and any("erving" in m or "xport" in m for m in members) \
+            or any(m.endswith("ServingInputReceiver") or "serving_input" in m for m in members):
+        return "export"
+    if any(m in TRAIN_AND_EVALUATE_NAMES for m in members):
+        return "train_and_evaluate"
+    if any(m.endswith(("Hook", "SessionRunArgs", "SessionRunContext", "SessionRunValues")) for m in members):
+        return "hooks"
+    if "canned" in members or any(m in ESTIMATOR_CLASS_NAMES and m not in MODEL_FN_ESTIMATOR_NAMES for m in members):
+        return "canned"
+    return "model_fn"

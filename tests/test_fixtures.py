@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from estimator_lint import config, requirements
 from estimator_lint.engine import Settings, lint_file
 from estimator_lint.runner import lint_paths
 from estimator_lint.project import build_project_index
@@ -25,12 +26,23 @@ def _project_results(case, settings, jobs=1):
     return {os.path.relpath(r.path, root): r for r in lint_paths(files, settings, jobs=jobs, index=index)}
 
 
+def case_settings(case, prefilter=True):
+    """The settings a run in the case's directory gets: its [tool.estimator-lint] table and
+    the TensorFlow requirement its declaration files state (EST106)."""
+    root = os.path.join(FIXTURES, case)
+    pyproject = os.path.join(root, "pyproject.toml")
+    file_config = config.load_pyproject(pyproject) if os.path.exists(pyproject) else None
+    scan = requirements.scan_project(root)
+    assert not scan.problems, scan.problems
+    return config.resolve(config.Overrides(prefilter=prefilter), file_config, root, requirements=scan).settings
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("prefilter", [True, False], ids=["prefilter", "no-prefilter"])
 def test_fixture_diagnostics(case, prefilter):
     expected = expected_for(case)
     assert expected, f"{case}/expected.json lists no file"
-    settings = Settings(prefilter=prefilter)
+    settings = case_settings(case, prefilter)
     project = None if os.path.exists(os.path.join(FIXTURES, case, "before.py")) else _project_results(case, settings)
     for name, wanted in expected.items():
         path = os.path.join(FIXTURES, case, name)

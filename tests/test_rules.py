@@ -20,12 +20,12 @@ def _examples(kind):
 
 @pytest.mark.parametrize("rule,example", list(_examples("VALID")))
 def test_valid_examples_are_silent(rule, example):
-    assert rule.code not in codes(example)
+    assert rule.code not in codes(example, **rule.example_settings())
 
 
 @pytest.mark.parametrize("rule,example", list(_examples("INVALID")))
 def test_invalid_examples_are_flagged_where_documented(rule, example):
-    diagnostics = triples(lint(example.code))
+    diagnostics = triples(lint(example.code, **rule.example_settings()))
     # ``expected`` lists the (row, col) of every finding the example produces, in order.
     assert [(row, col) for row, col, _ in diagnostics] == list(example.expected)
     assert rule.code in [code for _, _, code in diagnostics]
@@ -310,13 +310,13 @@ def test_reading_rule_codes_does_not_import_the_rules_or_the_analysis():
         "print(sorted(m for m in sys.modules if m.startswith('estimator_lint.')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["('EST101', 'EST102', 'EST104', 'EST105')", "['estimator_lint.rules']"]
+    assert out.splitlines() == ["('EST101', 'EST102', 'EST104', 'EST105', 'EST106')", "['estimator_lint.rules']"]
 
 
 def test_select_and_ignore_by_prefix():
     selected = [r.code for r in select_rules(["EST"], ["EST10"])]
     assert selected == []
-    assert [r.code for r in select_rules(["EST10"], ["EST103"])] == ["EST101", "EST102", "EST104", "EST105"]
+    assert [r.code for r in select_rules(["EST10"], ["EST103"])] == ["EST101", "EST102", "EST104", "EST105", "EST106"]
     assert [r.code for r in select_rules(["EST104"], ["EST1"])] == ["EST104"]
     assert selected_codes(["EST104"], ["EST1"]) == ("EST104",) and selected_codes(["EST1"], ["EST1"]) == ()
 

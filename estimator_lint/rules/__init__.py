@@ -17,6 +17,7 @@ REGISTRY: Dict[str, Tuple[str, str]] = {
     "EST103": ("est103_tensor_escapes_model_fn", "TensorEscapesModelFn"),
     "EST104": ("est104_captured_tensor_read", "CapturedTensorRead"),
     "EST105": ("est105_unknown_prediction_key", "UnknownPredictionKey"),
+    "EST106": ("est106_estimator_api_removed", "EstimatorApiRemoved"),
 }
 RULE_CODES: Tuple[str, ...] = tuple(REGISTRY)
 

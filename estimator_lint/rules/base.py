@@ -10,6 +10,7 @@ from estimator_lint.diagnostics import Diagnostic, Fix
 
 if TYPE_CHECKING:
     from estimator_lint.analysis.model import FileModel
+    from estimator_lint.requirements import TensorFlowRequirement
 
 #: Where the project lives; every rule's documentation URL is an anchor of its README.
 REPOSITORY_URL = "https://github.com/estimator-lint/estimator-lint"
@@ -54,6 +55,8 @@ class RuleContext:
     want_fixes: bool = True
     #: Decides ``want_fixes`` when the first fix is planned (most files plan none).
     fixes_possible: Optional[Callable[[], bool]] = None
+    #: The project's TensorFlow requirement when it admits a release without ``tf.estimator``.
+    tensorflow_requirement: Optional["TensorFlowRequirement"] = None
     _planner: Optional[object] = None
 
     @property
@@ -117,6 +120,12 @@ class Rule:
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @classmethod
+    def example_settings(cls) -> dict:
+        """:class:`~estimator_lint.engine.Settings` fields the examples are checked with
+        (a rule that depends on the project, not only the file, says what project)."""
+        return {}
 
     @classmethod
     def heading(cls) -> str:
