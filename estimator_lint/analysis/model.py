@@ -161,15 +161,48 @@ class FileModel:
         self.passed_methods: Set[FunctionInfo] = set()
         self._find_model_fns()
 
-        self.overrides: List[MemberOverride] = []
-        self.guard_patches: List[GuardPatch] = []
-        self.stores: List[GraphStore] = []
-        self.reads: List[CapturedRead] = []
+        # The facts below are found when a rule (or a fix, or the project index) first asks
+        # for them: a run that selects EST101 alone never evaluates graph values.
+        self._overrides: Optional[List[MemberOverride]] = None
+        self._guard_patches: List[GuardPatch] = []
+        self._stores: List[GraphStore] = []
+        self._evaluated = False
+        self._reads: Optional[List[CapturedRead]] = None
         self.values: Dict[FunctionInfo, FunctionValues] = {}
         self._param_kinds: Dict[FunctionInfo, Dict[str, int]] = {}
-        self._find_overrides()
-        self._evaluate_functions()
-        self._find_reads()
+
+    @property
+    def overrides(self) -> List[MemberOverride]:
+        """Estimator members overridden by Estimator subclasses here (EST101)."""
+        if self._overrides is None:
+            self._overrides = []
+            self._find_overrides()
+        return self._overrides
+
+    @property
+    def guard_patches(self) -> List[GuardPatch]:
+        """Assignments that switch TensorFlow's override guard off (EST101)."""
+        self.overrides  # found by the same pass
+        return self._guard_patches
+
+    @property
+    def stores(self) -> List[GraphStore]:
+        """Graph values stored where they outlive the graph (EST102, EST103)."""
+        self._evaluate()
+        return self._stores
+
+    @property
+    def reads(self) -> List[CapturedRead]:
+        """Reads of captured attributes outside graph code (EST104; fix safety)."""
+        if self._reads is None:
+            self._reads = []
+            self._find_reads()
+        return self._reads
+
+    def _evaluate(self) -> None:
+        if not self._evaluated:
+            self._evaluated = True
+            self._evaluate_functions()
 
     # -- Estimator classes ------------------------------------------------------------
 
@@ -597,6 +630,7 @@ class FileModel:
 
     def values_of(self, fn: FunctionInfo) -> FunctionValues:
         """The graph values of ``fn``'s names (evaluated on first use)."""
+        self._evaluate()  # helpers' parameter kinds come from the first round
         values = self.values.get(fn)
         if values is None:
             values = self._new_values(fn, self.values_of(fn.parent) if fn.parent is not None else None)
