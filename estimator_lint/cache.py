@@ -113,7 +113,7 @@ class FileStamp:
 # --------------------------------------------------------------------------------------
 
 
-def _code_fingerprint() -> str:
+def code_fingerprint() -> str:
     """Size and mtime of the package's own modules: an edited checkout invalidates the cache."""
     from estimator_lint.run_record import code_stats
 
@@ -152,7 +152,7 @@ def cache_key(settings, *, index_digest: Optional[str] = None) -> Dict[str, Any]
     return {
         "format": FORMAT,
         "tool": __version__,
-        "code": _code_fingerprint(),
+        "code": code_fingerprint(),
         "python": "%d.%d" % sys.version_info[:2],
         "settings": {f.name: _plain(getattr(settings, f.name)) for f in dataclasses.fields(settings)},
         "rules": list(selected_codes(settings.select, settings.ignore)),

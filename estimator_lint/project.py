@@ -231,14 +231,22 @@ def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
 
 
 def _signature(files: Sequence[str], settings: engine.Settings, stats=None) -> Optional[str]:
+    """What the saved index was built from: the linter (version, code, Python), the
+    settings, and each file's path and stat -- mtime, ctime, size, inode, as the result
+    cache compares them (ctime: an edit that restores the mtime, ``cp -p`` or ``touch
+    -r``, still moves it) -- and the ``__init__.py`` files that decide module names.
+    None when a file changed too recently for its stat to be trusted."""
     import hashlib
     import os
+    import sys
     import time
 
     from estimator_lint import __version__
+    from estimator_lint.cache import code_fingerprint
 
-    h = hashlib.sha256(f"{__version__}|{settings!r}".encode())
-    now = time.time()
+    h = hashlib.sha256(f"{__version__}|{code_fingerprint()}|{sys.version}|{settings!r}".encode())
+    limit = time.time_ns() - 2_000_000_000
+    directories = set()
     for path in files:
         try:
             st = os.stat(path)
@@ -247,9 +255,32 @@ def _signature(files: Sequence[str], settings: engine.Settings, stats=None) -> O
             continue
         if stats is not None:
             stats[path] = st
-        if now - st.st_mtime < 2.0:
-            return None  # modified just now: the stat could miss a second change
-        h.update(os.fsencode(path) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ino};".encode())
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
+            return None  # changed just now: the stat could miss a second change
+        h.update(os.fsencode(path) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino};".encode())
+        directories.add(os.path.dirname(os.path.abspath(path)))
+    # Module names come from the __init__.py files above each file, which need not be
+    # among the files of the run (a run over named files).
+    markers = set()
+    for directory in directories:
+        while True:
+            marker = os.path.join(directory, "__init__.py")
+            if marker in markers:
+                break
+            markers.add(marker)
+            if not os.path.isfile(marker):
+                break
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    for marker in sorted(markers):
+        try:
+            st = os.stat(marker)
+        except (OSError, ValueError):
+            h.update(os.fsencode(marker) + b"|absent;")
+            continue
+        h.update(os.fsencode(marker) + f"|{st.st_ctime_ns}|{st.st_ino};".encode())
     return h.hexdigest()[:24]
 
 
