@@ -10,11 +10,13 @@ from __future__ import annotations
 import ast
 import io
 import os
+import re
 import tempfile
 import tokenize
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+from estimator_lint import trust
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError
 from estimator_lint.engine import (
     Settings,
@@ -328,3 +330,30 @@ def _release_lease(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
     except (ImportError, AttributeError, OSError):
         pass
+
+
+#: Our temporary files and backup links (``<TEMP_PREFIX><pid>-<random>.tmp|.bak``).
+_LITTER = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-[\w]+\.(?:tmp|bak)$")
+
+
+def remove_litter(directories) -> int:
+    """Remove the temporary files and backup links that runs killed mid-write (kill -9,
+    power loss) left in ``directories``: those of processes that no longer exist.  Returns
+    how many were removed."""
+    removed = 0
+    for directory in set(directories):
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            match = _LITTER.match(name)
+            if match is None or trust.process_alive(int(match.group(1))):
+                continue
+            try:
+                os.unlink(os.path.join(directory, name))
+                removed += 1
+            except OSError:
+                pass
+    return removed
+

@@ -28,7 +28,11 @@ it, and a later edit within the same timestamp tick cannot go unnoticed (git's "
 clean" rule).  Records live in ``<cache dir>/runs/``, one per invocation (the newest
 :data:`MAX_RECORDS` are kept), in JSON.
 
-This module imports only what its fast path needs (``os``, ``sys``, ``json``, ``zlib``).
+Records are sealed with an HMAC under this user's key (:mod:`estimator_lint.trust`): a
+record the linter did not write itself is never replayed.
+
+This module imports only what its fast path needs (``os``, ``sys``, ``json``, ``zlib``,
+``hmac``).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import os
 import sys
 import zlib
 
-FORMAT = 1
+FORMAT = 2
 RUNS_DIR = "runs"
 #: Stats this close to the run's start are not trusted (see the module docstring).
 RACY_SECONDS = 2.0
@@ -118,8 +122,13 @@ def replay(argv) -> "int | None":
     try:
         cache_dir = _cache_dir(argv)
         invocation = _invocation(argv)
+        from estimator_lint import trust
+
         with open(_path(cache_dir, invocation), "rb") as handle:
-            record = json.loads(handle.read())
+            body = trust.unseal(handle.read())
+        if body is None:
+            return None  # not written by this user's linter: never replayed
+        record = json.loads(body)
         if record.get("format") != FORMAT or record.get("invocation") != invocation:
             return None
         for path, stat in record["stats"]:
@@ -217,10 +226,23 @@ class Recorder:
         try:
             directory = os.path.dirname(target)
             os.makedirs(directory, exist_ok=True)
+            if os.path.islink(directory):
+                return False  # never written through a link: it points out of the cache
+            from estimator_lint import trust
+
             tmp = f"{target}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as handle:
-                json.dump(record, handle, separators=(",", ":"))
-            os.replace(tmp, target)
+            body = json.dumps(record, separators=(",", ":")).encode("utf-8", "surrogateescape")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(trust.seal(body))
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
             _prune(directory)
         except OSError:
             return False
@@ -229,7 +251,17 @@ class Recorder:
 
 def _prune(directory: str) -> None:
     try:
-        names = [n for n in os.listdir(directory) if n.startswith("run-") and n.endswith(".json")]
+        all_names = os.listdir(directory)
+        from estimator_lint.trust import process_alive
+
+        for name in all_names:  # ``run-<crc>.json.<pid>.tmp`` of a run killed mid-write
+            pid = name.rpartition(".json.")[2][: -len(".tmp")] if name.endswith(".tmp") else ""
+            if name.startswith("run-") and pid.isdigit() and not process_alive(int(pid)):
+                try:
+                    os.unlink(os.path.join(directory, name))
+                except OSError:
+                    pass
+        names = [n for n in all_names if n.startswith("run-") and n.endswith(".json")]
         if len(names) <= MAX_RECORDS:
             return
         dated = sorted(names, key=lambda n: os.stat(os.path.join(directory, n)).st_mtime_ns)
