@@ -426,8 +426,12 @@ class ResultCache:
             names = os.listdir(self.directory)
         except OSError:
             return
+        from estimator_lint import run_record
         from estimator_lint.trust import process_alive
 
+        runs = os.path.join(self.directory, run_record.RUNS_DIR)
+        if not os.path.islink(runs):
+            run_record.remove_litter(runs)
         for name in names:
             # Temporary files of runs killed mid-write (or a full disk): ours, process gone.
             litter = _CACHE_LITTER.match(name)

@@ -251,17 +251,8 @@ class Recorder:
 
 def _prune(directory: str) -> None:
     try:
-        all_names = os.listdir(directory)
-        from estimator_lint.trust import process_alive
-
-        for name in all_names:  # ``run-<crc>.json.<pid>.tmp`` of a run killed mid-write
-            pid = name.rpartition(".json.")[2][: -len(".tmp")] if name.endswith(".tmp") else ""
-            if name.startswith("run-") and pid.isdigit() and not process_alive(int(pid)):
-                try:
-                    os.unlink(os.path.join(directory, name))
-                except OSError:
-                    pass
-        names = [n for n in all_names if n.startswith("run-") and n.endswith(".json")]
+        remove_litter(directory)
+        names = [n for n in os.listdir(directory) if n.startswith("run-") and n.endswith(".json")]
         if len(names) <= MAX_RECORDS:
             return
         dated = sorted(names, key=lambda n: os.stat(os.path.join(directory, n)).st_mtime_ns)
@@ -269,6 +260,23 @@ def _prune(directory: str) -> None:
             os.unlink(os.path.join(directory, name))
     except OSError:
         pass
+
+
+def remove_litter(directory: str) -> None:
+    """Remove ``run-<crc>.json.<pid>.tmp`` files of runs killed mid-write."""
+    from estimator_lint.trust import process_alive
+
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        pid = name.rpartition(".json.")[2][: -len(".tmp")] if name.endswith(".tmp") else ""
+        if name.startswith("run-") and pid.isdigit() and not process_alive(int(pid)):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except OSError:
+                pass
 
 
 def _upward(path: str):
