@@ -78,6 +78,9 @@ KEYS: Dict[str, Key] = {
     "extra-estimator-bases": Key(
         "list of dotted names", "`[]`", "your own Estimator base classes, e.g. `my_pkg.base.MyEstimatorBase`"
     ),
+    "max-file-size": Key(
+        "integer (bytes)", "`10485760` (10 MiB)", "larger files are reported, not analysed (`0`: no limit)"
+    ),
 }
 
 
@@ -151,6 +154,7 @@ class FileConfig:
     unsafe_fixes: Optional[bool] = None
     output_format: Optional[str] = None
     extra_estimator_bases: Optional[Tuple[str, ...]] = None
+    max_file_size: Optional[int] = None
 
     @property
     def root(self) -> str:
@@ -212,6 +216,10 @@ def _validate(path: str, table: Mapping[str, Any]) -> FileConfig:
                 values[attr] = tuple(parse_dotted_name(name) for name in names)
             except ValueError as exc:
                 raise v.fail(f"{key!r} has an {exc}") from None
+        elif key == "max-file-size":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise v.fail(f"'max-file-size' must be a whole number of bytes (0: no limit), not {value!r}")
+            values[attr] = value
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise v.fail(f"'per-file-ignores' must be a table of glob = array of codes, not {_kind(value)}")
@@ -424,6 +432,7 @@ def resolve(overrides: Overrides, config: Optional[FileConfig], cwd: Optional[st
         select=("EST",) if enabled == RULE_CODES else enabled,
         extra_estimator_bases=tuple(bases),
         prefilter=overrides.prefilter,
+        **({"max_file_size": cfg.max_file_size} if cfg.max_file_size is not None else {}),
     )
 
     if overrides.exclude is not None:

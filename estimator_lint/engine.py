@@ -50,6 +50,18 @@ __all__ = [
 ]
 
 TOO_DEEP = "too deeply nested to analyse"
+OUT_OF_MEMORY = "out of memory while analysing this file (see max-file-size)"
+
+
+def too_large(size: int, settings: "Settings") -> Optional[str]:
+    """The one-line reason a file of ``size`` bytes is not analysed, or None."""
+    limit = settings.max_file_size
+    if not limit or size <= limit:
+        return None
+    return (
+        f"too large to analyse: {size:,} bytes, over max-file-size ({limit:,} bytes); "
+        "raise max-file-size in [tool.estimator-lint] to check it"
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,9 @@ class Settings:
     #: Render each fix's edits (libcst parses the file): off for runs that only need to
     #: know whether a finding is fixable (a text check run, flake8).
     fix_edits: bool = True
+    #: Larger files are reported, not analysed (``max-file-size``; 0: no limit): analysis
+    #: takes about 200 times a file's size in memory.
+    max_file_size: int = 10 * 1024 * 1024
 
     def prefilter_words(self) -> Tuple[str, ...]:
         extra = tuple(name.rsplit(".", 1)[-1] for name in self.extra_estimator_bases)
@@ -191,8 +206,10 @@ def parse(text: str, path: str) -> ast.Module:
         if "too many nested" in message or "too complex" in message or "too many levels of indentation" in message:
             raise SourceError(f"{TOO_DEEP} ({message})", exc.lineno or 1) from None
         raise SourceError(f"syntax error: {message}", exc.lineno or 1, max((exc.offset or 1) - 1, 0)) from None
-    except (RecursionError, MemoryError):
+    except RecursionError:
         raise SourceError(TOO_DEEP) from None
+    except MemoryError:
+        raise SourceError(OUT_OF_MEMORY) from None
     except ValueError as exc:
         raise SourceError(f"cannot parse: {exc}") from None
 
@@ -486,6 +503,10 @@ def lint_file(
         except (OSError, ValueError) as exc:
             result.error = read_error(path, exc)
             return result
+    reason = too_large(len(data), settings)
+    if reason is not None:
+        result.error = FileError(reason)
+        return result
     try:
         text = decode_source(data)
         # With a project index, its fixed-point words (Estimator subclasses of other files too).
@@ -506,6 +527,8 @@ def lint_file(
                 result.prediction_keys = model.exported_prediction_keys()
     except SourceError as exc:
         result.error = FileError(str(exc), exc.line, exc.column)
+    except MemoryError:
+        result.error = FileError(OUT_OF_MEMORY)
     except Exception as exc:  # an internal fault: report it, keep going with other files
         detail = " ".join(str(exc).split())  # one line, whatever the exception says
         if len(detail) > 300:

@@ -27,6 +27,7 @@ from estimator_lint.engine import (
     package_of,
     read_error,
     read_source_bytes,
+    too_large,
 )
 from estimator_lint.fixes import apply_edits
 
@@ -131,6 +132,11 @@ def fix_file(
     except (OSError, ValueError) as exc:
         result = FixResult(path, "", "")
         result.error = read_error(path, exc)
+        return result
+    reason = too_large(len(data), settings or Settings())
+    if reason is not None:
+        result = FixResult(path, "", "")
+        result.error = FileError(reason)
         return result
     try:
         text = decode_source(data)

@@ -235,3 +235,45 @@ def test_temporary_files_in_the_cache_of_a_killed_run_are_removed(tmp_path, caps
     main(["--cache-dir", str(cache), str(tmp_path / "m.py"), str(tmp_path / "n.py")])
     capsys.readouterr()
     assert [p for p in litter if p.exists()] == []
+
+
+# --------------------------------------------------------------------------------------
+# size and memory
+# --------------------------------------------------------------------------------------
+
+
+def test_a_file_over_max_file_size_is_reported_not_analysed(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[tool.estimator-lint]\nmax-file-size = 100\n")
+    (tmp_path / "big.py").write_text(OVERRIDE + "# padding\n" * 20)
+    (tmp_path / "small.py").write_text("x = 1\n")
+    size = os.path.getsize(tmp_path / "big.py")
+    monkeypatch.chdir(tmp_path)
+    for argv in (["--no-cache", "."], ["--fix", "--no-cache", "."]):
+        assert main(argv) == 1
+        out = capsys.readouterr().out
+        assert f"big.py:1:1: error: too large to analyse: {size} bytes, over max-file-size (100 bytes)" in out
+        assert "small.py" not in out
+    assert (tmp_path / "big.py").read_text().startswith(OVERRIDE)
+
+
+def test_a_bad_max_file_size_is_a_configuration_error(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[tool.estimator-lint]\nmax-file-size = "10MB"\n')
+    (tmp_path / "m.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-cache", "."]) == 2
+    assert "'max-file-size' must be a whole number of bytes" in capsys.readouterr().err
+
+
+def test_running_out_of_memory_is_named_as_such(tmp_path, capsys, monkeypatch):
+    import ast as ast_module
+
+    (tmp_path / "m.py").write_text(OVERRIDE)
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(ast_module, "parse", no_memory)
+    assert main(["--no-cache", str(tmp_path / "m.py")]) == 1
+    out = capsys.readouterr().out
+    assert "m.py:1:1: error: out of memory while analysing this file" in out
+    assert "too deeply nested" not in out
