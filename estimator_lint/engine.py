@@ -53,6 +53,12 @@ TOO_DEEP = "too deeply nested to analyse"
 OUT_OF_MEMORY = "out of memory while analysing this file (see max-file-size)"
 
 
+def memory_error_reason(size: int) -> str:
+    """What a MemoryError means for a file of ``size`` bytes: CPython's parser raises it
+    for deep nesting in a small file (its stack); in a large one memory ran out."""
+    return OUT_OF_MEMORY if size > 1024 * 1024 else TOO_DEEP
+
+
 def too_large(size: int, settings: "Settings") -> Optional[str]:
     """The one-line reason a file of ``size`` bytes is not analysed, or None."""
     limit = settings.max_file_size
@@ -209,7 +215,7 @@ def parse(text: str, path: str) -> ast.Module:
     except RecursionError:
         raise SourceError(TOO_DEEP) from None
     except MemoryError:
-        raise SourceError(OUT_OF_MEMORY) from None
+        raise SourceError(memory_error_reason(len(text))) from None
     except ValueError as exc:
         raise SourceError(f"cannot parse: {exc}") from None
 
@@ -528,7 +534,7 @@ def lint_file(
     except SourceError as exc:
         result.error = FileError(str(exc), exc.line, exc.column)
     except MemoryError:
-        result.error = FileError(OUT_OF_MEMORY)
+        result.error = FileError(memory_error_reason(len(data)))
     except Exception as exc:  # an internal fault: report it, keep going with other files
         detail = " ".join(str(exc).split())  # one line, whatever the exception says
         if len(detail) > 300:

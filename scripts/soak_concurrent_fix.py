@@ -76,6 +76,8 @@ def main() -> int:
                 worker.join()
             attempted += args.files
             match = re.search(r"Fixed \d+ finding\(s\) in (\d+) file\(s\)", proc.stdout)
+            if match is None:
+                print(f"round {round_no + 1}: no summary (exit {proc.returncode}): {proc.stderr[-600:]}")
             fixed_files += int(match.group(1)) if match else 0
             for line in proc.stdout.splitlines():
                 if "not fixed" in line:
