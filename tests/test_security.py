@@ -134,7 +134,11 @@ def test_linting_writes_nothing_anywhere(tmp_path):
     assert new == set()
     assert {k: v for k, v in after.items() if k in before} == before
     assert _snapshot(os.path.dirname(FIXABLE)) == outside_before
-    assert _new_entries(work) == set() and _new_entries(home) == set() and os.listdir(tmp) == []
+    # Outside the tree only the user's key (the cache's authentication) may appear, private.
+    key = home / ".cache" / "estimator-lint" / "key"
+    assert _new_entries(work) == set() and os.listdir(tmp) == []
+    assert _new_entries(home) <= {".cache"} and os.listdir(home / ".cache" / "estimator-lint") == ["key"]
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
 
 
 def test_no_network_needed(tmp_path, capsys, monkeypatch):
@@ -226,14 +230,15 @@ def test_fix_keeps_crlf_and_bom_and_latin1(tmp_path, capsys):
 
 
 def test_kill_9_during_fix_leaves_every_file_whole(tmp_path):
-    """SIGKILL at random moments of ``--fix``: each file is the original or the fixed text."""
+    """SIGKILL at chosen points of ``--fix``: each file is the original or the fixed text."""
     with open(FIXABLE, "rb") as f:
         original = f.read()
     fixed = _fixed_text(FIXABLE).encode()
     exe = os.path.join(os.path.dirname(sys.executable), "estimator-lint")
     seen = []
-    # Spread wide: under load the run (project index first, then fixes) may start late.
-    for attempt, delay in enumerate((0.6, 1.2, 2.0, 3.0, 4.5, 6.5)):
+    # Killed after n files were replaced (watched, not timed): n = 0 kills during the
+    # project index, the others between and during the writes.
+    for attempt, wanted in enumerate((0, 1, 40, 100)):
         tree = tmp_path / f"run{attempt}"
         tree.mkdir()
         for i in range(150):
@@ -241,7 +246,10 @@ def test_kill_9_during_fix_leaves_every_file_whole(tmp_path):
         proc = subprocess.Popen(
             [exe, "--fix", str(tree)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path
         )
-        time.sleep(delay)
+        while proc.poll() is None:
+            done = sum(1 for p in tree.glob("*.py") if p.read_bytes() == fixed)
+            if done >= wanted:
+                break
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         states = {"original": 0, "fixed": 0}
@@ -252,7 +260,7 @@ def test_kill_9_during_fix_leaves_every_file_whole(tmp_path):
                 assert data in (original, fixed), f"{name} is neither the original nor the fixed text"
                 states["original" if data == original else "fixed"] += 1
             else:
-                # A temporary file the kill interrupted: never a .py file, so never linted.
+                # A temporary file the kill interrupted: never a .py file, so never linted
                 # (or the old file's backup link, which a completed fix removes).
                 assert name.startswith(".estimator-lint-") and name.endswith((".tmp", ".bak")), name
         assert sum(states.values()) == 150
