@@ -32,7 +32,9 @@ The cache is written once, when a run ends, by the process that owns it (workers
 ``os.replace`` over the old one, so readers see the old or the new file, never a half.
 A file that is missing, truncated, corrupt, of another format or key is ignored and
 rebuilt.  The format is JSON (a pickle could be made to run code by whoever can write
-the directory, and linters run on untrusted checkouts).
+the directory, and linters run on untrusted checkouts), sealed with an HMAC under this
+user's key (:mod:`estimator_lint.trust`): a results file the linter did not write itself
+-- committed to a repository, forged -- is ignored.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from typing import Any, Dict, Optional, Tuple
@@ -63,7 +66,7 @@ CACHE_DIR_NAME = ".estimator_lint_cache"
 #: Environment variable overriding the default directory (``--cache-dir`` wins over it).
 CACHE_DIR_ENV = "ESTIMATOR_LINT_CACHE_DIR"
 #: Bumped when the results file's layout changes.
-FORMAT = 2
+FORMAT = 3
 #: A file modified less than this before it was read is always re-hashed.
 RACY_SECONDS = 2.0
 #: Results files not written for this long are deleted when another is saved.
@@ -74,6 +77,10 @@ CACHEDIR_TAG = (
     "# This file is a cache directory tag created by estimator-lint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
+
+
+#: Temporary files of ours in the cache directory: ``.results-<pid>-…tmp``, ``.index-<pid>-…``.
+_CACHE_LITTER = re.compile(r"\.(?:results|index)-(\d+)-[\w.]*$")
 
 
 def default_cache_dir() -> str:
@@ -113,7 +120,7 @@ class FileStamp:
 # --------------------------------------------------------------------------------------
 
 
-def _code_fingerprint() -> str:
+def code_fingerprint() -> str:
     """Size and mtime of the package's own modules: an edited checkout invalidates the cache."""
     from estimator_lint.run_record import code_stats
 
@@ -152,7 +159,7 @@ def cache_key(settings, *, index_digest: Optional[str] = None) -> Dict[str, Any]
     return {
         "format": FORMAT,
         "tool": __version__,
-        "code": _code_fingerprint(),
+        "code": code_fingerprint(),
         "python": "%d.%d" % sys.version_info[:2],
         "settings": {f.name: _plain(getattr(settings, f.name)) for f in dataclasses.fields(settings)},
         "rules": list(selected_codes(settings.select, settings.ignore)),
@@ -278,8 +285,13 @@ class ResultCache:
 
     def _load(self) -> None:
         try:
+            from estimator_lint import trust
+
             with open(self.path, "rb") as handle:
-                data = json.loads(handle.read())
+                body = trust.unseal(handle.read())
+            if body is None:
+                return  # not written by this user's linter (see estimator_lint.trust)
+            data = json.loads(body)
             if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != self.key:
                 return
             entries = data["entries"]
@@ -392,7 +404,9 @@ class ResultCache:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(data.encode("utf-8"))
+                    from estimator_lint import trust
+
+                    handle.write(trust.seal(data.encode("utf-8")))
                 os.replace(tmp, self.path)
             except BaseException:
                 try:
@@ -412,7 +426,21 @@ class ResultCache:
             names = os.listdir(self.directory)
         except OSError:
             return
+        from estimator_lint import run_record
+        from estimator_lint.trust import process_alive
+
+        runs = os.path.join(self.directory, run_record.RUNS_DIR)
+        if not os.path.islink(runs):
+            run_record.remove_litter(runs)
         for name in names:
+            # Temporary files of runs killed mid-write (or a full disk): ours, process gone.
+            litter = _CACHE_LITTER.match(name)
+            if litter is not None and not process_alive(int(litter.group(1))):
+                try:
+                    os.unlink(os.path.join(self.directory, name))
+                except OSError:
+                    pass
+                continue
             if name.startswith("results-") and name.endswith(".json"):
                 full = os.path.join(self.directory, name)
                 try:
@@ -425,6 +453,13 @@ class ResultCache:
         os.makedirs(self.directory, exist_ok=True)
         for name, content in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Created by estimator-lint.\n*\n")):
             target = os.path.join(self.directory, name)
-            if not os.path.exists(target):
-                with open(target, "w", encoding="utf-8") as handle:
-                    handle.write(content)
+            if os.path.lexists(target):
+                continue  # never written through: a symbolic link here points elsewhere
+            # O_EXCL|O_NOFOLLOW: a link planted after the check is not followed either.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+            try:
+                fd = os.open(target, flags, 0o666)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(content)

@@ -218,6 +218,14 @@ def _main(argv: List[str]) -> int:
 
     # Results and the project index (read by flake8 too) are cached here.
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    if cache_dir is not None:
+        from estimator_lint.trust import tracked_by_git
+
+        if tracked_by_git(cache_dir):
+            # State committed to a repository is not this user's: neither read nor written.
+            print(f"{PROG}: warning: {cache_dir}: the cache directory is tracked by git; running without it",
+                  file=sys.stderr)
+            cache_dir = None
     fixing = args.fix or args.diff
     from estimator_lint import run_record
 
@@ -262,9 +270,14 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     )
     if seen is not None:
         seen["files"] = files
+    from estimator_lint.output import printable
+
     for path in missing:
-        print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
+        print(f"{PROG}: error: {printable(path)}: no such file or directory", file=sys.stderr)
     fixing = args.fix or args.diff
+    # Files a directory walk reached through a symbolic link to outside the directories
+    # given: linted, never rewritten (as Ruff and Black do not follow such links).
+    outside = _outside_roots(paths, files) if fixing else {}
     save_index = _saves_index(paths)
     # Fixes need the whole-project index first (which captures other modules read).
     index = (
@@ -289,6 +302,7 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
             exit_non_zero_on_fix=args.exit_non_zero_on_fix,
             show_fixes=args.show_fixes,
             index=index,
+            outside=outside,
         )
         return EXIT_ERROR if missing else (EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code)
 
@@ -307,7 +321,7 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
         unsafe_fixes=options.unsafe_fixes,
     )
     if args.fix:
-        results = _fixed(files, options, index)
+        results = _fixed(files, options, index, outside)
     else:
         # Whole-project analysis: classes, bases and captures across the files of this run.
         results = lint_project(files, options.settings, jobs=args.jobs, cache_dir=cache_dir, save_index=save_index)
@@ -336,12 +350,33 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     return EXIT_FINDINGS if stats.findings or stats.errors else EXIT_CLEAN
 
 
-def _fixed(files: Sequence[str], options: Options, index=None) -> Iterator[FileResult]:
+def _outside_roots(paths: Sequence[str], files: Sequence[str]) -> dict:
+    """{file: why it is not fixed} for the files a walk of a directory given found, whose
+    real path is outside every directory given (a symbolic link out of the tree)."""
+    roots = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
+    named = {os.path.abspath(p) for p in paths}
+    outside = {}
+    for path in files:
+        if os.path.abspath(path) in named:
+            continue  # named on the command line: the user asked for that file
+        real = os.path.realpath(path)
+        if not any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+            outside[path] = f"not fixed: a symbolic link to {real}, outside the directories given"
+    return outside
+
+
+def _fixed(files: Sequence[str], options: Options, index=None, outside=None) -> Iterator[FileResult]:
     """``--fix`` for the machine-readable formats: each file fixed, then what remains."""
     from estimator_lint.diagnostics import FileResult
-    from estimator_lint.fixer import fix_file
+    from estimator_lint.fixer import fix_file, remove_litter
 
+    remove_litter(os.path.dirname(os.path.realpath(p)) for p in files)
     for path in files:
+        if outside and path in outside:
+            from estimator_lint.fix_command import lint_without_fixing
+
+            yield lint_without_fixing(path, options.settings_for(path), index, outside[path])
+            continue
         fixed = fix_file(path, options.settings_for(path), unsafe=options.unsafe_fixes, index=index)
         yield FileResult(path, list(fixed.remaining), fixed.error, fixed=len(fixed.applied))
 

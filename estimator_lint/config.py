@@ -86,6 +86,9 @@ KEYS: Dict[str, Key] = {
         "the TensorFlow version the code runs on, e.g. `\"2.15\"` (EST106: 2.16 and later have no `tf.estimator`); "
         "overrides the requirement read from `pyproject.toml`, `requirements*.txt`, `setup.cfg` or `setup.py`",
     ),
+    "max-file-size": Key(
+        "integer (bytes)", "`10485760` (10 MiB)", "larger files are reported, not analysed (`0`: no limit)"
+    ),
 }
 
 
@@ -160,6 +163,7 @@ class FileConfig:
     output_format: Optional[str] = None
     extra_estimator_bases: Optional[Tuple[str, ...]] = None
     target_tensorflow: Optional[str] = None
+    max_file_size: Optional[int] = None
 
     @property
     def root(self) -> str:
@@ -230,6 +234,10 @@ def _validate(path: str, table: Mapping[str, Any]) -> FileConfig:
                 values[attr] = parse_target(value)
             except ValueError as exc:
                 raise v.fail(f"'target-tensorflow' has an {exc}") from None
+        elif key == "max-file-size":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise v.fail(f"'max-file-size' must be a whole number of bytes (0: no limit), not {value!r}")
+            values[attr] = value
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise v.fail(f"'per-file-ignores' must be a table of glob = array of codes, not {_kind(value)}")
@@ -459,6 +467,7 @@ def resolve(
         extra_estimator_bases=tuple(bases),
         prefilter=overrides.prefilter,
         tensorflow_requirement=tensorflow,
+        **({"max_file_size": cfg.max_file_size} if cfg.max_file_size is not None else {}),
     )
 
     if overrides.exclude is not None:

@@ -27,11 +27,13 @@ from estimator_lint.source import (
     _has_relative_import,
     bounded_recursion,
     decode_source,
+    memory_error_reason,
     package_of,
     parse,
     physical_lines,
     read_error,
     read_source_bytes,
+    too_large,
 )
 
 if TYPE_CHECKING:
@@ -252,6 +254,10 @@ def lint_file(
         except (OSError, ValueError) as exc:
             result.error = read_error(path, exc)
             return result
+    reason = too_large(len(data), settings)
+    if reason is not None:
+        result.error = FileError(reason)
+        return result
     try:
         text = decode_source(data)
         # With a project index, its fixed-point words (Estimator subclasses of other files too).
@@ -273,6 +279,8 @@ def lint_file(
                 result.prediction_keys = model.exported_prediction_keys()
     except SourceError as exc:
         result.error = FileError(str(exc), exc.line, exc.column)
+    except MemoryError:
+        result.error = FileError(memory_error_reason(len(data)))
     except Exception as exc:  # an internal fault: report it, keep going with other files
         detail = " ".join(str(exc).split())  # one line, whatever the exception says
         if len(detail) > 300:

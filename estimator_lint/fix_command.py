@@ -12,9 +12,20 @@ EXIT_CLEAN, EXIT_FINDINGS = 0, 1
 
 
 def _display(path: str) -> str:
-    from estimator_lint.output import display_path
+    from estimator_lint.output import display_path, printable
 
-    return display_path(path)
+    return printable(display_path(path))
+
+
+def lint_without_fixing(path: str, settings: Settings, index, why: str):
+    """A file ``--fix`` must not write: linted, and ``why`` said on stderr."""
+    import sys
+
+    from estimator_lint.runner import lint_paths
+
+    print(f"estimator-lint: warning: {_display(path)}: {why}", file=sys.stderr)
+    (result,) = lint_paths([path], settings, index=index)
+    return result
 
 
 def run_fix(
@@ -28,17 +39,31 @@ def run_fix(
     exit_non_zero_on_fix: bool = False,
     show_fixes: bool = False,
     index=None,
+    outside=None,
 ) -> int:
     from estimator_lint.diagnostics import FileResult
     from estimator_lint.output.text import TextReporter
 
     # Findings and file errors print exactly as a checking run prints them.
     reporter = TextReporter(out, quiet=quiet, unsafe_fixes=unsafe)
+    if not diff_only:
+        import os
+
+        from estimator_lint.fixer import remove_litter
+
+        remove_litter(os.path.dirname(os.path.realpath(p)) for p in files)
     fixed_total = remaining_total = unsafe_left = errors = changed_files = 0
     applied_by_file: List[tuple] = []
     for path in files:
         # ``settings`` may be per file (``Options.settings_for``: per-file-ignores).
         file_settings = settings(path) if callable(settings) else settings
+        if outside and path in outside:
+            # Reached through a symbolic link out of the tree: linted, never rewritten.
+            remaining_result = lint_without_fixing(path, file_settings, index, outside[path])
+            remaining_total += len(remaining_result.diagnostics)
+            errors += remaining_result.error is not None
+            reporter.file(remaining_result)
+            continue
         result = fix_file(path, file_settings, unsafe=unsafe, write=not diff_only, index=index)
         shown = _display(path)
         errors += result.error is not None

@@ -10,15 +10,17 @@ from __future__ import annotations
 import ast
 import io
 import os
+import re
 import tempfile
 import tokenize
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+from estimator_lint import trust
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError, apply_edits
 from estimator_lint.engine import finish_fixes, in_project, lint_source
 from estimator_lint.settings import Settings
-from estimator_lint.source import SourceError, decode_source, package_of, read_error, read_source_bytes
+from estimator_lint.source import SourceError, decode_source, package_of, read_error, read_source_bytes, too_large
 
 #: Conflicting fixes are applied one pass at a time; this bounds the passes.
 MAX_PASSES = 10
@@ -126,6 +128,11 @@ def fix_file(
         result = FixResult(path, "", "")
         result.error = read_error(path, exc)
         return result
+    reason = too_large(len(data), settings or Settings())
+    if reason is not None:
+        result = FixResult(path, "", "")
+        result.error = FileError(reason)
+        return result
     try:
         text = decode_source(data)
     except SourceError as exc:
@@ -156,15 +163,30 @@ def fix_file(
 
 
 class FileChangedError(Exception):
-    pass
+    """The file changed on disk while it was being fixed: it keeps the other writer's text."""
+
+
+#: Prefix of the temporary files (and backup links) ``--fix`` creates beside a source file;
+#: ``<prefix><pid>-<random>.tmp``: the next run removes those of processes that are gone.
+TEMP_PREFIX = ".estimator-lint-"
+
+#: Called with the target path between the last check and the rename (tests inject a
+#: concurrent write there: the one moment a write can land unseen).
+_before_replace = None
 
 
 def write_atomically(path: str, expected_old: bytes, new_data: bytes) -> None:
     """Replace ``path``'s content with ``new_data`` via a temp file in the same directory.
 
     A symlink is written through to its target (it stays a symlink); the target keeps its
-    permission bits and, where we may, its owner. If the file no longer holds
-    ``expected_old`` the write is refused.
+    permission bits (setuid/setgid included) and, where we may, its owner.  The write is
+    refused (:class:`FileChangedError`, the file left as the other writer made it) when
+    the file no longer holds ``expected_old`` -- checked right before the rename, and
+    again on the old file right after it: a write that landed in between is put back.
+    On Linux a write lease on the old file makes another process's ``open`` of it wait
+    while the check and the rename run, and tells us it tried (see docs/reliability.md).
+    A file with several hard links is refused: a rename would leave the other names on
+    the old text.
     """
     target = os.path.realpath(path)
     directory = os.path.dirname(target)
@@ -172,22 +194,100 @@ def write_atomically(path: str, expected_old: bytes, new_data: bytes) -> None:
     if not stat.st_mode & 0o222:
         # Read-only by its mode: respected even by root, who could write it anyway.
         raise PermissionError(f"{path} is read-only")
-    with open(target, "rb") as handle:
-        if handle.read() != expected_old:
-            raise FileChangedError("the file changed on disk since it was read; not overwritten")
-    fd, tmp = tempfile.mkstemp(prefix=".estimator-lint-", suffix=".tmp", dir=directory)
+    if stat.st_nlink > 1:
+        raise FileChangedError(
+            f"the file has {stat.st_nlink} hard links; replacing it would leave the other links with the old text"
+        )
+    if not os.access(target, os.W_OK) and os.geteuid() != 0:
+        raise PermissionError(f"{path} is read-only")
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=directory)
+    backup = None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(new_data)
             handle.flush()
+            # chown first: changing the owner clears setuid/setgid, chmod then sets them.
+            try:
+                os.fchown(handle.fileno(), stat.st_uid, stat.st_gid)
+            except (PermissionError, AttributeError):
+                pass
+            os.fchmod(handle.fileno(), stat.st_mode & 0o7777)
             os.fsync(handle.fileno())
-        os.chmod(tmp, stat.st_mode & 0o7777)
+        # Everything slow is done: from here to the rename only the checks run.
+        old = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         try:
-            os.chown(tmp, stat.st_uid, stat.st_gid)
-        except (PermissionError, AttributeError):
-            pass
-        if not os.access(target, os.W_OK) and os.geteuid() != 0:
-            raise PermissionError(f"{path} is read-only")
+            leased = _take_lease(old)
+            before = os.fstat(old)
+            if not _holds(old, before, expected_old) or os.stat(target).st_ino != before.st_ino:
+                raise FileChangedError("the file changed on disk since it was read; not overwritten")
+            # A second name for the old file, so that a write that lands on it after the
+            # check can be put back in place whole.
+            backup = _link_aside(target, directory)
+            if _before_replace is not None:
+                _before_replace(target)
+            os.replace(tmp, target)
+            tmp = None
+            if _lease_broken(old, leased) or not _holds(old, before, expected_old):
+                _restore(old, backup, target, directory)
+                backup = None
+                raise FileChangedError(
+                    "the file changed on disk while it was being replaced; the other writer's version was kept"
+                )
+        finally:
+            _release_lease(old)
+            os.close(old)
+    finally:
+        for leftover in (tmp, backup):
+            if leftover is not None:
+                try:
+                    os.unlink(leftover)
+                except OSError:
+                    pass
+
+
+def _holds(fd: int, before: os.stat_result, expected: bytes) -> bool:
+    """Whether the open file still is as checked: same size and mtime, same bytes.  (Not
+    ctime: the backup link and the rename change the old file's link count, and so its ctime.)"""
+    now = os.fstat(fd)
+    if (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        return False
+    if now.st_size != len(expected):
+        return False
+    return os.pread(fd, len(expected) + 1, 0) == expected if hasattr(os, "pread") else _read_all(fd) == expected
+
+
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _link_aside(target: str, directory: str) -> Optional[str]:
+    """A hard link to ``target`` under a temporary name (None where links are not supported)."""
+    name = os.path.join(directory, f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}.bak")
+    try:
+        os.link(target, name)
+    except (OSError, AttributeError, NotImplementedError):
+        return None
+    return name
+
+
+def _restore(old: int, backup: Optional[str], target: str, directory: str) -> None:
+    """Put the old file (with the concurrent write in it) back at ``target``."""
+    if backup is not None:
+        os.replace(backup, target)  # the very inode the other writer holds
+        return
+    data = _read_all(old)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -195,3 +295,66 @@ def write_atomically(path: str, expected_old: bytes, new_data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _take_lease(fd: int) -> bool:
+    """A write lease (Linux): another process's ``open`` of the file now waits for us and
+    breaks the lease, which :func:`_lease_broken` sees.  No signal is sent (owner 0)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+    except (ImportError, AttributeError, OSError):
+        return False  # not Linux, not our file, or open elsewhere: the checks alone
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETOWN, 0)
+    except OSError:
+        pass
+    return True
+
+
+def _lease_broken(fd: int, leased: bool) -> bool:
+    if not leased:
+        return False
+    import fcntl
+
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETLEASE) != fcntl.F_WRLCK
+    except OSError:
+        return True
+
+
+def _release_lease(fd: int) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+#: Our temporary files and backup links (``<TEMP_PREFIX><pid>-<random>.tmp|.bak``).
+_LITTER = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-[\w]+\.(?:tmp|bak)$")
+
+
+def remove_litter(directories) -> int:
+    """Remove the temporary files and backup links that runs killed mid-write (kill -9,
+    power loss) left in ``directories``: those of processes that no longer exist.  Returns
+    how many were removed."""
+    removed = 0
+    for directory in set(directories):
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            match = _LITTER.match(name)
+            if match is None or trust.process_alive(int(match.group(1))):
+                continue
+            try:
+                os.unlink(os.path.join(directory, name))
+                removed += 1
+            except OSError:
+                pass
+    return removed
+

@@ -78,18 +78,20 @@ def _settings_for(filename: str) -> Tuple[Settings, Optional[str]]:
 _REPORTED: Set[str] = set()
 
 
-_INDEX: list = []
+_INDEX: dict = {}
 
 
-def _saved_index():
-    """The project index the last ``estimator-lint`` run saved in the cache directory
-    (read once per flake8 process), so that cross-module findings show under flake8 too."""
-    if not _INDEX:
+def _saved_index(settings: Settings):
+    """The project index the last ``estimator-lint`` run saved in the cache directory, while
+    the tree is as that run saw it (read once per flake8 process and settings), so that
+    cross-module findings show under flake8 too; None for a stale, foreign or forged one."""
+    words = tuple(settings.prefilter_words())
+    if words not in _INDEX:
         from estimator_lint.cache import default_cache_dir
-        from estimator_lint.project import load_index
+        from estimator_lint.project import load_index_for_tree
 
-        _INDEX.append(load_index(default_cache_dir()))
-    return _INDEX[0]
+        _INDEX[words] = load_index_for_tree(default_cache_dir(), settings)
+    return _INDEX[words]
 
 
 class EstimatorLintPlugin:
@@ -110,7 +112,7 @@ class EstimatorLintPlugin:
             # A plugin cannot stop flake8 cleanly: say it once, then lint with the defaults.
             _REPORTED.add(config_error)
             yield 1, 0, f"EST001 invalid configuration: {config_error}", type(self)
-        index = _saved_index()
+        index = _saved_index(settings)
         module = package = None
         if index is not None:
             index, module, package = in_project(index, os.path.abspath(self.filename))

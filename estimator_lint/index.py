@@ -227,25 +227,31 @@ class ProjectIndex:
         return f"{entry.name} ({os.path.relpath(entry.path)})"
 
     def digest(self) -> str:
-        """A stable fingerprint of what the index says (part of cache keys)."""
+        """A stable fingerprint of everything the index says (part of cache keys): every
+        field the analysis can ask about -- classes with their files, bases and methods,
+        aliases, star imports, module names, shared module names, words, the defining and
+        spec files, captures, external reads, model_fn keys, methods handed on.  A field
+        left out here would let a cached result outlive an edit that changes it."""
         h = hashlib.sha256()
 
-        def feed(text: str) -> None:
+        def feed(tag: str, value) -> None:
             # Module names come from file names, which need not be UTF-8.
-            h.update(text.encode("utf-8", "surrogateescape"))
+            h.update(f"{tag}{value!r}\n".encode("utf-8", "surrogateescape"))
 
         for qual in sorted(self.classes):
-            feed(f"{qual}:{','.join(self.classes[qual].bases)};")
-        for alias in sorted(self.aliases):
-            feed(f"{alias}={self.aliases[alias]};")
-        for cls in sorted(self.captured):
-            feed(f"{cls}!{','.join(self.captured[cls])};")
-        for cls, attr in sorted(self.external_reads):  # decides which fixes are safe
-            feed(f"{cls}<{attr};")
-        for fn in sorted(self.model_fn_keys):
-            feed(f"{fn}?{','.join(self.model_fn_keys[fn])};")
-        for cls in sorted(self.passed_methods):
-            feed(f"{cls}>{','.join(self.passed_methods[cls])};")
+            entry = self.classes[qual]
+            feed("class", (qual, entry.name, os.path.abspath(entry.path), entry.bases, sorted(entry.methods)))
+        feed("aliases", sorted(self.aliases.items()))
+        feed("stars", sorted((m, list(s)) for m, s in self.stars.items()))
+        feed("modules", sorted((os.path.abspath(p), tuple(m)) for p, m in self.modules.items()))
+        feed("ambiguous", sorted(self.ambiguous))
+        feed("words", sorted(self.words))
+        for name in ("candidates", "defining", "spec_files"):
+            feed(name, sorted(os.path.abspath(p) for p in getattr(self, name)))
+        feed("captured", sorted((c, list(a)) for c, a in self.captured.items()))
+        feed("external_reads", sorted(self.external_reads))  # decides which fixes are safe
+        feed("model_fn_keys", sorted((f, list(k)) for f, k in self.model_fn_keys.items()))
+        feed("passed_methods", sorted((c, list(m)) for c, m in self.passed_methods.items()))
         return h.hexdigest()[:16]
 
 

@@ -114,7 +114,7 @@ def prepare_project(
     for result in results:
         result.fact_queries = None
     if cache_dir is not None and not reused and save_index:
-        write_index(index, cache_dir, signature)
+        write_index(index, cache_dir, signature, files, settings)
     return ProjectRun(index, cache, {r.path: r for r in results})
 
 
@@ -132,7 +132,7 @@ def build_project_index(
         return index
     _set_facts(index, *_analysed_facts(index, settings))
     if cache_dir is not None and save_index:
-        write_index(index, cache_dir, signature)
+        write_index(index, cache_dir, signature, files, settings)
     return index
 
 
@@ -232,29 +232,93 @@ def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
 
 
 def _signature(files: Sequence[str], settings: Settings, stats=None) -> Optional[str]:
+    """What the saved index was built from: the linter (version, code, Python), the
+    settings, and the tree (:func:`tree_signature`).  None when a file changed too
+    recently for its stat to be trusted."""
+    import dataclasses
+    import hashlib
+    import sys
+
+    from estimator_lint import __version__
+    from estimator_lint.cache import code_fingerprint
+
+    tree = tree_signature(files, stats)
+    # (Whether fixes are rendered changes no fact of the index: not part of the signature.)
+    if tree is None:
+        return None
+    h = hashlib.sha256(f"{__version__}|{code_fingerprint()}|{sys.version}|{dataclasses.replace(settings, fix_edits=True)!r}|{tree}".encode())
+    return h.hexdigest()[:24]
+
+
+def tree_signature(files: Sequence[str], stats=None, hashed: Optional[Set[str]] = None) -> Optional[str]:
+    """Each file's path and stat -- mtime, ctime, size, inode, as the result cache compares
+    them (ctime: an edit that puts the mtime back, ``cp -p`` or ``touch -r``, still moves
+    it) -- and the ``__init__.py`` files above them, which decide module names.
+
+    A file changed too recently for its stat to be trusted makes it None; unless it is
+    in ``hashed``, whose files are identified by their bytes instead of their stat.
+    ``stats``: filled with each file's stat."""
     import hashlib
     import os
     import time
 
-    from estimator_lint import __version__
-
-    import dataclasses
-
-    # Whether fixes are rendered changes no fact of the index.
-    h = hashlib.sha256(f"{__version__}|{dataclasses.replace(settings, fix_edits=True)!r}".encode())
-    now = time.time()
+    h = hashlib.sha256()
+    limit = time.time_ns() - 2_000_000_000
+    directories = set()
     for path in files:
         try:
             st = os.stat(path)
         except (OSError, ValueError):
-            h.update(b"missing")
+            h.update(os.fsencode(path) + b"|missing;")
             continue
         if stats is not None:
             stats[path] = st
-        if now - st.st_mtime < 2.0:
-            return None  # modified just now: the stat could miss a second change
-        h.update(os.fsencode(path) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ino};".encode())
+        if hashed is not None and path in hashed:
+            try:
+                data = source.read_source_bytes(path)
+            except (OSError, ValueError):
+                data = b"unreadable"
+            h.update(os.fsencode(path) + b"|" + hashlib.sha256(data).digest() + b";")
+        elif max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
+            return None  # changed just now: the stat could miss a second change
+        else:
+            h.update(os.fsencode(path) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino};".encode())
+        directories.add(os.path.dirname(os.path.abspath(path)))
+    # Module names come from the __init__.py files above each file, which need not be
+    # among the files of the run (a run over named files).
+    markers = set()
+    for directory in directories:
+        while True:
+            marker = os.path.join(directory, "__init__.py")
+            if marker in markers:
+                break
+            markers.add(marker)
+            if not os.path.isfile(marker):
+                break
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    for marker in sorted(markers):
+        h.update(os.fsencode(marker) + (b"|present;" if os.path.isfile(marker) else b"|absent;"))
     return h.hexdigest()[:24]
+
+
+def _recent(files: Sequence[str]) -> Set[str]:
+    """The files changed too recently for their stat to be trusted (absolute paths)."""
+    import os
+    import time
+
+    limit = time.time_ns() - 2_000_000_000
+    found = set()
+    for path in files:
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
+            found.add(os.path.abspath(path))
+    return found
 
 
 def _build(files: Sequence[str], settings: Settings) -> ProjectIndex:
@@ -318,21 +382,38 @@ def _import_words(data: bytes) -> Set[bytes]:
 # --------------------------------------------------------------------------------------
 
 INDEX_FILE = "project-index.json"
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 
 
-def write_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = None) -> Optional[str]:
-    """Write the index where the flake8 plugin finds it; paths are stored absolute."""
+def write_index(
+    index: ProjectIndex,
+    cache_dir: str,
+    signature: Optional[str] = None,
+    files: Sequence[str] = (),
+    settings: Optional[Settings] = None,
+) -> Optional[str]:
+    """Write the index where the flake8 plugin finds it; paths are stored absolute.
+
+    With ``files``, their list and :func:`tree_signature` are stored too: the plugin
+    uses the index only while the tree is as it was (:func:`load_index_for_tree`).
+    The file is sealed (:mod:`estimator_lint.trust`): one the linter did not write is ignored.
+    """
     import json
     import os
     import tempfile
 
-    from estimator_lint import __version__
+    from estimator_lint import __version__, trust
 
+    absolute_files = sorted(os.path.abspath(p) for p in files)
+    hashed = _recent(absolute_files)
     data = {
         "format": INDEX_FORMAT,
         "version": __version__,
         "signature": signature,
+        "files": absolute_files,
+        "hashed": sorted(hashed),
+        "tree": tree_signature(absolute_files, hashed=hashed) if files else None,
+        "prefilter_words": sorted(settings.prefilter_words()) if settings is not None else None,
         "candidates": sorted(os.path.abspath(p) for p in index.candidates),
         "defining": sorted(os.path.abspath(p) for p in index.defining),
         "words": list(index.words),
@@ -349,11 +430,18 @@ def write_index(index: ProjectIndex, cache_dir: str, signature: Optional[str] = 
     }
     try:
         os.makedirs(cache_dir, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".index-", dir=cache_dir)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        target = os.path.join(cache_dir, INDEX_FILE)
-        os.replace(tmp, target)
+        fd, tmp = tempfile.mkstemp(prefix=f".index-{os.getpid()}-", dir=cache_dir)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(trust.seal(json.dumps(data).encode("utf-8", "surrogateescape")))
+            target = os.path.join(cache_dir, INDEX_FILE)
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)  # a full disk leaves no truncated index behind
+            except OSError:
+                pass
+            raise
         return target
     except OSError:
         return None
@@ -368,17 +456,37 @@ def load_index(cache_dir: str, signature: Optional[str] = None) -> Optional[Proj
     return saved[0]
 
 
-def _load(cache_dir: str) -> Optional[Tuple[ProjectIndex, Optional[str]]]:
-    """The saved index and the signature it was saved with."""
+def load_index_for_tree(cache_dir: str, settings: Settings) -> Optional[ProjectIndex]:
+    """The saved index while the tree it was built from is unchanged (every file's stat,
+    the ``__init__.py`` files, the prefilter words): for the flake8 plugin, which does not
+    know the project's files.  None when anything differs: each file is then checked on
+    its own, as without an index."""
+    saved = _load(cache_dir, raw=True)
+    if saved is None:
+        return None
+    index, data = saved
+    files, tree = data.get("files"), data.get("tree")
+    if not files or tree is None or data.get("prefilter_words") != sorted(settings.prefilter_words()):
+        return None
+    if tree_signature(files, hashed=set(data.get("hashed", ()))) != tree:
+        return None
+    return index
+
+
+def _load(cache_dir: str, raw: bool = False):
+    """The saved index and the signature it was saved with (``raw``: and all it holds)."""
     import json
     import os
 
-    from estimator_lint import __version__
+    from estimator_lint import __version__, trust
     from estimator_lint.index import ClassEntry
 
     try:
-        with open(os.path.join(cache_dir, INDEX_FILE), encoding="utf-8") as handle:
-            data = json.load(handle)
+        with open(os.path.join(cache_dir, INDEX_FILE), "rb") as handle:
+            body = trust.unseal(handle.read())
+        if body is None:
+            return None  # not written by this user's linter (committed, copied, forged)
+        data = json.loads(body)
         if data.get("format") != INDEX_FORMAT or data.get("version") != __version__:
             return None
         index = ProjectIndex()
@@ -397,6 +505,6 @@ def _load(cache_dir: str) -> Optional[Tuple[ProjectIndex, Optional[str]]]:
         index.spec_files = set(data.get("spec_files", ()))
         index.model_fn_keys = {k: list(v) for k, v in data.get("model_fn_keys", {}).items()}
         index.passed_methods = {k: list(v) for k, v in data.get("passed_methods", {}).items()}
-        return index, data.get("signature")
-    except (OSError, ValueError, KeyError, TypeError):
+        return (index, data) if raw else (index, data.get("signature"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

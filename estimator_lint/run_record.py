@@ -31,7 +31,11 @@ it, and a later edit within the same timestamp tick cannot go unnoticed (git's "
 clean" rule).  Records live in ``<cache dir>/runs/``, one per invocation (the newest
 :data:`MAX_RECORDS` are kept), in JSON.
 
-This module imports only what its fast path needs (``os``, ``sys``, ``json``, ``zlib``).
+Records are sealed with an HMAC under this user's key (:mod:`estimator_lint.trust`): a
+record the linter did not write itself is never replayed.
+
+This module imports only what its fast path needs (``os``, ``sys``, ``json``, ``zlib``,
+``hmac``).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import os
 import sys
 import zlib
 
-FORMAT = 1
+FORMAT = 2
 RUNS_DIR = "runs"
 #: Stats this close to the run's start are not trusted (see the module docstring).
 RACY_SECONDS = 2.0
@@ -121,8 +125,13 @@ def replay(argv) -> "int | None":
     try:
         cache_dir = _cache_dir(argv)
         invocation = _invocation(argv)
+        from estimator_lint import trust
+
         with open(_path(cache_dir, invocation), "rb") as handle:
-            record = json.loads(handle.read())
+            body = trust.unseal(handle.read())
+        if body is None:
+            return None  # not written by this user's linter: never replayed
+        record = json.loads(body)
         if record.get("format") != FORMAT or record.get("invocation") != invocation:
             return None
         for path, stat in record["stats"]:
@@ -220,10 +229,23 @@ class Recorder:
         try:
             directory = os.path.dirname(target)
             os.makedirs(directory, exist_ok=True)
+            if os.path.islink(directory):
+                return False  # never written through a link: it points out of the cache
+            from estimator_lint import trust
+
             tmp = f"{target}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as handle:
-                json.dump(record, handle, separators=(",", ":"))
-            os.replace(tmp, target)
+            body = json.dumps(record, separators=(",", ":")).encode("utf-8", "surrogateescape")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(trust.seal(body))
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
             _prune(directory)
         except OSError:
             return False
@@ -232,6 +254,7 @@ class Recorder:
 
 def _prune(directory: str) -> None:
     try:
+        remove_litter(directory)
         names = [n for n in os.listdir(directory) if n.startswith("run-") and n.endswith(".json")]
         if len(names) <= MAX_RECORDS:
             return
@@ -240,6 +263,23 @@ def _prune(directory: str) -> None:
             os.unlink(os.path.join(directory, name))
     except OSError:
         pass
+
+
+def remove_litter(directory: str) -> None:
+    """Remove ``run-<crc>.json.<pid>.tmp`` files of runs killed mid-write."""
+    from estimator_lint.trust import process_alive
+
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        pid = name.rpartition(".json.")[2][: -len(".tmp")] if name.endswith(".tmp") else ""
+        if name.startswith("run-") and pid.isdigit() and not process_alive(int(pid)):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except OSError:
+                pass
 
 
 def _upward(path: str):

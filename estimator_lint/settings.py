@@ -33,6 +33,9 @@ class Settings:
     #: The project's declaration that admits a TensorFlow without ``tf.estimator`` (EST106
     #: reports against it), from :func:`estimator_lint.requirements.tensorflow_requirement`.
     tensorflow_requirement: Optional["TensorFlowRequirement"] = None
+    #: Larger files are reported, not analysed (``max-file-size``; 0: no limit): analysis
+    #: takes about 200 times a file's size in memory.
+    max_file_size: int = 10 * 1024 * 1024
 
     def prefilter_words(self) -> Tuple[str, ...]:
         extra = tuple(name.rsplit(".", 1)[-1] for name in self.extra_estimator_bases)

@@ -17,11 +17,32 @@ import sys
 import threading
 import tokenize
 from contextlib import contextmanager
-from typing import Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
 from estimator_lint.diagnostics import FileError
 
+if TYPE_CHECKING:
+    from estimator_lint.settings import Settings
+
 TOO_DEEP = "too deeply nested to analyse"
+OUT_OF_MEMORY = "out of memory while analysing this file (see max-file-size)"
+
+
+def memory_error_reason(size: int) -> str:
+    """What a MemoryError means for a file of ``size`` bytes: CPython's parser raises it
+    for deep nesting in a small file (its stack); in a large one memory ran out."""
+    return OUT_OF_MEMORY if size > 1024 * 1024 else TOO_DEEP
+
+
+def too_large(size: int, settings: "Settings") -> Optional[str]:
+    """The one-line reason a file of ``size`` bytes is not analysed, or None."""
+    limit = settings.max_file_size
+    if not limit or size <= limit:
+        return None
+    return (
+        f"too large to analyse: {size:,} bytes, over max-file-size ({limit:,} bytes); "
+        "raise max-file-size in [tool.estimator-lint] to check it"
+    )
 
 
 class SourceError(Exception):
@@ -140,8 +161,10 @@ def parse(text: str, path: str) -> ast.Module:
         if "too many nested" in message or "too complex" in message or "too many levels of indentation" in message:
             raise SourceError(f"{TOO_DEEP} ({message})", exc.lineno or 1) from None
         raise SourceError(f"syntax error: {message}", exc.lineno or 1, max((exc.offset or 1) - 1, 0)) from None
-    except (RecursionError, MemoryError):
+    except RecursionError:
         raise SourceError(TOO_DEEP) from None
+    except MemoryError:
+        raise SourceError(memory_error_reason(len(text))) from None
     except ValueError as exc:
         raise SourceError(f"cannot parse: {exc}") from None
 

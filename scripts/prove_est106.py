@@ -36,7 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from estimator_lint import config, requirements  # noqa: E402
-from estimator_lint.engine import lint_paths  # noqa: E402
+from estimator_lint.runner import lint_paths  # noqa: E402
 from estimator_lint.project import build_project_index  # noqa: E402
 
 TF_216 = "tensorflow-cpu==2.16.2"

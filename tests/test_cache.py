@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from estimator_lint import cache as cache_mod
+from estimator_lint import cache as cache_mod, trust
 from estimator_lint.cache import ResultCache, cache_key, cacheable, default_cache_dir
 from estimator_lint.diagnostics import FileError, FileResult
 from estimator_lint.discovery import discover
@@ -23,6 +23,14 @@ BAD = (
 )
 CLEAN = BAD.replace("def train", "def other")
 OLD = time.time() - 3600  # an hour ago: not "racy", the stat is trusted
+
+
+def _sealed_json(path):
+    """A results file's JSON body (its HMAC tag checked)."""
+    with open(path, "rb") as f:
+        body = trust.unseal(f.read())
+    assert body is not None, "not sealed with this user's key"
+    return json.loads(body)
 
 
 def snapshot(results):
@@ -117,12 +125,12 @@ def test_touched_but_unchanged_file_is_rehashed_not_relinted(tmp_path, monkeypat
     age(path)
     first, _ = run([str(path)], tmp_path / "c")
     os.utime(path, (OLD + 60, OLD + 60))
-    import estimator_lint.engine as engine
+    import estimator_lint.runner as runner
 
     def boom(*a, **k):
         raise AssertionError("relinted an unchanged file")
 
-    monkeypatch.setattr(engine, "lint_file", boom)
+    monkeypatch.setattr(runner, "lint_file", boom)
     second, c = run([str(path)], tmp_path / "c")
     assert second == first and c.rehashed == 1
 
@@ -144,17 +152,15 @@ def test_corrupt_cache_file_is_ignored_and_rebuilt(tree, tmp_path, garbage):
     expected, c = run(tree, tmp_path / "c")
     if garbage is None:
         # Right key, broken entries.
-        with open(c.path) as f:
-            data = json.load(f)
+        data = _sealed_json(c.path)
         for i, key in enumerate(data["entries"]):
             data["entries"][key] = [1, 2, "x"] if i % 2 else {"bad": True}
-        garbage = json.dumps(data).encode()
+        garbage = trust.seal(json.dumps(data).encode())
     with open(c.path, "wb") as f:
         f.write(garbage)
     again, _ = run(tree, tmp_path / "c")
     assert again == expected
-    with open(c.path) as f:
-        assert json.load(f)["format"] == cache_mod.FORMAT
+    assert _sealed_json(c.path)["format"] == cache_mod.FORMAT
     warm, c3 = run(tree, tmp_path / "c")
     assert warm == expected and c3.hits == len(tree)
 
@@ -285,8 +291,7 @@ def test_deleted_files_are_pruned(tmp_path):
     a.write_text(BAD + "\n")
     age(a)
     _, c = run([str(a)], tmp_path / "c")
-    with open(c.path) as f:
-        entries = json.load(f)["entries"]
+    entries = _sealed_json(c.path)["entries"]
     assert list(entries) == [os.path.abspath(a)]
 
 
@@ -312,6 +317,10 @@ def test_project_index_is_reused_until_a_file_changes(tmp_path, monkeypatch):
     for f in files:
         os.utime(f, (old, old))
     cache_dir = str(tmp_path / "cache")
+    # Edited files are trusted by their stat only once mtime and ctime are 2 s old; ctime
+    # cannot be set back, so the clock moves on instead.
+    real_ns = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real_ns() + 60 * 10**9)
     first = project.build_project_index(files, Settings(), cache_dir)
     built = []
     monkeypatch.setattr(project, "_build", lambda *a: built.append(a) or first)

@@ -115,13 +115,13 @@ def test_deeply_nested_file_is_reported_not_crashed(tmp_path, capsys):
     assert "bad.py:3:5: EST101" in out
 
 
-def test_python_dash_m_and_console_script_agree():
+def test_python_dash_m_and_console_script_agree(tmp_path):
     bad = os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")
-    a = subprocess.run([sys.executable, "-m", "estimator_lint", bad], capture_output=True, text=True)
+    a = subprocess.run([sys.executable, "-m", "estimator_lint", bad], capture_output=True, text=True, cwd=tmp_path)
     assert a.returncode == 1
     assert ": EST101 " in a.stdout and ": EST102 " in a.stdout
     exe = os.path.join(os.path.dirname(sys.executable), "estimator-lint")
-    b = subprocess.run([exe, bad], capture_output=True, text=True)
+    b = subprocess.run([exe, bad], capture_output=True, text=True, cwd=tmp_path)
     assert b.stdout == a.stdout
 
 

@@ -84,8 +84,8 @@ def test_cli_reports_the_dead_worker_file_and_finishes(tmp_path):
         "from estimator_lint.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script, "--jobs", "2", str(tmp_path)], capture_output=True, text=True)
-    plain = subprocess.run([sys.executable, "-m", "estimator_lint", "--jobs", "1", str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", script, "--jobs", "2", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    plain = subprocess.run([sys.executable, "-m", "estimator_lint", "--jobs", "1", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert f"{killer}:1:1: error: {WORKER_DIED}\n" in proc.stdout
     assert "Traceback" not in proc.stderr

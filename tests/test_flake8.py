@@ -2,16 +2,19 @@
 
 import glob
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from helpers import FIXTURES, ROOT
+from helpers import FIXTURES, ROOT  # noqa: F401
 
 
 def _lines(cmd, cwd):
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    # The default cache directory, ./.estimator_lint_cache, in ``cwd`` (a temporary copy).
+    env = {k: v for k, v in os.environ.items() if k != "ESTIMATOR_LINT_CACHE_DIR"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env)
     # The CLI marks fixable findings with ``[*]`` after the code; flake8's format has no such marker.
     return proc, sorted(l.replace(" [*] ", " ", 1) for l in proc.stdout.splitlines() if ": EST1" in l)
 
@@ -24,12 +27,13 @@ def _single_file_cases():
     )
 
 
-def test_flake8_and_cli_agree_line_by_line_on_the_fixtures():
+def test_flake8_and_cli_agree_line_by_line_on_the_fixtures(tmp_path):
     files = _single_file_cases()
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
     # EST106 depends on the project's requirements: one project directory per CLI run (from
     # the first path), one per linted file's directory under flake8; compared per case below.
-    flake8, f_lines = _lines([sys.executable, "-m", "flake8", "--select", "EST", "--extend-ignore", "EST106", *files], ROOT)
-    cli, c_lines = _lines([sys.executable, "-m", "estimator_lint", "--ignore", "EST106", *files], ROOT)
+    flake8, f_lines = _lines([sys.executable, "-m", "flake8", "--select", "EST", "--extend-ignore", "EST106", *files], tmp_path)
+    cli, c_lines = _lines([sys.executable, "-m", "estimator_lint", "--ignore", "EST106", *files], tmp_path)
     assert flake8.returncode == 1 and cli.returncode == 1, flake8.stderr
     assert len(c_lines) >= 20
     assert f_lines == c_lines
@@ -49,18 +53,19 @@ def test_flake8_and_cli_agree_on_est106_in_each_project():
     assert found >= 8
 
 
-def test_cross_module_findings_need_the_cli():
+def test_cross_module_findings_need_the_cli(tmp_path):
     """flake8 sees one file at a time: a subclass of another module's Estimator base is
     invisible to it without the project index, which the CLI builds."""
     case = os.path.join("fixtures", "multi_module_package")
-    _, f_lines = _lines([sys.executable, "-m", "flake8", "--select", "EST", case], ROOT)
-    _, c_lines = _lines([sys.executable, "-m", "estimator_lint", case], ROOT)
+    shutil.copytree(os.path.join(FIXTURES, "multi_module_package"), tmp_path / case)
+    _, f_lines = _lines([sys.executable, "-m", "flake8", "--select", "EST", case], tmp_path)
+    _, c_lines = _lines([sys.executable, "-m", "estimator_lint", "--no-cache", case], tmp_path)
     assert not any("models/b.py" in l for l in f_lines)
     assert any("models/b.py:5:5: EST101" in l for l in c_lines)
 
 
-def test_flake8_plugin_is_registered_under_est():
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True)
+def test_flake8_plugin_is_registered_under_est(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True, cwd=tmp_path)
     assert "estimator-lint" in proc.stdout
 
 
@@ -74,13 +79,15 @@ def test_flake8_noqa_and_extend_ignore(tmp_path):
     )
     (tmp_path / "m.py").write_text(src)
     proc = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "EST", str(tmp_path / "m.py")], capture_output=True, text=True
+        [sys.executable, "-m", "flake8", "--select", "EST", str(tmp_path / "m.py")], capture_output=True, text=True,
+        cwd=tmp_path,
     )
     assert [l.split(": ")[0] for l in proc.stdout.splitlines()] == [f"{tmp_path / 'm.py'}:4:5"]
     proc = subprocess.run(
         [sys.executable, "-m", "flake8", "--select", "EST", "--extend-ignore", "EST103", str(tmp_path / "m.py")],
         capture_output=True,
         text=True,
+        cwd=tmp_path,
     )
     assert proc.stdout == ""
 

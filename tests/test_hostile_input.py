@@ -313,7 +313,7 @@ def test_deep_nesting_reasons_and_rows():
 
 
 @CPYTHON_311
-def test_deep_nesting_under_a_raised_recursion_limit_does_not_crash_the_interpreter():
+def test_deep_nesting_under_a_raised_recursion_limit_does_not_crash_the_interpreter(tmp_path):
     """ast.parse recurses in C up to 3x the recursion limit: with the limit at 100,000 a
     2-million-term sum overflows the C stack (SIGSEGV) unless the engine bounds it."""
     code = (
@@ -328,7 +328,7 @@ def test_deep_nesting_under_a_raised_recursion_limit_does_not_crash_the_interpre
         "        print(exc)\n"
         "print(sys.getrecursionlimit())\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
     assert proc.stdout.splitlines() == ["too deeply nested to analyse"] * 3 + ["100000"]
 
@@ -496,7 +496,7 @@ def test_fifo_and_device_named_py_do_not_hang(tmp_path):
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "estimator_lint", "--jobs", str(jobs), str(tmp_path)],
-                capture_output=True, text=True, timeout=60,
+                capture_output=True, text=True, timeout=60, cwd=tmp_path,
             )
         except subprocess.TimeoutExpired:
             pytest.fail("estimator-lint hung on a FIFO named fifo.py")
@@ -557,6 +557,7 @@ def test_undecodable_file_names_are_linted(tmp_path):
             [sys.executable, "-m", "estimator_lint", *args],
             capture_output=True,
             env={**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:surrogateescape"},
+            cwd=tmp_path,
         )
         assert proc.returncode == 1, proc.stderr
         # Undecodable bytes of a file name are printed backslash-escaped.
@@ -581,6 +582,7 @@ def test_undecodable_file_names_with_a_strict_stdout(tmp_path, stdout_encoding):
         [sys.executable, "-m", "estimator_lint", os.fsencode(tmp_path)],
         capture_output=True,
         env={**os.environ, "PYTHONIOENCODING": stdout_encoding},
+        cwd=tmp_path,
     )
     assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")[-800:]
     assert proc.returncode == 1
@@ -610,14 +612,14 @@ def test_flake8_on_deep_files_as_far_as_flake8_allows(tmp_path):
     (tmp_path / "zz_bad.py").write_text(BAD)
     (tmp_path / "parens.py").write_text(DEEP["parens_1000"])
     (tmp_path / "ifs.py").write_text(DEEP["ifs_1000"])
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "EST,E999", str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "EST,E999", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
     # Parser limits are SyntaxErrors: flake8 reports E999 and goes on.
     assert f"{tmp_path / 'parens.py'}:1:" in proc.stdout and "E999 SyntaxError: too many nested parentheses" in proc.stdout
     assert "E999 IndentationError: too many levels of indentation" in proc.stdout
     assert f"{tmp_path / 'zz_bad.py'}:3:5: EST101 " in proc.stdout
     # RecursionError in flake8's own ast.parse: flake8 dies, with a traceback of its own.
     (tmp_path / "sum.py").write_text(DEEP["sum_50000"])
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "EST", str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "EST", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode != 0 and "RecursionError" in proc.stderr
 
 

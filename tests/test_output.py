@@ -392,10 +392,10 @@ def test_no_progress_bar(many, capsys, monkeypatch, case):
     assert shown == ""
 
 
-def test_piped_run_has_no_bar(many):
+def test_piped_run_has_no_bar(many, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     proc = subprocess.run(
-        [sys.executable, "-m", "estimator_lint", str(many)], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "estimator_lint", str(many)], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert proc.returncode == 1
     assert proc.stderr == ""

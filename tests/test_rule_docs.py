@@ -84,13 +84,13 @@ def test_docs_check_and_update(tmp_path):
     start, end = docs.MARKERS["rules-table"]
     stale.write_text(text.replace(text[text.index(start) : text.index(end)], start + "\nold table\n"))
     cmd = [sys.executable, "-m", "estimator_lint.docs"]
-    proc = subprocess.run([*cmd, "--check", "--readme", str(stale)], capture_output=True, text=True)
+    proc = subprocess.run([*cmd, "--check", "--readme", str(stale)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 1 and "out of date" in proc.stderr
-    proc = subprocess.run([*cmd, "--update-readme", "--readme", str(stale)], capture_output=True, text=True)
+    proc = subprocess.run([*cmd, "--update-readme", "--readme", str(stale)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0
     assert stale.read_text() == text
-    assert subprocess.run([*cmd, "--check", "--readme", str(stale)]).returncode == 0
-    assert subprocess.run([*cmd, "--check"]).returncode == 0  # the repository's README
+    assert subprocess.run([*cmd, "--check", "--readme", str(stale)], cwd=tmp_path).returncode == 0
+    assert subprocess.run([*cmd, "--check"], cwd=tmp_path).returncode == 0  # the repository's README
 
 
 def test_render_readme_needs_its_markers():
@@ -156,9 +156,9 @@ def test_a_file_named_rule_is_linted_as_dot_slash_rule(tmp_path, capsys, monkeyp
     assert code == 1 and out.startswith("rule:3:5: EST101 ")
 
 
-def test_rule_subcommand_through_the_console_script():
+def test_rule_subcommand_through_the_console_script(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "estimator-lint")
-    proc = subprocess.run([exe, "rule", "EST103"], capture_output=True, text=True)
+    proc = subprocess.run([exe, "rule", "EST103"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0
     assert proc.stdout.startswith("# EST103 tensor-escapes-model-fn\n")
 

@@ -302,14 +302,14 @@ def test_registry_lists_every_rule_module_under_its_own_code():
     assert modules == {module for module, _ in REGISTRY.values()}
 
 
-def test_reading_rule_codes_does_not_import_the_rules_or_the_analysis():
+def test_reading_rule_codes_does_not_import_the_rules_or_the_analysis(tmp_path):
     code = (
         "import sys\n"
         "from estimator_lint.rules import RULE_CODES, selected_codes\n"
         "print(selected_codes(['EST10'], ['EST103']))\n"
         "print(sorted(m for m in sys.modules if m.startswith('estimator_lint.')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     assert out.splitlines() == ["('EST101', 'EST102', 'EST104', 'EST105', 'EST106')", "['estimator_lint.rules']"]
 
 

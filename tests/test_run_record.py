@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from estimator_lint import run_record
+from estimator_lint import run_record, trust
 from estimator_lint.cli import main
 
 BAD = (
@@ -109,9 +109,9 @@ def test_a_damaged_record_or_an_edited_linter_replays_nothing(project, capsys, m
     first = run(capsys, monkeypatch, ".")
     runs = project.parent / "cache" / run_record.RUNS_DIR
     [record] = list(runs.iterdir())
-    record.write_text(record.read_text()[:100])
+    record.write_bytes(record.read_bytes()[:100])
     assert run(capsys, monkeypatch, ".")[:3] == first[:3]  # ran, and wrote a new record
-    assert json.loads(record.read_text())["exit"] == 1
+    assert json.loads(trust.unseal(record.read_bytes()))["exit"] == 1
     assert run(capsys, monkeypatch, ".")[3]
     monkeypatch.setattr(run_record, "code_stats", lambda: [["engine.py", [1, 2, 3, 4]]])
     assert not run(capsys, monkeypatch, ".")[3]
@@ -135,7 +135,7 @@ def test_a_replayed_run_imports_only_the_record(tmp_path):
     assert "bad.py:3:5: EST101" in runs[1].stdout
     assert "estimator_lint.engine" in runs[0].stderr
     assert runs[1].stderr.strip().splitlines()[-1] == str(
-        ["estimator_lint", "estimator_lint.cli", "estimator_lint.run_record"]
+        ["estimator_lint", "estimator_lint.cli", "estimator_lint.run_record", "estimator_lint.trust"]
     )
 
 

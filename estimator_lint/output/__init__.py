@@ -34,6 +34,25 @@ def display_path(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
+#: Characters a terminal acts on instead of showing: C0/C1 controls and DEL (a newline can
+#: forge a finding line, ESC starts an ANSI sequence), line/paragraph separators and the
+#: bidirectional overrides and isolates (text that reads differently than it is).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as an escape (``\\n``,
+    ``\\x1b``, ``\\u202e``): a path or message can never print as another line."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: "re.Match[str]") -> str:
+    ch = match.group()
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or (
+        f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    )
+
+
 def fix_enabled(diag: Diagnostic, unsafe_fixes: bool) -> bool:
     """Whether ``--fix`` would apply this finding's fix."""
     return diag.fix is not None and (unsafe_fixes or diag.fix.applicability is Applicability.SAFE)
