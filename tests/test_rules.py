@@ -31,6 +31,22 @@ def test_invalid_examples_are_flagged_where_documented(rule, example):
     assert rule.code in [code for _, _, code in diagnostics]
 
 
+@pytest.mark.parametrize("rule,example", list(_examples("INVALID")))
+def test_invalid_examples_are_fixed_as_stated(rule, example):
+    """Each INVALID example states its fix (Fixit's ``expected_replacement``): the code
+    after ``--fix --unsafe-fixes``, or None when the rule offers none for it."""
+    from estimator_lint.fixer import fix_source
+    from estimator_lint.rules.base import UNSTATED
+    from estimator_lint.settings import Settings
+
+    assert example.fixed != UNSTATED, f"{rule.code}: an INVALID example must state its fix (or fixed=None)"
+    result = fix_source(example.code, "example.py", Settings(**rule.example_settings()), unsafe=True)
+    if example.fixed is None:
+        assert result.text == example.code and not result.applied
+    else:
+        assert result.applied and result.text == example.fixed
+
+
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
 def test_rule_documentation_has_every_section(rule):
     doc = rule.documentation()

@@ -98,12 +98,19 @@ class RuleContext:
         return Diagnostic(code, message, line, column, end_line, end_column, fix, no_fix_reason)
 
 
+#: ``Invalid.fixed`` of an example that states nothing: the examples' test fails on it.
+UNSTATED = "<the example does not state its fix>"
+
+
 @dataclass(frozen=True)
 class Invalid:
-    """An example the rule must flag: ``code`` and the expected (row, 1-based col) list."""
+    """An example the rule must flag: ``code``, the expected (row, 1-based col) list of
+    every finding, and ``fixed``: the code after ``--fix --unsafe-fixes`` (None: the rule
+    offers no fix for it), as Fixit's ``expected_replacement``."""
 
     code: str
     expected: Sequence[tuple] = ()
+    fixed: Optional[str] = UNSTATED
 
 
 class Rule:

@@ -84,6 +84,7 @@ class EstimatorMemberOverride(Rule):
             "    def _call_model_fn(self, features, labels, mode, config):\n"
             "        return super()._call_model_fn(features, labels, mode, config)\n",
             [(3, 5)],
+            fixed=None,
         ),
         Invalid(
             "from tensorflow.estimator import Estimator as E\n"
@@ -92,11 +93,13 @@ class EstimatorMemberOverride(Rule):
             "class Child(Base):\n"
             "    pass\n",
             [(3, 5)],
+            fixed=None,
         ),
         Invalid(
             "import tensorflow as tf\n"
             "tf.estimator.Estimator._assert_members_are_not_overridden = lambda self: None\n",
             [(2, 1)],
+            fixed=None,
         ),
     )
 

@@ -85,6 +85,11 @@ class TensorOnSelf(Rule):
             "        self.dense_output = model_ops.predictions['output']\n"
             "        return model_ops\n",
             [(3, 5), (5, 9)],
+            fixed=(
+                "import tensorflow as tf\n"
+                "class MyEstimator(tf.estimator.Estimator):\n"
+                "    pass\n"
+            ),
         ),
         Invalid(
             "import tensorflow as tf\n"
@@ -94,6 +99,35 @@ class TensorOnSelf(Rule):
             "    def build(self):\n"
             "        return tf.estimator.Estimator(model_fn=self.model_fn)\n",
             [(4, 9)],
+            fixed=None,
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "\n"
+            "\n"
+            "class Model:\n"
+            "    def model_fn(self, features, labels, mode):\n"
+            '        logits = tf.compat.v1.layers.dense(features["x"], 1)\n'
+            "        self.hidden = tf.nn.relu(logits)\n"
+            '        predictions = {"logits": logits}\n'
+            "        return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n"
+            "\n"
+            "    def build(self):\n"
+            "        return tf.estimator.Estimator(model_fn=self.model_fn)\n",
+            [(7, 9)],
+            fixed=(
+                "import tensorflow as tf\n"
+                "\n"
+                "\n"
+                "class Model:\n"
+                "    def model_fn(self, features, labels, mode):\n"
+                '        logits = tf.compat.v1.layers.dense(features["x"], 1)\n'
+                '        predictions = {"logits": logits, "hidden": tf.nn.relu(logits)}\n'
+                "        return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n"
+                "\n"
+                "    def build(self):\n"
+                "        return tf.estimator.Estimator(model_fn=self.model_fn)\n"
+            ),
         ),
     )
 

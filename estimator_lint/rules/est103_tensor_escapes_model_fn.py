@@ -84,6 +84,7 @@ class TensorEscapesModelFn(Rule):
             "    global logits_out\n"
             "    logits_out = tf.compat.v1.layers.dense(features, 1)\n",
             [(5, 5)],
+            fixed=None,
         ),
         Invalid(
             "import tensorflow as tf\n"
@@ -92,6 +93,29 @@ class TensorEscapesModelFn(Rule):
             "    OUTER.append(tf.compat.v1.layers.dense(features, 1))\n"
             "est = tf.estimator.Estimator(model_fn=build)\n",
             [(4, 5)],
+            fixed=None,
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "\n"
+            "captured = {}\n"
+            "\n"
+            "\n"
+            "def model_fn(features, labels, mode):\n"
+            '    logits = tf.compat.v1.layers.dense(features["x"], 1)\n'
+            '    captured["probs"] = tf.sigmoid(logits)\n'
+            '    return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})\n',
+            [(8, 5)],
+            fixed=(
+                "import tensorflow as tf\n"
+                "\n"
+                "captured = {}\n"
+                "\n"
+                "\n"
+                "def model_fn(features, labels, mode):\n"
+                '    logits = tf.compat.v1.layers.dense(features["x"], 1)\n'
+                '    return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits, "probs": tf.sigmoid(logits)})\n'
+            ),
         ),
     )
 

@@ -60,6 +60,13 @@ class CapturedTensorRead(Rule):
             "est = MyEstimator(model_fn=None)\n"
             "print(est.out)\n",
             [(3, 5), (5, 9), (8, 7)],
+            fixed=(
+                "import tensorflow as tf\n"
+                "class MyEstimator(tf.estimator.Estimator):\n"
+                "    pass\n"
+                "est = MyEstimator(model_fn=None)\n"
+                "print(est.out)\n"
+            ),
         ),
     )
 

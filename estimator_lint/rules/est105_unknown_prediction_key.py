@@ -84,6 +84,7 @@ class UnknownPredictionKey(Rule):
             "for p in est.predict(None):\n"
             "    p['output'], p['dense']\n",
             [(5, 48), (7, 20)],
+            fixed=None,
         ),
     )
 

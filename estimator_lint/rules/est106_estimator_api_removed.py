@@ -81,19 +81,26 @@ class EstimatorApiRemoved(Rule):
             "config = tf.estimator.RunConfig()\n"
             "estimator = tf.estimator.Estimator(model_fn=None, config=config)\n",
             [(2, 10)],
+            fixed=None,
         ),
-        Invalid("import tensorflow_estimator as tfe\n", [(1, 1)]),
-        Invalid("from tensorflow import estimator\n", [(1, 1)]),
+        Invalid("import tensorflow_estimator as tfe\n", [(1, 1)],
+            fixed=None,
+        ),
+        Invalid("from tensorflow import estimator\n", [(1, 1)],
+            fixed=None,
+        ),
         Invalid(
             "import tensorflow.compat.v1 as tf\n"
             "def model_fn(features, labels, mode):\n"
             "    return tf.estimator.EstimatorSpec(mode)\n",
             [(3, 12)],
+            fixed=None,
         ),
         Invalid(
             "import tensorflow as tf\n"
             "est = tf.keras.estimator.model_to_estimator(keras_model=None)\n",
             [(2, 7)],
+            fixed=None,
         ),
     )
 
