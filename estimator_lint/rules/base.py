@@ -11,8 +11,11 @@ from estimator_lint.diagnostics import Diagnostic, Fix
 if TYPE_CHECKING:
     from estimator_lint.analysis.model import FileModel
 
-#: Where the project lives; every rule's documentation URL is an anchor of its README.
+#: Where the project lives.
 REPOSITORY_URL = "https://github.com/estimator-lint/estimator-lint"
+#: The page of the rule reference, relative to the repository; every rule's documentation
+#: URL is an anchor of it.
+RULES_PAGE = "docs/rules.md"
 
 
 class SourceText:
@@ -120,7 +123,7 @@ class Rule:
 
     @classmethod
     def heading(cls) -> str:
-        """The title of the rule's page: its README section heading and ``rule`` output."""
+        """The title of the rule's page: its heading in :data:`RULES_PAGE` and ``rule`` output."""
         return f"{cls.code} {cls.name}"
 
     @classmethod
@@ -130,7 +133,7 @@ class Rule:
 
     @classmethod
     def url(cls) -> str:
-        return f"{REPOSITORY_URL}#{cls.anchor()}"
+        return f"{REPOSITORY_URL}/blob/main/{RULES_PAGE}#{cls.anchor()}"
 
     @classmethod
     def documentation(cls) -> str:
