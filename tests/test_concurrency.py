@@ -92,7 +92,7 @@ def test_cli_reports_the_dead_worker_file_and_finishes(tmp_path):
     other = [l for l in proc.stdout.splitlines() if not l.startswith(str(killer)) and str(tmp_path) in l]
     want = [l for l in plain.stdout.splitlines() if not l.startswith(str(killer)) and str(tmp_path) in l]
     assert other == want and len(want) > 20
-    assert "1 file(s) could not be checked." in proc.stdout
+    assert "1 file could not be checked." in proc.stdout
 
 
 def test_output_is_identical_for_any_number_of_jobs(capsys):
@@ -117,4 +117,4 @@ def test_output_is_identical_for_any_number_of_jobs_with_bad_files(tmp_path, cap
         outputs.add((code, capsys.readouterr().out))
     assert len(outputs) == 1
     (code, out), = outputs
-    assert code == 1 and "4 file(s) could not be checked." in out
+    assert code == 1 and "4 files could not be checked." in out

@@ -211,7 +211,7 @@ def test_force_exclude_applies_excludes_to_named_files(tmp_path, capsys, monkeyp
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "legacy/old.py")[0] == 1  # named explicitly: checked
     code, out, _ = run(capsys, "--force-exclude", "legacy/old.py")
-    assert code == 0 and "All checks passed (0 files checked)." in out
+    assert code == 0 and out == "No Python files found.\n"
     write(tmp_path / "pyproject.toml", '[tool.estimator-lint]\nextend-exclude = ["legacy"]\nforce-exclude = true\n')
     assert run(capsys, str(bad))[0] == 0
     assert run(capsys, "--no-force-exclude", str(bad))[0] == 1
