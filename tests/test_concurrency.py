@@ -51,6 +51,25 @@ def test_dying_worker_costs_exactly_its_file(tmp_path, monkeypatch, how):
             assert (error, diags) == (want_error, want_diags), path
 
 
+def test_the_deliberate_segfault_prints_no_crash_report(tmp_path):
+    """The README's test command must not print "Fatal Python error: Segmentation fault"
+    for the worker the test above kills on purpose (pytest's faulthandler writes it to
+    the terminal, past pytest's capture)."""
+    test = os.path.join(ROOT, "tests", "test_concurrency.py") + "::test_dying_worker_costs_exactly_its_file[segv]"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "base"), test],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "1 passed" in proc.stdout
+    assert "Fatal Python error" not in proc.stdout + proc.stderr
+    assert "Segmentation fault" not in proc.stdout + proc.stderr
+
+
 def test_several_deadly_files_and_many_chunks(tmp_path, monkeypatch):
     killers = ("a_killer.py", "m_killer.py", "z_killer.py")
     files = _tree(tmp_path, killers, copies=4)
