@@ -39,6 +39,7 @@ def run_fix(
     reporter = TextReporter(out, quiet=quiet, unsafe_fixes=unsafe)
     stats = RunStats(unsafe_fixes=unsafe, mode="diff" if diff_only else "fix")
     fixed_by_file: List[tuple] = []
+    changed_files = 0
     for path in missing_paths:
         reporter.file(missing_path(path))
         stats.add(missing_path(path))
@@ -54,6 +55,7 @@ def run_fix(
         reporter.file(FileResult(path, [], result.error) if diff_only else counted)
         if result.fixed:
             fixed_by_file.append((shown, result.fixed_by_code()))
+        changed_files += result.changed
         if result.changed and diff_only:
             out.writelines(
                 difflib.unified_diff(
@@ -79,7 +81,7 @@ def run_fix(
     reporter.finish(stats)
     out.flush()
     if diff_only:
-        return EXIT_FINDINGS if stats.fixed or stats.errors else EXIT_CLEAN
+        return EXIT_FINDINGS if changed_files or stats.errors else EXIT_CLEAN
     if exit_non_zero_on_fix and stats.fixed:
         return EXIT_FINDINGS
     return EXIT_FINDINGS if stats.findings or stats.errors else EXIT_CLEAN

@@ -225,14 +225,24 @@ def test_kill_9_during_fix_leaves_every_file_whole(tmp_path):
     fixed = _fixed_text(FIXABLE).encode()
     exe = os.path.join(os.path.dirname(sys.executable), "estimator-lint")
     seen = []
-    # Spread wide: under load the run (project index first, then fixes) may start late.
-    for attempt, delay in enumerate((0.6, 1.2, 2.0, 3.0, 4.5, 6.5)):
-        tree = tmp_path / f"run{attempt}"
+
+    def tree_of(name):
+        tree = tmp_path / name
         tree.mkdir()
         for i in range(150):
             (tree / f"m{i:03}.py").write_bytes(original)
-        proc = subprocess.Popen([exe, "--fix", str(tree)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        return tree
+
+    # The kills are spread over the time a whole run takes on this machine now (a loaded
+    # machine may take many seconds before the first file is written).
+    start = time.monotonic()
+    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)  # the cache goes there
+    subprocess.run([exe, "--fix", str(tree_of("whole"))], **quiet)
+    whole = time.monotonic() - start
+    for attempt, share in enumerate((0.15, 0.3, 0.45, 0.6, 0.75, 0.9)):
+        tree = tree_of(f"run{attempt}")
+        proc = subprocess.Popen([exe, "--fix", str(tree)], **quiet)
+        time.sleep(whole * share)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         states = {"original": 0, "fixed": 0}
