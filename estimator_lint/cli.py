@@ -270,10 +270,9 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     )
     if seen is not None:
         seen["files"] = files
-    from estimator_lint.output import printable
-
-    for path in missing:
-        print(f"{PROG}: error: {printable(path)}: no such file or directory", file=sys.stderr)
+    # A path that does not exist is reported like a file that could not be checked
+    # (Ruff's ``E902 No such file or directory``), never followed by a success line.
+    missing_results = [output.missing_path(path) for path in missing]
     fixing = args.fix or args.diff
     # Files a directory walk reached through a symbolic link to outside the directories
     # given: linted, never rewritten (as Ruff and Black do not follow such links).
@@ -303,14 +302,15 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
             show_fixes=args.show_fixes,
             index=index,
             outside=outside,
+            missing_paths=missing,
         )
-        return EXIT_ERROR if missing else (EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code)
+        return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
 
     if not args.fix and options.output_format not in output.FORMATS_WITH_EDITS:
         # Whether a finding is fixable is all a report without edits shows: no fix is
         # rendered (no libcst parse of the file).
         options = dataclasses.replace(options, settings=dataclasses.replace(options.settings, fix_edits=False))
-    stats = output.RunStats(unsafe_fixes=options.unsafe_fixes)
+    stats = output.RunStats(unsafe_fixes=options.unsafe_fixes, mode="fix" if args.fix else "check")
     show_bar = progress.wanted(sys.stderr, len(files), quiet=args.quiet)
     bar = progress.Progress(len(files), sys.stderr) if show_bar else None
     reporter = output.create(
@@ -325,6 +325,9 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     else:
         # Whole-project analysis: classes, bases and captures across the files of this run.
         results = lint_project(files, options.settings, jobs=args.jobs, cache_dir=cache_dir, save_index=save_index)
+    for result in missing_results:
+        stats.add(result)
+        reporter.file(result)
     try:
         for result in results:
             result.diagnostics = options.filter(result.path, result.diagnostics)
@@ -337,11 +340,12 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
         return 130
     finally:
         if bar:
-            bar.close(stats.files, stats.findings, stats.fixed)
+            # One closing summary: the bar's line only when the format prints none.
+            bar.close(None if reporter.summarizes else stats)
     reporter.finish(stats)
     sys.stdout.flush()
 
-    if missing or stats.internal_errors:
+    if stats.internal_errors:
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
@@ -378,7 +382,7 @@ def _fixed(files: Sequence[str], options: Options, index=None, outside=None) -> 
             yield lint_without_fixing(path, options.settings_for(path), index, outside[path])
             continue
         fixed = fix_file(path, options.settings_for(path), unsafe=options.unsafe_fixes, index=index)
-        yield FileResult(path, list(fixed.remaining), fixed.error, fixed=len(fixed.applied))
+        yield FileResult(path, list(fixed.remaining), fixed.error, fixed=fixed.fixed)
 
 
 # --------------------------------------------------------------------------------------

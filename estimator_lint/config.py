@@ -65,7 +65,7 @@ KEYS: Dict[str, Key] = {
     ),
     "exclude": Key(
         "list of globs",
-        "`.git`, `.venv`, `build`, ... (see [Command line](#command-line))",
+        "`.git`, `.venv`, `build`, ... (see [Command line](command-line.md))",
         "paths to skip, replacing the defaults",
     ),
     "extend-exclude": Key("list of globs", "`[]`", "paths to skip on top of `exclude`"),

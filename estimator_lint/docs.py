@@ -1,12 +1,12 @@
 """Rule documentation from one source, the rules' docstrings.
 
-``estimator-lint rule EST102`` prints :func:`rule_page`; the README's rule table and its
-per-rule sections (and its configuration table, from :data:`estimator_lint.config.KEYS`)
-are generated between marker comments, and every rule's
-:meth:`~estimator_lint.rules.base.Rule.url` is the anchor of its section::
+``estimator-lint rule EST102`` prints :func:`rule_page`. Generated between marker
+comments: the README's rule table, the per-rule sections of ``docs/rules.md`` (every
+rule's :meth:`~estimator_lint.rules.base.Rule.url` is the anchor of its section) and the
+configuration table of ``docs/configuration.md`` (from :data:`estimator_lint.config.KEYS`)::
 
     python -m estimator_lint.docs --update-readme   # rewrite the generated parts
-    python -m estimator_lint.docs --check           # exit 1 if the README has drifted
+    python -m estimator_lint.docs --check           # exit 1 if the README or docs/ drifted
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sys
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from estimator_lint.rules import ALL_RULES
+from estimator_lint.rules.base import RULES_PAGE
 
 __all__ = [
     "MARKERS",
@@ -30,17 +31,26 @@ __all__ = [
     "sections",
     "section",
     "render_readme",
+    "render",
+    "GENERATED",
     "main",
 ]
 
-#: (start, end) comment pairs around each generated block of the README.
+#: (start, end) comment pairs around each generated block.
 MARKERS: Dict[str, Tuple[str, str]] = {
     "rules-table": ("<!-- rules-table:start -->", "<!-- rules-table:end -->"),
     "rule-pages": ("<!-- rule-pages:start -->", "<!-- rule-pages:end -->"),
     "config-table": ("<!-- config-table:start -->", "<!-- config-table:end -->"),
 }
 
-README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+#: Which generated blocks each file holds (paths relative to the repository).
+GENERATED: Dict[str, Tuple[str, ...]] = {
+    "README.md": ("rules-table",),
+    RULES_PAGE: ("rule-pages",),
+    "docs/configuration.md": ("config-table",),
+}
 
 
 def sections(rule) -> Dict[str, str]:
@@ -97,16 +107,18 @@ def rules_list(rules: Iterable = ALL_RULES) -> str:
 
 
 def rules_table() -> str:
+    """The README's table; each code links to its section of the rule reference."""
     lines = ["| Code | Name | Summary |", "|---|---|---|"]
     for rule in ALL_RULES:
-        lines.append(f"| [{rule.code}](#{rule.anchor()}) | {rule.name} | {rule.summary} |")
+        lines.append(f"| [{rule.code}]({RULES_PAGE}#{rule.anchor()}) | {rule.name} | {rule.summary} |")
     return "\n".join(lines)
 
 
 def rule_reference() -> str:
+    """The rule reference of ``docs/rules.md``: a ``##`` section per rule."""
     parts = []
     for rule in ALL_RULES:
-        parts.append(f"### {rule.heading()}\n\n{rule.summary}.\n\n{_demote(rule_markdown(rule), 2)}")
+        parts.append(f"## {rule.heading()}\n\n{rule.summary}.\n\n{_demote(rule_markdown(rule), 1)}")
     return "\n\n".join(parts)
 
 
@@ -123,42 +135,55 @@ def _blocks() -> Dict[str, str]:
     return {"rules-table": rules_table(), "rule-pages": rule_reference(), "config-table": config_table()}
 
 
-def render_readme(text: str) -> str:
-    """``text`` with every generated block replaced by its current content."""
-    for name, content in _blocks().items():
+def render(text: str, blocks: Iterable[str]) -> str:
+    """``text`` with each of the named generated blocks replaced by its current content."""
+    contents = _blocks()
+    for name in blocks:
         start, end = MARKERS[name]
         if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
-            raise ValueError(f"the README needs exactly one {start} ... {end} pair")
+            raise ValueError(f"needs exactly one {start} ... {end} pair")
         head, rest = text.split(start, 1)
         _, tail = rest.split(end, 1)
-        text = f"{head}{start}\n{content}\n{end}{tail}"
+        text = f"{head}{start}\n{contents[name]}\n{end}{tail}"
     return text
+
+
+def render_readme(text: str) -> str:
+    """The README's text with its generated block (the rule table) brought up to date."""
+    return render(text, GENERATED["README.md"])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m estimator_lint.docs", description=__doc__.splitlines()[0])
     action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--update-readme", action="store_true", help="rewrite the README's generated blocks")
-    action.add_argument("--check", action="store_true", help="exit 1 if the README's generated blocks are stale")
-    parser.add_argument("--readme", default=README, help="the README to update or check (default: the repository's)")
+    action.add_argument(
+        "--update-readme", action="store_true", help="rewrite the generated blocks of the README and docs/ pages"
+    )
+    action.add_argument("--check", action="store_true", help="exit 1 if a generated block is stale")
+    parser.add_argument(
+        "--root", default=ROOT, help="the checkout whose README.md and docs/ to update or check (default: this one)"
+    )
     args = parser.parse_args(argv)
-    with open(args.readme, encoding="utf-8") as handle:
-        text = handle.read()
-    try:
-        rendered = render_readme(text)
-    except ValueError as exc:
-        print(f"{args.readme}: {exc}", file=sys.stderr)
-        return 2
-    if args.check:
-        if rendered != text:
-            print(f"{args.readme} is out of date: run `python -m estimator_lint.docs --update-readme`", file=sys.stderr)
-            return 1
-        return 0
-    if rendered != text:
-        with open(args.readme, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(rendered)
-        print(f"updated {args.readme}")
-    return 0
+    status = 0
+    for relative, blocks in GENERATED.items():
+        path = os.path.join(args.root, relative)
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        try:
+            rendered = render(text, blocks)
+        except ValueError as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            return 2
+        if rendered == text:
+            continue
+        if args.check:
+            print(f"{path} is out of date: run `python -m estimator_lint.docs --update-readme`", file=sys.stderr)
+            status = 1
+        else:
+            with open(path, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(rendered)
+            print(f"updated {path}")
+    return status
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Callable, List, TextIO, Union
+from typing import Callable, List, Sequence, TextIO, Union
 
 from estimator_lint.settings import Settings
 from estimator_lint.fixer import fix_file
@@ -40,11 +40,14 @@ def run_fix(
     show_fixes: bool = False,
     index=None,
     outside=None,
+    missing_paths: Sequence[str] = (),
 ) -> int:
     from estimator_lint.diagnostics import FileResult
+    from estimator_lint.output import RunStats, missing_path
     from estimator_lint.output.text import TextReporter
 
-    # Findings and file errors print exactly as a checking run prints them.
+    # Findings and file errors print exactly as a checking run prints them, and the
+    # summary counts findings as it does (see estimator_lint.output.text.summary).
     reporter = TextReporter(out, quiet=quiet, unsafe_fixes=unsafe)
     if not diff_only:
         import os
@@ -52,67 +55,57 @@ def run_fix(
         from estimator_lint.fixer import remove_litter
 
         remove_litter(os.path.dirname(os.path.realpath(p)) for p in files)
-    fixed_total = remaining_total = unsafe_left = errors = changed_files = 0
-    applied_by_file: List[tuple] = []
+    stats = RunStats(unsafe_fixes=unsafe, mode="diff" if diff_only else "fix")
+    fixed_by_file: List[tuple] = []
+    changed_files = 0
+    for path in missing_paths:
+        reporter.file(missing_path(path))
+        stats.add(missing_path(path))
     for path in files:
         # ``settings`` may be per file (``Options.settings_for``: per-file-ignores).
         file_settings = settings(path) if callable(settings) else settings
         if outside and path in outside:
             # Reached through a symbolic link out of the tree: linted, never rewritten.
             remaining_result = lint_without_fixing(path, file_settings, index, outside[path])
-            remaining_total += len(remaining_result.diagnostics)
-            errors += remaining_result.error is not None
+            stats.add(remaining_result)
             reporter.file(remaining_result)
             continue
         result = fix_file(path, file_settings, unsafe=unsafe, write=not diff_only, index=index)
         shown = _display(path)
-        errors += result.error is not None
+        counted = FileResult(path, list(result.remaining), result.error, fixed=result.fixed)
+        stats.add(counted)
+        stats.unreported += result.unreported
         # --diff prints the diff instead of the remaining findings.
-        remaining = [] if diff_only else list(result.remaining)
-        remaining_total += len(remaining)
-        reporter.file(FileResult(path, remaining, result.error))
-        if result.changed:
-            changed_files += 1
-            fixed_total += len(result.applied)
-            applied_by_file.append((shown, result.applied))
-            if diff_only:
-                out.writelines(
-                    difflib.unified_diff(
-                        result.original.splitlines(keepends=True),
-                        result.text.splitlines(keepends=True),
-                        fromfile=shown if shown.startswith("/") else f"a/{shown}",
-                        tofile=shown if shown.startswith("/") else f"b/{shown}",
-                    )
+        reporter.file(FileResult(path, [], result.error) if diff_only else counted)
+        if result.fixed:
+            fixed_by_file.append((shown, result.fixed_by_code()))
+        changed_files += result.changed
+        if result.changed and diff_only:
+            out.writelines(
+                difflib.unified_diff(
+                    result.original.splitlines(keepends=True),
+                    result.text.splitlines(keepends=True),
+                    fromfile=shown if shown.startswith("/") else f"a/{shown}",
+                    tofile=shown if shown.startswith("/") else f"b/{shown}",
                 )
-                if not result.text.endswith("\n"):
-                    out.write("\n\\ No newline at end of file\n")
-        unsafe_left += result.unsafe_available() if not unsafe else 0
-    if show_fixes and applied_by_file:
+            )
+            if not result.text.endswith("\n"):
+                out.write("\n\\ No newline at end of file\n")
+    if show_fixes and fixed_by_file:
         # Ruff's --show-fixes: what was (or would be) fixed, per file and code.
+        from estimator_lint.output import plural
         from estimator_lint.rules import RULES_BY_CODE
 
-        out.write(f"\n{'Would fix' if diff_only else 'Fixed'} {fixed_total} finding(s):\n")
-        for shown, applied in applied_by_file:
+        out.write(f"\n{'Would fix' if diff_only else 'Fixed'} {plural(stats.fixed, 'finding')}:\n")
+        for shown, counts in fixed_by_file:
             out.write(f"- {shown}:\n")
-            counts: dict = {}
-            for diag in applied:
-                counts[diag.code] = counts.get(diag.code, 0) + 1
             for code in sorted(counts):
                 rule = RULES_BY_CODE.get(code)
                 out.write(f"    {counts[code]} \u00d7 {code} ({rule.name if rule else code})\n")
-    if not quiet:
-        if diff_only:
-            noun = "fix" if fixed_total == 1 else "fixes"
-            out.write(f"Would apply {fixed_total} {noun} in {changed_files} file(s).\n")
-        else:
-            out.write(f"Fixed {fixed_total} finding(s) in {changed_files} file(s); {remaining_total} remaining.\n")
-        if unsafe_left:
-            out.write(f"{unsafe_left} more fixable with --unsafe-fixes.\n")
-        if errors:
-            out.write(f"{errors} file(s) could not be checked.\n")
+    reporter.finish(stats)
     out.flush()
     if diff_only:
-        return EXIT_FINDINGS if changed_files or errors else EXIT_CLEAN
-    if exit_non_zero_on_fix and fixed_total:
+        return EXIT_FINDINGS if changed_files or stats.errors else EXIT_CLEAN
+    if exit_non_zero_on_fix and stats.fixed:
         return EXIT_FINDINGS
-    return EXIT_FINDINGS if remaining_total or errors else EXIT_CLEAN
+    return EXIT_FINDINGS if stats.findings or stats.errors else EXIT_CLEAN

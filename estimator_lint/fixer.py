@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import tokenize
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
@@ -36,10 +37,54 @@ class FixResult:
     #: Findings left in the fixed text.
     remaining: List[Diagnostic] = field(default_factory=list)
     error: Optional[FileError] = None
+    #: Findings of the original text (before any fix).
+    found: List[Diagnostic] = field(default_factory=list)
+    #: Whether unsafe fixes were applied too.
+    unsafe: bool = False
 
     @property
     def changed(self) -> bool:
         return self.text != self.original
+
+    def _gone_by_code(self) -> Counter:
+        """Code -> how many of the original text's findings are not in the fixed text.
+
+        Positions and messages move with the edits; the count per code does not.
+        """
+        if not self.changed:
+            return Counter()
+        return Counter(d.code for d in self.found) - Counter(d.code for d in self.remaining)
+
+    def fixed_by_code(self) -> Counter:
+        """Code -> how many findings of that code the fixes fixed.
+
+        Counted in findings, as the check run counts ``[*] N fixable``: a finding with a
+        fix this run may apply, gone from the fixed text.  One fix may resolve several
+        findings (an override removed whole takes its captures with it; their own
+        overlapping fixes are then never applied), so the applied fixes are not the count.
+        """
+        fixable = Counter(d.code for d in self.found if _allowed(d, self.unsafe))
+        gone = self._gone_by_code()
+        return Counter({code: min(count, fixable[code]) for code, count in gone.items() if fixable[code]})
+
+    @property
+    def fixed(self) -> int:
+        """How many findings the fixes fixed (see :meth:`fixed_by_code`)."""
+        return sum(self.fixed_by_code().values())
+
+    @property
+    def unreported(self) -> int:
+        """Findings without a fix of their own that the fixes made disappear, though the
+        code is still there: an EST104 read of an attribute whose capture a fix moved (the
+        reason such a fix is unsafe).  Neither fixed nor remaining."""
+        return sum(self._gone_by_code().values()) - self.fixed
+
+    def _not_written(self, error: FileError) -> None:
+        """The fixed text was not written: the file keeps its findings."""
+        self.error = error
+        self.text = self.original
+        self.applied = []
+        self.remaining = list(self.found)
 
     def unsafe_available(self) -> int:
         return sum(1 for d in self.remaining if d.fix is not None and d.fix.applicability is Applicability.UNSAFE)
@@ -71,7 +116,7 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
     ``index``: the project index, so that cross-module findings are fixed alike.
     """
     settings = settings or Settings()
-    result = FixResult(path, text, text)
+    result = FixResult(path, text, text, unsafe=unsafe)
     current = text
     index, module, known_package = in_project(index, path)
     package = known_package if known_package is not None else package
@@ -80,6 +125,7 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
         return lint_source(current_text, path, settings, package=package, index=index, module=module, keep_plans=True)
 
     diagnostics = lint(current)
+    result.found = list(diagnostics)
     for _ in range(MAX_PASSES):
         # Only the fixes this run applies are rendered (one libcst tree of the text).
         wanted = [d for d in diagnostics if _allowed(d, unsafe)]
@@ -151,14 +197,12 @@ def fix_file(
         try:
             new_data = (b"\xef\xbb\xbf" if bom else b"") + result.text.encode(encoding)
         except UnicodeEncodeError as exc:
-            result.error = FileError(f"not fixed: the fixed text cannot be encoded as {encoding}: {exc.reason}")
-            result.text = result.original
+            result._not_written(FileError(f"not fixed: the fixed text cannot be encoded as {encoding}: {exc.reason}"))
             return result
         try:
             write_atomically(path, data, new_data)
         except (OSError, FileChangedError) as exc:
-            result.error = FileError(f"not fixed: {exc}")
-            result.text = result.original
+            result._not_written(FileError(f"not fixed: {exc}"))
     return result
 
 

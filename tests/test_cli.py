@@ -35,14 +35,14 @@ def test_findings_exit_1_with_path_row_col_code(tmp_path, capsys):
     assert code == 1
     first = out.splitlines()[0]
     assert first.startswith(f"{tmp_path / 'bad.py'}:3:5: EST101 ")
-    assert "Found 1 finding in 1 of 1 files checked." in out
+    assert "Found 1 finding in 1 of 1 file checked." in out
 
 
 def test_clean_exit_0(tmp_path, capsys):
     (tmp_path / "ok.py").write_text("x = 1\n")
     code, out, _ = run(capsys, str(tmp_path))
     assert code == 0
-    assert "All checks passed (1 files checked)." in out
+    assert "All checks passed (1 file checked)." in out
 
 
 def test_exit_zero(tmp_path, capsys):
@@ -74,18 +74,48 @@ def test_discovery_skips_junk_unless_named(tmp_path, capsys):
     (tmp_path / "src" / "bad.pyi").write_text(BAD)
     (tmp_path / "src" / "notes.txt").write_text(BAD)
     _, out, _ = run(capsys, str(tmp_path))
-    assert "Found 1 finding in 1 of 1 files checked." in out
+    assert "Found 1 finding in 1 of 1 file checked." in out
     assert "bad.pyi" in out
     _, out, _ = run(capsys, str(tmp_path / "build"))
     assert "Found 1 finding" in out
 
 
-def test_missing_path_exit_2_but_other_files_checked(tmp_path, capsys):
+def test_missing_path_is_an_e902_finding_and_other_files_are_checked(tmp_path, capsys):
     (tmp_path / "bad.py").write_text(BAD)
     code, out, err = run(capsys, str(tmp_path / "nope.py"), str(tmp_path / "bad.py"))
-    assert code == 2
-    assert "nope.py: no such file or directory" in err
+    assert code == 1 and err == ""
+    assert out.splitlines()[0] == f"{tmp_path / 'nope.py'}:1:1: E902 No such file or directory"
     assert "EST101" in out
+    assert out.endswith("Found 1 finding in 1 of 1 file checked.\n1 file could not be checked.\n")
+
+
+@pytest.mark.parametrize("flags", [[], ["--fix"], ["--diff"], ["--statistics"]])
+def test_a_missing_path_alone_never_claims_success(tmp_path, capsys, monkeypatch, flags):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *flags, "nonexistent.py")
+    assert code == 1 and err == ""
+    assert "passed" not in out and "No Python files" not in out
+    assert out.endswith("1 file could not be checked.\n")
+    if "--statistics" not in flags:
+        assert out.startswith("nonexistent.py:1:1: E902 No such file or directory\n")
+    assert run(capsys, *flags, "--exit-zero", "nonexistent.py")[0] == 0
+
+
+@pytest.mark.parametrize("flags", [[], ["--fix"], ["--diff"]])
+def test_a_directory_without_python_files_says_so(tmp_path, capsys, flags):
+    (tmp_path / "notes.txt").write_text("model_fn\n")
+    code, out, err = run(capsys, *flags, str(tmp_path))
+    assert (code, out, err) == (0, "No Python files found.\n", "")
+
+
+def test_summaries_use_plurals(tmp_path, capsys):
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / "b.py").write_text(BAD)
+    assert "Found 2 findings in 2 of 2 files checked." in run(capsys, str(tmp_path))[1]
+    (tmp_path / "b.py").write_text("x = 1\n")
+    assert "Found 1 finding in 1 of 2 files checked." in run(capsys, str(tmp_path))[1]
+    (tmp_path / "a.py").write_text("x = 1\n")
+    assert run(capsys, str(tmp_path / "a.py"))[1] == "All checks passed (1 file checked).\n"
 
 
 def test_bad_files_get_one_line_and_the_run_goes_on(tmp_path, capsys):
@@ -102,7 +132,7 @@ def test_bad_files_get_one_line_and_the_run_goes_on(tmp_path, capsys):
     assert any(l.startswith(f"{tmp_path / 'd_latin1.py'}:5:5: EST101") for l in lines)
     assert any(l.startswith(f"{tmp_path / 'e_badutf8.py'}:1:1: error: cannot decode as utf-8") for l in lines)
     assert any(l.startswith(f"{tmp_path / 'b_bad.py'}:3:5: EST101") for l in lines)
-    assert "3 file(s) could not be checked." in out
+    assert "3 files could not be checked." in out
 
 
 def test_deeply_nested_file_is_reported_not_crashed(tmp_path, capsys):
@@ -155,7 +185,7 @@ def test_diff_prints_the_fix_and_changes_nothing(tmp_path, capsys):
     assert code == 1
     assert "-    global logits_out\n" in out
     assert "+        predictions = {'output': output, 'logits_out': dense}\n" in out
-    assert "Would apply 1 fix in 1 file(s)." in out
+    assert out.endswith("Would fix 1 finding in 1 of 1 file checked.\n")
     assert (tmp_path / "m.py").read_text() == before != after
 
 
@@ -163,10 +193,11 @@ def test_fix_rewrites_then_second_fix_changes_nothing(tmp_path, capsys):
     after = _copy_case(tmp_path, "seed_snippet1_override_capture")
     code, out, _ = run(capsys, "--fix", str(tmp_path))
     assert code == 0, out
-    assert "Fixed 1 finding(s) in 1 file(s); 0 remaining." in out
+    # One fix (the override removed whole) fixes both findings, the capture's too.
+    assert out == "Found 2 findings in 1 of 1 file checked (2 fixed, 0 remaining).\n"
     assert (tmp_path / "m.py").read_text() == after
     code, out, _ = run(capsys, "--diff", str(tmp_path))
-    assert code == 0 and "Would apply 0 fixes" in out
+    assert code == 0 and out == "Nothing to fix (1 file checked).\n"
 
 
 def test_unsafe_fixes_only_with_the_flag(tmp_path, capsys):
@@ -178,7 +209,7 @@ def test_unsafe_fixes_only_with_the_flag(tmp_path, capsys):
         "    return tf.estimator.EstimatorSpec(mode, predictions={'f': features})\n"
     )
     code, out, _ = run(capsys, "--fix", str(tmp_path))
-    assert code == 1 and "1 more fixable with --unsafe-fixes." in out
+    assert code == 1 and out.endswith("(0 fixed, 1 remaining).\n1 more fixable with --fix --unsafe-fixes.\n")
     code, out, _ = run(capsys, "--fix", "--unsafe-fixes", str(tmp_path))
     assert code == 0
     assert "'total_loss': tf.reduce_mean(features)" in (tmp_path / "m.py").read_text()
@@ -188,4 +219,4 @@ def test_show_fixes_lists_applied_fixes_per_file_and_code(tmp_path, capsys):
     _copy_case(tmp_path, "global_leak")
     code, out, _ = run(capsys, "--fix", "--show-fixes", str(tmp_path))
     assert code == 0
-    assert f"Fixed 1 finding(s):\n- {tmp_path / 'm.py'}:\n    1 \u00d7 EST103 (tensor-escapes-model-fn)\n" in out
+    assert f"Fixed 1 finding:\n- {tmp_path / 'm.py'}:\n    1 \u00d7 EST103 (tensor-escapes-model-fn)\n" in out

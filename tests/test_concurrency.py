@@ -52,6 +52,25 @@ def test_dying_worker_costs_exactly_its_file(tmp_path, monkeypatch, how):
             assert (error, diags) == (want_error, want_diags), path
 
 
+def test_the_deliberate_segfault_prints_no_crash_report(tmp_path):
+    """The README's test command must not print "Fatal Python error: Segmentation fault"
+    for the worker the test above kills on purpose (pytest's faulthandler writes it to
+    the terminal, past pytest's capture)."""
+    test = os.path.join(ROOT, "tests", "test_concurrency.py") + "::test_dying_worker_costs_exactly_its_file[segv]"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "base"), test],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "1 passed" in proc.stdout
+    assert "Fatal Python error" not in proc.stdout + proc.stderr
+    assert "Segmentation fault" not in proc.stdout + proc.stderr
+
+
 def test_several_deadly_files_and_many_chunks(tmp_path, monkeypatch):
     killers = ("a_killer.py", "m_killer.py", "z_killer.py")
     files = _tree(tmp_path, killers, copies=4)
@@ -93,7 +112,7 @@ def test_cli_reports_the_dead_worker_file_and_finishes(tmp_path):
     other = [l for l in proc.stdout.splitlines() if not l.startswith(str(killer)) and str(tmp_path) in l]
     want = [l for l in plain.stdout.splitlines() if not l.startswith(str(killer)) and str(tmp_path) in l]
     assert other == want and len(want) > 20
-    assert "1 file(s) could not be checked." in proc.stdout
+    assert "1 file could not be checked." in proc.stdout
 
 
 def test_output_is_identical_for_any_number_of_jobs(capsys):
@@ -118,4 +137,4 @@ def test_output_is_identical_for_any_number_of_jobs_with_bad_files(tmp_path, cap
         outputs.add((code, capsys.readouterr().out))
     assert len(outputs) == 1
     (code, out), = outputs
-    assert code == 1 and "4 file(s) could not be checked." in out
+    assert code == 1 and "4 files could not be checked." in out

@@ -122,7 +122,7 @@ def test_unparsable_file_is_one_error_line_and_the_run_goes_on(tmp_path, capsys,
     line = only_error(out, hostile)
     assert line.startswith(f"{hostile}{expected}"), line
     assert bad in out
-    assert "1 file(s) could not be checked." in out
+    assert "1 file could not be checked." in out
     assert "Traceback" not in out + err
 
 
@@ -294,7 +294,7 @@ def test_deep_nesting_is_one_too_deep_line_per_file(tmp_path, capsys, jobs):
         line = only_error(out, tmp_path / f"{name}.py")
         assert TOO_DEEP in line, line
     assert bad in out
-    assert f"{len(DEEP)} file(s) could not be checked." in out
+    assert f"{len(DEEP)} files could not be checked." in out
     assert "Traceback" not in out + err
 
 
@@ -484,7 +484,7 @@ def test_symlinks_broken_and_looping(tmp_path, capsys):
     for name in ("loop_a.py", "loop_b.py"):
         assert only_error(out, tmp_path / name) == f"{tmp_path / name}:1:1: error: cannot read: Too many levels of symbolic links"
     assert bad in out and code == 1
-    assert "3 file(s) could not be checked." in out
+    assert "3 files could not be checked." in out
 
 
 def test_fifo_and_device_named_py_do_not_hang(tmp_path):
@@ -508,11 +508,11 @@ def test_fifo_and_device_named_py_do_not_hang(tmp_path):
         assert bad in out and code == 1
 
 
-def test_missing_path_exits_2_naming_it_and_still_lints_the_rest(tmp_path, capsys):
+def test_missing_path_is_reported_naming_it_and_still_lints_the_rest(tmp_path, capsys):
     bad = with_bad(tmp_path)
     code, out, err = run(capsys, tmp_path / "nope.py", tmp_path / "zz_bad.py")
-    assert code == 2
-    assert f"{tmp_path / 'nope.py'}: no such file or directory" in err
+    assert code == 1 and err == ""
+    assert f"{tmp_path / 'nope.py'}:1:1: E902 No such file or directory\n" in out
     assert bad in out
 
 

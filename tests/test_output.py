@@ -65,7 +65,7 @@ def test_text_marks_findings_with_a_fix(tree, capsys):
     assert lines[-3:] == [
         "Found 2 findings in 2 of 4 files checked.",
         "[*] 1 fixable with --fix.",
-        "1 file(s) could not be checked.",
+        "1 file could not be checked.",
     ]
 
 
@@ -104,10 +104,12 @@ def test_json_is_ruffs_shape(tree, capsys):
     code, out, _ = run(capsys, "--output-format", "json", tree)
     assert code == 1
     items = json.loads(out)
-    keys = {"cell", "code", "message", "filename", "location", "end_location", "fix", "noqa_row", "url"}
+    # Every key of current Ruff's JSON, and the rule's name.
+    keys = {"cell", "code", "name", "message", "filename", "location", "end_location", "fix", "noqa_row", "url"}
     assert all(set(item) == keys for item in items)
-    leak, override = [i for i in items if i["code"]]
-    assert leak["code"] == "EST103"
+    leak, override = [i for i in items if i["code"].startswith("EST")]
+    assert leak["code"] == "EST103" and leak["name"] == "tensor-escapes-model-fn"
+    assert override["name"] == "estimator-member-override"
     assert leak["filename"] == str(tree / "a_leak.py")
     assert leak["location"] == {"row": 9, "column": 5}
     assert leak["end_location"] == {"row": 9, "column": 15}
@@ -132,9 +134,10 @@ def test_json_fix_edits_point_at_the_text_they_replace(tree, capsys):
     ]
 
 
-def test_json_file_errors_have_a_null_code(tree, capsys):
+def test_json_syntax_errors_have_ruffs_invalid_syntax_code(tree, capsys):
     items = json.loads(run(capsys, "--output-format", "json", tree)[1])
-    (error,) = [i for i in items if i["code"] is None]
+    (error,) = [i for i in items if not i["code"].startswith("EST")]
+    assert error["code"] == error["name"] == "invalid-syntax"
     assert error["filename"] == str(tree / "c_syntax.py")
     assert error["message"].startswith("syntax error: ")
     assert error["location"]["row"] == 2
@@ -148,11 +151,13 @@ def test_json_clean_run_is_an_empty_list_and_exit_zero_keeps_json(tree, capsys):
     assert code == 0 and len(json.loads(out)) == 3
 
 
-def test_json_with_a_missing_path_exits_2_and_stays_json(tree, capsys):
+def test_json_with_a_missing_path_reports_it_as_ruff_does(tree, capsys):
     code, out, err = run(capsys, "--output-format", "json", tree / "nope.py", tree / "b_override.py")
-    assert code == 2
-    assert [i["code"] for i in json.loads(out)] == ["EST101"]
-    assert "nope.py: no such file or directory" in err
+    assert code == 1 and err == ""
+    items = json.loads(out)
+    assert [(i["code"], i["name"]) for i in items] == [("E902", "io-error"), ("EST101", "estimator-member-override")]
+    assert items[0]["message"] == "No such file or directory"
+    assert items[0]["filename"] == str(tree / "nope.py")
 
 
 def test_fix_with_json_reports_what_remains(tree, capsys):
@@ -171,7 +176,7 @@ def test_exit_non_zero_on_fix_in_text_mode(tree, capsys):
     leak = os.path.join(FIXTURES, "global_leak", "before.py")
     shutil.copy(leak, tree / "a_leak.py")
     code, out, _ = run(capsys, "--fix", tree / "a_leak.py")
-    assert code == 0 and "Fixed 1 finding(s)" in out
+    assert code == 0 and "(1 fixed, 0 remaining)" in out
     shutil.copy(leak, tree / "a_leak.py")
     assert run(capsys, "--fix", "--exit-non-zero-on-fix", tree / "a_leak.py")[0] == 1
     assert run(capsys, "--fix", "--exit-non-zero-on-fix", tree / "a_leak.py")[0] == 0  # nothing left to fix
@@ -285,7 +290,11 @@ def test_statistics_count_per_code_like_ruff(capsys):
             counts[m.group(1)] = counts.get(m.group(1), 0) + 1
     code, out, _ = run(capsys, "--statistics", FIXTURES)
     assert code == 1
-    rows = [re.match(r"^ *(\d+)\t(EST\d+)\t\[( |\*)\] ([a-z-]+)$", l) for l in out.splitlines()]
+    *table, total, fixable = out.splitlines()
+    # The total lines are the text format's summary, as Ruff's --statistics ends with its total.
+    assert [total, fixable] == plain.splitlines()[-2:]
+    assert total.startswith(f"Found {sum(counts.values())} findings in ")
+    rows = [re.match(r"^ *(\d+)\t(EST\d+)\t\[( |\*)\] ([a-z-]+)$", l) for l in table]
     assert all(rows), out
     assert {m.group(2): int(m.group(1)) for m in rows} == counts
     assert [int(m.group(1)) for m in rows] == sorted((int(m.group(1)) for m in rows), reverse=True)
@@ -300,7 +309,9 @@ def test_statistics_count_per_code_like_ruff(capsys):
 
 def test_statistics_count_file_errors(tree, capsys):
     _, out, _ = run(capsys, "--statistics", tree)
-    assert out.splitlines()[-1].split("\t") == ["1", "      ", "[ ] file-error"]
+    lines = out.splitlines()
+    assert lines[-1] == "1 file could not be checked."
+    assert lines[-4].split("\t") == ["1", "      ", "[ ] file-error"]
     stats = json.loads(run(capsys, "--statistics", "--output-format", "json", tree)[1])
     assert stats[-1] == {"code": None, "name": "file-error", "count": 1, "fixable": False}
 
@@ -330,9 +341,22 @@ def test_progress_bar_on_a_terminal(many, capsys, monkeypatch):
     code = main([str(many)])
     assert code == 1
     shown = term.getvalue()
-    assert re.search(r"\rChecking: +\d+%\|.*\| \d+/61 \[", shown), shown  # drawn by tqdm
-    assert re.search(r"Checked 61 files in \d+\.\ds: 1 finding, 0 fixed\.\n$", shown)
-    assert "Found 1 finding in 1 of 61 files checked." in capsys.readouterr().out
+    assert re.search(r"\rChecking: +\d+%\|.*\| \d+/61 files \[\d\d:\d\d\]", shown), shown  # drawn by tqdm
+    # No estimate of the time left (the first files may be the expensive ones), no rate.
+    assert "<" not in shown and "/s" not in shown and "?" not in shown
+    # One closing summary: the text format's; the bar leaves no line of its own.
+    assert "Checked" not in shown
+    assert capsys.readouterr().out.endswith("Found 1 finding in 1 of 61 files checked.\n")
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
+def test_progress_bar_closes_with_a_line_when_the_format_prints_no_summary(many, capsys, monkeypatch, fmt):
+    monkeypatch.delenv("CI", raising=False)
+    term = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert main(["--output-format", fmt, str(many)]) == 1
+    assert re.search(r"\nChecked 61 files in \d+\.\ds: 1 finding\.\n$", term.getvalue().replace("\r", "\n"))
+    assert "Found" not in capsys.readouterr().out
 
 
 def test_progress_bar_is_driven_through_tqdm(many, capsys, monkeypatch):

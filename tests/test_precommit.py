@@ -9,12 +9,14 @@ snapshot and pre-commit's cache are built once per test run (shared by the xdist
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 import pytest
 
+from estimator_lint.rules.base import REPOSITORY_URL
 from helpers import FIXTURES, ROOT
 
 pytest.importorskip("pre_commit")
@@ -74,7 +76,7 @@ def _locked(path):
 @pytest.fixture(scope="module")
 def hook_source(tmp_path_factory):
     """(repo path, rev, PRE_COMMIT_HOME): this tree as a hook repository, built once per run."""
-    if not os.path.isdir(os.path.join(ROOT, ".git")):
+    if not os.path.exists(os.path.join(ROOT, ".git")):  # a directory, or a file in a git worktree
         pytest.skip("needs the project's git checkout")
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -168,3 +170,38 @@ def test_hook_with_fix_rewrites_the_file_and_fails(tmp_path, hook_source):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "files were modified by this hook" in proc.stdout
     assert (project / "model.py").read_text(encoding="utf-8") == after
+
+
+def test_the_readme_snippet_works_as_written(tmp_path, hook_source):
+    """The README's `.pre-commit-config.yaml`, with only `repo:` pointing at a local clone of
+    this tree (no network); then `pre-commit autoupdate`, as the README says, pins `rev:`."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    snippet = readme.split("\n## pre-commit\n", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    url = re.search(r"^  - repo: (\S+)$", snippet, re.M).group(1)
+    assert url == REPOSITORY_URL
+    repo, rev, home = hook_source
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".pre-commit-config.yaml").write_text(snippet.replace(url, repo))
+    (project / "bad.py").write_text(BAD)
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    proc = _pre_commit(project, hook_source)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "bad.py:3:5: EST101 `M.train` overrides an Estimator member" in proc.stdout
+
+    update = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "autoupdate", "--color", "never"],
+        cwd=project,
+        env=_env(PRE_COMMIT_HOME=home),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert update.returncode == 0, update.stdout + update.stderr
+    # No release is tagged in the clone: autoupdate pins the commit.
+    assert f"rev: {rev}\n" in (project / ".pre-commit-config.yaml").read_text()
+    proc = _pre_commit(project, hook_source)
+    assert proc.returncode == 1 and "bad.py:3:5: EST101" in proc.stdout
+    assert "mutable reference" not in proc.stdout + proc.stderr

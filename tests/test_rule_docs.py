@@ -1,4 +1,4 @@
-"""Rule documentation: `estimator-lint rule`, the generated README parts, rule URLs."""
+"""Rule documentation: `estimator-lint rule`, the generated parts of the README and docs/, rule URLs."""
 
 import os
 import re
@@ -10,15 +10,19 @@ import pytest
 from estimator_lint import docs
 from estimator_lint.cli import main
 from estimator_lint.rules import ALL_RULES
-from estimator_lint.rules.base import REPOSITORY_URL
+from estimator_lint.rules.base import REPOSITORY_URL, RULES_PAGE
 from helpers import ROOT
 
 README = os.path.join(ROOT, "README.md")
 
 
-def read_readme():
-    with open(README, encoding="utf-8") as f:
+def read(relative):
+    with open(os.path.join(ROOT, relative), encoding="utf-8") as f:
         return f.read()
+
+
+def read_readme():
+    return read("README.md")
 
 
 def github_slug(heading):
@@ -48,54 +52,91 @@ def run(capsys, *argv):
 # --------------------------------------------------------------------------------------
 
 
-def test_readme_generated_parts_match_the_rules():
-    text = read_readme()
-    assert docs.render_readme(text) == text, "README is stale: run `python -m estimator_lint.docs --update-readme`"
+@pytest.mark.parametrize("relative", list(docs.GENERATED))
+def test_generated_parts_match_the_rules(relative):
+    text = read(relative)
+    assert docs.render(text, docs.GENERATED[relative]) == text, (
+        f"{relative} is stale: run `python -m estimator_lint.docs --update-readme`"
+    )
+
+
+def test_generated_blocks_live_where_they_are_documented():
+    assert docs.GENERATED == {
+        "README.md": ("rules-table",),
+        "docs/rules.md": ("rule-pages",),
+        "docs/configuration.md": ("config-table",),
+    }
+    assert "rule-pages:start" not in read_readme()  # the rule reference moved to docs/rules.md
 
 
 def test_readme_table_lists_every_rule_with_a_link_to_its_section():
     text = read_readme()
     table = text.split(docs.MARKERS["rules-table"][0])[1].split(docs.MARKERS["rules-table"][1])[0]
     for rule in ALL_RULES:
-        assert f"| [{rule.code}](#{rule.anchor()}) | {rule.name} | {rule.summary} |" in table
+        assert f"| [{rule.code}](docs/rules.md#{rule.anchor()}) | {rule.name} | {rule.summary} |" in table
 
 
-def test_every_rule_url_is_an_anchor_of_the_readme():
-    anchors = readme_anchors(read_readme())
+def test_every_rule_url_is_an_anchor_of_the_rules_page():
+    anchors = readme_anchors(read(RULES_PAGE))
     for rule in ALL_RULES:
         base, _, anchor = rule.url().partition("#")
-        assert base == REPOSITORY_URL
+        assert base == f"{REPOSITORY_URL}/blob/main/docs/rules.md"
         assert anchor == github_slug(rule.heading())
-        assert anchors.count(anchor) == 1, f"{rule.code}: no unique README heading for #{anchor}"
+        assert anchors.count(anchor) == 1, f"{rule.code}: no unique heading for #{anchor} in {RULES_PAGE}"
 
 
-def test_readme_rule_sections_hold_the_docstrings():
-    text = read_readme()
+def test_rules_page_sections_hold_the_docstrings():
+    text = read(RULES_PAGE)
     for rule in ALL_RULES:
-        section = text.split(f"### {rule.heading()}\n", 1)[1].split("\n### ", 1)[0]
+        section = text.split(f"## {rule.heading()}\n", 1)[1].split("\n## ", 1)[0]
         for heading, body in docs.sections(rule).items():
-            assert f"#### {heading}\n" in section
+            assert f"### {heading}\n" in section
             assert body in section
 
 
-def test_docs_check_and_update(tmp_path):
-    stale = tmp_path / "README.md"
-    text = read_readme()
-    start, end = docs.MARKERS["rules-table"]
-    stale.write_text(text.replace(text[text.index(start) : text.index(end)], start + "\nold table\n"))
+def test_every_relative_link_of_the_readme_and_docs_resolves():
+    """Links between the README and docs/ pages: the file exists and so does the anchor."""
+    pages = ["README.md"] + [f"docs/{name}" for name in sorted(os.listdir(os.path.join(ROOT, "docs")))]
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", read(page)):
+            if re.match(r"[a-z]+:", target):
+                continue  # an absolute URL
+            file_part, _, anchor = target.partition("#")
+            resolved = os.path.normpath(os.path.join(os.path.dirname(page), file_part)) if file_part else page
+            assert os.path.exists(os.path.join(ROOT, resolved)), (page, target)
+            if anchor:
+                assert anchor in readme_anchors(read(resolved)), (page, target)
+
+
+def _checkout_copy(tmp_path):
+    for relative in docs.GENERATED:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(read(relative), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("relative", list(docs.GENERATED))
+def test_docs_check_and_update(tmp_path, relative):
+    root = _checkout_copy(tmp_path)
+    (block,) = docs.GENERATED[relative]
+    text = read(relative)
+    start, end = docs.MARKERS[block]
+    (root / relative).write_text(text.replace(text[text.index(start) : text.index(end)], start + "\nold\n"))
     cmd = [sys.executable, "-m", "estimator_lint.docs"]
-    proc = subprocess.run([*cmd, "--check", "--readme", str(stale)], capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 1 and "out of date" in proc.stderr
-    proc = subprocess.run([*cmd, "--update-readme", "--readme", str(stale)], capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 0
-    assert stale.read_text() == text
-    assert subprocess.run([*cmd, "--check", "--readme", str(stale)], cwd=tmp_path).returncode == 0
-    assert subprocess.run([*cmd, "--check"], cwd=tmp_path).returncode == 0  # the repository's README
+    proc = subprocess.run([*cmd, "--check", "--root", str(root)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1 and f"{relative} is out of date" in proc.stderr
+    proc = subprocess.run([*cmd, "--update-readme", "--root", str(root)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.count("updated ") == 1
+    assert (root / relative).read_text() == text
+    assert subprocess.run([*cmd, "--check", "--root", str(root)], cwd=tmp_path).returncode == 0
+    assert subprocess.run([*cmd, "--check"], cwd=tmp_path).returncode == 0  # this checkout
 
 
-def test_render_readme_needs_its_markers():
+def test_render_needs_its_markers():
     with pytest.raises(ValueError, match="rules-table:start"):
         docs.render_readme("# no markers\n")
+    with pytest.raises(ValueError, match="rule-pages:start"):
+        docs.render("# no markers\n", ["rule-pages"])
 
 
 # --------------------------------------------------------------------------------------

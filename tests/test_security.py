@@ -10,7 +10,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -110,8 +109,10 @@ def test_linting_writes_nothing_anywhere(tmp_path):
     for dirpath, dirnames, filenames in os.walk(tree):
         for name in filenames:
             path = os.path.join(dirpath, name)
-            if not os.path.islink(path):  # chmod follows links: never the checkout's fixture
+            if not os.path.islink(path):  # chmod follows a link: it would make FIXABLE read-only
                 os.chmod(path, 0o444)
+    # The linked file in the checkout keeps its mode (the suite never changes the checkout).
+    assert os.stat(FIXABLE).st_mode & 0o200
     before = _snapshot(tree)
     outside_before = _snapshot(os.path.dirname(FIXABLE))
     home, work, tmp = tmp_path / "home", tmp_path / "cwd", tmp_path / "tmp"
@@ -175,7 +176,7 @@ def test_no_network_namespace(tmp_path):
     proc = subprocess.run(["unshare", "-n", exe, "--jobs", "2", str(tree)], **run)
     assert proc.returncode == 1 and proc.stdout.count(": EST1") > 20, proc.stderr
     proc = subprocess.run(["unshare", "-n", exe, "--fix", str(tree)], **run)
-    fixed = re.search(r"Fixed (\d+) finding\(s\) in (\d+) file\(s\)", proc.stdout)
+    fixed = re.search(r"\((\d+) fixed, ", proc.stdout)
     assert proc.returncode == 1 and fixed and int(fixed.group(1)) > 10, proc.stdout[-500:] + proc.stderr
 
 
@@ -202,7 +203,7 @@ def test_fix_keeps_permissions_and_writes_through_symlinks(tmp_path, capsys):
     expected = _fixed_text(str(target))
     assert expected != target.read_text()
     main(["--fix", str(link)])
-    assert "Fixed 1 finding(s) in 1 file(s)" in capsys.readouterr().out
+    assert "(2 fixed, 0 remaining)" in capsys.readouterr().out
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text() == expected
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640

@@ -21,7 +21,51 @@ from estimator_lint.settings import FORMATS, FORMATS_WITH_EDITS
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
-__all__ = ["FORMATS", "FORMATS_WITH_EDITS", "RunStats", "Reporter", "SourceIndex", "create", "display_path"]
+#: ``FileError.kind`` of a path named on the command line that does not exist.
+MISSING = "missing"
+#: The code of a file that could not be read (Ruff's, after pycodestyle's ``E902``).
+IO_ERROR_CODE = "E902"
+
+__all__ = [
+    "FORMATS",
+    "FORMATS_WITH_EDITS",
+    "MISSING",
+    "IO_ERROR_CODE",
+    "RunStats",
+    "Reporter",
+    "SourceIndex",
+    "create",
+    "display_path",
+    "plural",
+    "printable",
+    "error_code",
+    "missing_path",
+]
+
+
+def plural(count: int, noun: str, nouns: str = "") -> str:
+    """``1 file``, ``2 files`` (``nouns``: an irregular plural)."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def missing_path(path: str) -> FileResult:
+    """A path named on the command line that does not exist, as a file that could not be
+    checked (Ruff reports it as ``E902 No such file or directory``)."""
+    from estimator_lint.diagnostics import FileError
+
+    return FileResult(path, error=FileError("No such file or directory", kind=MISSING))
+
+
+def error_code(error) -> Optional[str]:
+    """The code under which the machine-readable formats report a file that could not be
+    checked, as current Ruff does: ``E902`` when it could not be read (or does not
+    exist), ``invalid-syntax`` for a syntax error, none otherwise (nesting too deep, a
+    worker that died, an internal error)."""
+    if error.kind == MISSING or error.message.startswith(("cannot read", "cannot decode", "file contains a NUL")):
+        return IO_ERROR_CODE
+    if error.message.startswith("syntax error"):
+        return "invalid-syntax"
+    return None
 
 
 def display_path(path: str) -> str:
@@ -60,15 +104,29 @@ def fix_enabled(diag: Diagnostic, unsafe_fixes: bool) -> bool:
 
 @dataclass
 class RunStats:
-    """Counts over a whole run (the summary, ``--statistics`` and the progress line)."""
+    """Counts over a whole run (the summary, ``--statistics`` and the progress line).
+
+    In a ``--fix`` run a result's ``diagnostics`` are the findings that remain and its
+    ``fixed`` the findings its fixes resolved; in a ``--diff`` run (``mode`` ``"diff"``)
+    ``fixed`` counts the findings ``--fix`` would resolve.
+    """
 
     unsafe_fixes: bool = False
+    #: ``check``, ``fix`` or ``diff``: which summary the text formats print.
+    mode: str = "check"
     files: int = 0
+    #: Paths named on the command line that do not exist (also counted in ``errors``).
+    missing: int = 0
     findings: int = 0
     errors: int = 0
     internal_errors: int = 0
     fixed: int = 0
     files_with_findings: int = 0
+    #: Files with findings that fixes resolved (or would resolve, with ``--diff``).
+    files_fixed: int = 0
+    #: Findings without a fix of their own that are no longer reported after the fixes
+    #: (``FixResult.unreported``): neither fixed nor remaining.
+    unreported: int = 0
     #: Findings ``--fix`` would fix with the current settings.
     fixable: int = 0
     #: Findings with an unsafe fix that ``--unsafe-fixes`` would enable.
@@ -77,12 +135,17 @@ class RunStats:
     fixable_codes: Set[str] = field(default_factory=set)
 
     def add(self, result: FileResult) -> None:
+        if result.error is not None and result.error.kind == MISSING:
+            self.missing += 1
+            self.errors += 1
+            return
         self.files += 1
         self.fixed += result.fixed
+        self.files_fixed += result.fixed > 0
         if result.error is not None:
             self.errors += 1
             self.internal_errors += result.error.kind == "internal"
-        if result.diagnostics:
+        if result.diagnostics or result.fixed:
             self.files_with_findings += 1
         for diag in result.diagnostics:
             self.findings += 1
@@ -111,6 +174,11 @@ class Reporter:
 
     #: Whether the format streams lines (and so suits a progress bar on a terminal).
     streams = True
+
+    @property
+    def summarizes(self) -> bool:
+        """Whether :meth:`finish` prints a summary (else a progress bar prints its own)."""
+        return False
 
     def __init__(
         self,

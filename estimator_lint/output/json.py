@@ -1,16 +1,20 @@
 """``json``: one array of findings shaped like Ruff's ``--output-format json``.
 
-Each finding::
+Each finding has every key of current Ruff's (``cell``, ``code``, ``end_location``,
+``filename``, ``fix``, ``location``, ``message``, ``noqa_row``, ``url``) and the rule's
+``name``::
 
-    {"cell": null, "code": "EST102", "message": "...", "filename": "/abs/path.py",
+    {"cell": null, "code": "EST102", "name": "tensor-on-self", "message": "...",
+     "filename": "/abs/path.py",
      "location": {"row": 5, "column": 9}, "end_location": {"row": 5, "column": 26},
      "fix": {"applicability": "safe", "message": "...",
              "edits": [{"content": "...", "location": {...}, "end_location": {...}}]} | null,
      "noqa_row": 5, "url": "https://...#est102-tensor-on-self"}
 
-A file that could not be checked is an object of the same shape with ``"code": null``,
-the reason as ``message``, ``"fix": null``, ``"noqa_row": null`` and ``"url": null`` (as
-Ruff reports syntax errors).
+A file that could not be checked is an object of the same shape with the reason as
+``message``, ``"fix": null``, ``"noqa_row": null`` and ``"url": null``, and as ``code``
+what current Ruff uses: ``"E902"`` (name ``io-error``) for a file that could not be read
+or does not exist, ``"invalid-syntax"`` for a syntax error, else ``null``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import os
 from typing import Any, Dict, List
 
 from estimator_lint.diagnostics import Diagnostic, FileResult
-from estimator_lint.output import Reporter, RunStats
+from estimator_lint.output import IO_ERROR_CODE, Reporter, RunStats, error_code
 from estimator_lint.rules import RULES_BY_CODE
 
 
@@ -39,10 +43,12 @@ class JsonReporter(Reporter):
         filename = os.path.abspath(result.path)
         if result.error is not None:
             err = result.error
+            code = error_code(err)
             self.items.append(
                 {
                     "cell": None,
-                    "code": None,
+                    "code": code,
+                    "name": "io-error" if code == IO_ERROR_CODE else code,
                     "message": err.message,
                     "filename": filename,
                     "location": _loc(err.line, err.column + 1),
@@ -70,6 +76,7 @@ class JsonReporter(Reporter):
         return {
             "cell": None,
             "code": diag.code,
+            "name": rule.name if rule else None,
             "message": diag.message,
             "filename": filename,
             "location": _loc(diag.line, diag.column + 1),

@@ -1,4 +1,5 @@
-"""``--statistics``: one row per code with its count, like ``ruff check --statistics``."""
+"""``--statistics``: one row per code with its count, like ``ruff check --statistics``,
+then (in text) the same summary lines as the ``text`` format: the total and what is fixable."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ class StatisticsReporter(Reporter):
         super().__init__(out, **options)
         self.as_json = as_json
 
+    @property
+    def summarizes(self) -> bool:
+        return not self.as_json and not self.quiet
+
     def file(self, result: FileResult) -> None:
         pass
 
@@ -36,8 +41,14 @@ class StatisticsReporter(Reporter):
         if self.as_json:
             self.out.write(json.dumps(rows, indent=2) + "\n")
             return
-        if not rows:
-            return
+        if rows:
+            self.table(rows)
+        if not self.quiet:
+            from estimator_lint.output.text import summary
+
+            self.out.write("".join(line + "\n" for line in summary(stats)))
+
+    def table(self, rows) -> None:
         count_width = max(len(str(r["count"])) for r in rows)
         code_width = max(len(r["code"] or "") for r in rows)
         any_fixable = any(r["fixable"] for r in rows)

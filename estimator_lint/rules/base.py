@@ -12,8 +12,11 @@ if TYPE_CHECKING:
     from estimator_lint.analysis.model import FileModel
     from estimator_lint.requirements import TensorFlowRequirement
 
-#: Where the project lives; every rule's documentation URL is an anchor of its README.
+#: Where the project lives.
 REPOSITORY_URL = "https://github.com/estimator-lint/estimator-lint"
+#: The page of the rule reference, relative to the repository; every rule's documentation
+#: URL is an anchor of it.
+RULES_PAGE = "docs/rules.md"
 
 
 class SourceText:
@@ -136,7 +139,7 @@ class Rule:
 
     @classmethod
     def heading(cls) -> str:
-        """The title of the rule's page: its README section heading and ``rule`` output."""
+        """The title of the rule's page: its heading in :data:`RULES_PAGE` and ``rule`` output."""
         return f"{cls.code} {cls.name}"
 
     @classmethod
@@ -146,7 +149,7 @@ class Rule:
 
     @classmethod
     def url(cls) -> str:
-        return f"{REPOSITORY_URL}#{cls.anchor()}"
+        return f"{REPOSITORY_URL}/blob/main/{RULES_PAGE}#{cls.anchor()}"
 
     @classmethod
     def documentation(cls) -> str:
