@@ -13,6 +13,11 @@ from estimator_lint.diagnostics import Diagnostic
 from estimator_lint.rules.base import Invalid, Rule, RuleContext
 
 
+#: ``.predict`` as the tokenizer may spell it (spaces, line continuations or a comment
+#: inside brackets between the dot and the name): a file without it uses no key.
+_PREDICT_ATTRIBUTE = re.compile(r"\.[\s\\]*(?:#[^\n]*\n[\s\\]*)*predict\b")
+
+
 class UnknownPredictionKey(Rule):
     """
     ## What it does
@@ -89,6 +94,8 @@ class UnknownPredictionKey(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        if not _PREDICT_ATTRIBUTE.search(ctx.source.text):
+            return  # every key use goes through ``<estimator>.predict(...)``
         model = ctx.model
         module_level = self._estimators_in(model, None, model.scopes.module_nodes)
         # A function also sees the module's Estimators (``est = Estimator(...)`` at the top,
