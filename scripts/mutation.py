@@ -151,7 +151,7 @@ def main(argv=None) -> int:
 
     # 1. Generate the mutants and record which tests reach which function: a run limited
     #    to the (small) noqa module does both for every module.
-    if not (checkout / "mutants").exists():
+    if not args.resume or not (checkout / "mutants" / "mutmut-stats.json").exists():
         _run_mutmut(["run", "--max-children", str(args.jobs), "estimator_lint.noqa.*"], checkout, None)
     everything = _results(checkout)
     sample = _sample(list(everything), args.every, args.offset, args.only)

@@ -10,8 +10,10 @@ import textwrap
 
 import pytest
 
+import estimator_lint.fixer as fixer
 from estimator_lint.cli import main
-from helpers import codes, lint, triples
+from estimator_lint.fixer import FileChangedError, fix_file, write_atomically
+from helpers import FIXTURES, codes, lint, triples
 
 # --------------------------------------------------------------------------------------
 # tf.math.* calls build graph ops (mutation: "math" treated as a non-graph namespace)
@@ -68,3 +70,177 @@ def test_tf_math_from_import_alias_is_a_graph_op():
         """
     )
     assert triples(lint(source)) == [(5, 5, "EST103")]
+
+
+# --------------------------------------------------------------------------------------
+# ``# noqa: CODES`` suppresses the listed codes only (mutation: the list ignored)
+# --------------------------------------------------------------------------------------
+
+LEAK = textwrap.dedent(
+    """\
+    import tensorflow as tf
+    OUT = {{}}
+    def model_fn(features, labels, mode, params):
+        OUT["k"] = features["x"]  {comment}
+        return tf.estimator.EstimatorSpec(mode, predictions={{"x": features["x"]}})
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["# noqa: EST101,EST102", "# noqa: EST104 EST105", "# noqa:EST102", "# NOQA: EST104", "# noqa: E501", "# noqa: EST1030"],
+)
+def test_noqa_listing_other_codes_keeps_the_finding(comment):
+    assert triples(lint(LEAK.format(comment=comment))) == [(4, 5, "EST103")]
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["# noqa: EST103", "# noqa: EST101,EST103", "# noqa:EST102 EST103", "# noqa: est103", "# noqa: EST1", "# noqa"],
+)
+def test_noqa_listing_the_code_or_its_prefix_suppresses_it(comment):
+    assert lint(LEAK.format(comment=comment)) == []
+    assert triples(lint(LEAK.format(comment=comment), respect_noqa=False)) == [(4, 5, "EST103")]
+
+
+def test_noqa_code_list_applies_to_its_own_line_only(tmp_path, capsys):
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        OUT = {}
+        def model_fn(features, labels, mode, params):
+            OUT["a"] = features["x"]  # noqa: EST102
+            OUT["b"] = features["x"]  # noqa: EST103
+            OUT["c"] = features["x"]
+            return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+        """
+    )
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    code = main(["--no-cache", str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert [line.split(": ", 1)[0] for line in out.splitlines() if "EST103" in line] == [f"{path}:4:5", f"{path}:6:5"]
+
+
+# --------------------------------------------------------------------------------------
+# A fix is never written over a file that changed since it was read, nor over a read-only
+# file (mutations: the re-check dropped or weakened; the read-only check dropped)
+# --------------------------------------------------------------------------------------
+
+FIXABLE = os.path.join(FIXTURES, "seed_snippet1_override_capture")
+
+
+def _fixable(tmp_path, name="m.py"):
+    with open(os.path.join(FIXABLE, "before.py"), "rb") as f:
+        data = f.read()
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path, data
+
+
+def _no_temp_files(directory):
+    return [n for n in os.listdir(directory) if n.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda data: b"# edited meanwhile\n" + data,  # longer
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: data.replace(b"dense_output", b"dense_Output", 1),  # same size
+        lambda data: b"",  # emptied
+    ],
+    ids=["longer", "truncated", "same-size", "emptied"],
+)
+def test_write_atomically_refuses_a_file_that_no_longer_holds_what_was_read(tmp_path, edit):
+    path, data = _fixable(tmp_path)
+    meanwhile = edit(data)
+    stat_before = os.stat(path)
+    path.write_bytes(meanwhile)
+    os.utime(path, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))  # even with its old mtime
+    with pytest.raises(FileChangedError):
+        write_atomically(str(path), data, b"fixed\n")
+    assert path.read_bytes() == meanwhile
+    assert _no_temp_files(tmp_path)
+
+
+def test_write_atomically_writes_when_the_file_is_unchanged(tmp_path):
+    path, data = _fixable(tmp_path)
+    write_atomically(str(path), data, b"fixed\n")
+    assert path.read_bytes() == b"fixed\n"
+    assert _no_temp_files(tmp_path)
+
+
+def _racing_fix_file(monkeypatch, path, meanwhile):
+    """fix_file, with ``meanwhile`` written to ``path`` after the fixer read it."""
+    real = fixer.fix_source
+
+    def racing(*args, **kwargs):
+        result = real(*args, **kwargs)
+        path.write_bytes(meanwhile)
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", racing)
+
+
+def test_fix_file_keeps_a_same_size_edit_made_while_fixing(tmp_path, monkeypatch):
+    path, data = _fixable(tmp_path)
+    meanwhile = data.replace(b"dense_output", b"dense_Output", 1)
+    assert len(meanwhile) == len(data) and meanwhile != data
+    _racing_fix_file(monkeypatch, path, meanwhile)
+    result = fix_file(str(path))
+    assert result.error is not None and "changed on disk since it was read" in result.error.message
+    assert result.text == result.original  # nothing is reported as fixed
+    assert path.read_bytes() == meanwhile and _no_temp_files(tmp_path)
+
+
+def test_cli_fix_reports_the_changed_file_and_fixes_the_others(tmp_path, monkeypatch, capsys):
+    racy, data = _fixable(tmp_path, "a_racy.py")
+    calm, _ = _fixable(tmp_path, "b_calm.py")
+    real = fixer.fix_source
+
+    def racing(text, path, *args, **kwargs):
+        result = real(text, path, *args, **kwargs)
+        if path == str(racy):
+            racy.write_bytes(b"# mine\n" + data)
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", racing)
+    code = main(["--fix", "--no-cache", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{racy}:1:1: error: not fixed: the file changed on disk since it was read; not overwritten" in out
+    assert racy.read_bytes() == b"# mine\n" + data
+    with open(os.path.join(FIXABLE, "after.py"), "rb") as f:
+        assert calm.read_bytes() == f.read()
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555])
+def test_write_atomically_refuses_a_read_only_file(tmp_path, mode):
+    path, data = _fixable(tmp_path)
+    os.chmod(path, mode)
+    with pytest.raises(PermissionError, match="is read-only"):
+        write_atomically(str(path), data, b"fixed\n")
+    assert path.read_bytes() == data and os.stat(path).st_mode & 0o7777 == mode
+    assert _no_temp_files(tmp_path)
+
+
+def test_fix_file_refuses_a_read_only_file_behind_a_symlink(tmp_path):
+    target, data = _fixable(tmp_path, "target.py")
+    os.chmod(target, 0o444)
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    result = fix_file(str(link))
+    assert result.error is not None and result.error.message == f"not fixed: {link} is read-only"
+    assert result.text == result.original and result.applied  # the fix was found, not written
+    assert target.read_bytes() == data and link.is_symlink()
+    assert _no_temp_files(tmp_path)
+
+
+def test_fix_keeps_the_mode_of_a_writable_file(tmp_path):
+    path, _ = _fixable(tmp_path)
+    os.chmod(path, 0o604)
+    assert fix_file(str(path)).error is None
+    assert os.stat(path).st_mode & 0o7777 == 0o604
