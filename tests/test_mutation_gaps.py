@@ -6,6 +6,9 @@ however the code behind them is arranged.
 """
 
 import os
+import shutil
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -244,3 +247,77 @@ def test_fix_keeps_the_mode_of_a_writable_file(tmp_path):
     os.chmod(path, 0o604)
     assert fix_file(str(path)).error is None
     assert os.stat(path).st_mode & 0o7777 == 0o604
+
+
+# --------------------------------------------------------------------------------------
+# The result cache's code fingerprint changes when the linter is edited, even when the
+# edit keeps every module's size (mutation: fingerprint of module sizes only)
+# --------------------------------------------------------------------------------------
+
+LEAKY = textwrap.dedent(
+    """\
+    import tensorflow as tf
+    OUT = {}
+    def model_fn(features, labels, mode, params):
+        OUT["k"] = features["x"]
+        return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+    """
+)
+
+
+def _linter_copy(tmp_path):
+    """A copy of the estimator_lint package, imported instead of the installed one."""
+    import estimator_lint
+
+    lib = tmp_path / "lib"
+    shutil.copytree(os.path.dirname(estimator_lint.__file__), lib / "estimator_lint",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(lib), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("ESTIMATOR_LINT_CACHE_DIR", None)
+    return lib / "estimator_lint", env
+
+
+def _same_size_edit(path, old, new):
+    assert len(old) == len(new)
+    data = path.read_bytes()
+    assert data.count(old) == 1
+    st = os.stat(path)
+    path.write_bytes(data.replace(old, new))
+    # An editor's save: a later mtime (set explicitly: the test must not depend on the clock tick).
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert os.stat(path).st_size == st.st_size
+
+
+def test_code_fingerprint_changes_on_a_same_size_edit_of_the_linter(tmp_path):
+    package, env = _linter_copy(tmp_path)
+    probe = ("import estimator_lint, estimator_lint.cache as c, estimator_lint.engine as e;"
+             "print(estimator_lint.__file__); print(c.cache_key(e.Settings())['code'])")
+
+    def fingerprint():
+        out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             check=True).stdout.split()
+        assert out[0] == str(package / "__init__.py")  # the copy is what runs
+        return out[1]
+
+    before = fingerprint()
+    assert fingerprint() == before  # stable while nothing changes
+    _same_size_edit(package / "noqa.py", b"(flake8's syntax)", b"(flake8's SYNTAX)")
+    assert fingerprint() != before
+
+
+def test_cached_results_are_not_served_after_a_same_size_edit_of_a_rule(tmp_path):
+    package, env = _linter_copy(tmp_path)
+    source = tmp_path / "m.py"
+    source.write_text(LEAKY)
+    command = [sys.executable, "-m", "estimator_lint", "--cache-dir", str(tmp_path / "cache"), str(source)]
+
+    def run():
+        proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert proc.returncode == 1, proc.stderr
+        return proc.stdout
+
+    assert "Graph tensor escapes model_fn" in run()
+    assert os.listdir(tmp_path / "cache")  # the result was stored
+    _same_size_edit(package / "rules" / "est103_tensor_escapes_model_fn.py",
+                    b'f"Graph tensor escapes model_fn', b'f"Graph tensor ESCAPES model_fn')
+    assert "Graph tensor ESCAPES model_fn" in run()
