@@ -107,6 +107,14 @@ def test_noqa_listing_the_code_or_its_prefix_suppresses_it(comment):
     assert triples(lint(LEAK.format(comment=comment), respect_noqa=False)) == [(4, 5, "EST103")]
 
 
+def test_noqa_on_the_first_and_the_last_line():
+    first = 'def model_fn(features, labels, mode, params): OUT["k"] = features["x"]  # noqa: EST103\n'
+    rest = "import tensorflow as tf\nOUT = {}\n"
+    assert lint(first + rest) == [] and triples(lint(first + rest, respect_noqa=False)) == [(1, 47, "EST103")]
+    last = rest + 'def model_fn(features, labels, mode, params): OUT["k"] = features["x"]  # noqa: EST103'
+    assert lint(last) == [] and triples(lint(last, respect_noqa=False)) == [(3, 47, "EST103")]
+
+
 def test_noqa_code_list_applies_to_its_own_line_only(tmp_path, capsys):
     source = textwrap.dedent(
         """\
