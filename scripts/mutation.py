@@ -153,7 +153,7 @@ def main(argv=None) -> int:
 
     # 1. Generate the mutants and record which tests reach which function: a run limited
     #    to one mutant does both for every module.
-    if not args.resume or not (checkout / "mutants" / "mutmut-stats.json").exists():
+    if not (checkout / "mutants").exists():
         _run_mutmut(["run", "--max-children", str(args.jobs), FIRST_MUTANT], checkout, None)
     everything = _results(checkout)
     sample = _sample(list(everything), args.every, args.offset, args.only)
