@@ -329,3 +329,38 @@ def test_cached_results_are_not_served_after_a_same_size_edit_of_a_rule(tmp_path
     _same_size_edit(package / "rules" / "est103_tensor_escapes_model_fn.py",
                     b'f"Graph tensor escapes model_fn', b'f"Graph tensor ESCAPES model_fn')
     assert "Graph tensor ESCAPES model_fn" in run()
+
+
+# --------------------------------------------------------------------------------------
+# Survivors of the mutation run (docs/mutation-testing.md)
+# --------------------------------------------------------------------------------------
+
+UNSAFE_ONLY = textwrap.dedent(
+    """\
+    import tensorflow as tf
+    def model_fn(features, labels, mode):
+        global total_loss
+        total_loss = tf.reduce_mean(features)
+        return tf.estimator.EstimatorSpec(mode, predictions={"f": features})
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_fix_and_diff_count_the_fixes_left_for_unsafe_fixes(tmp_path, capsys, mode):
+    path = tmp_path / "m.py"
+    path.write_text(UNSAFE_ONLY)
+    main([mode, "--no-cache", str(path)])
+    assert "1 more fixable with --unsafe-fixes." in capsys.readouterr().out
+    main([mode, "--unsafe-fixes", "--no-cache", str(path)])
+    out = capsys.readouterr().out
+    assert "more fixable" not in out and "total_loss" in out + path.read_text()
+
+
+def test_rules_package_attributes():
+    import estimator_lint.rules as rules
+
+    assert [r.code for r in rules.ALL_RULES] == sorted(rules.RULES_BY_CODE) == list(rules.RULE_CODES)
+    assert not hasattr(rules, "NO_SUCH_NAME")
+    with pytest.raises(AttributeError, match="has no attribute 'NO_SUCH_NAME'"):
+        rules.NO_SUCH_NAME
