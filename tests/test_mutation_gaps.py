@@ -364,3 +364,23 @@ def test_rules_package_attributes():
     assert not hasattr(rules, "NO_SUCH_NAME")
     with pytest.raises(AttributeError, match="has no attribute 'NO_SUCH_NAME'"):
         rules.NO_SUCH_NAME
+
+
+def test_a_fixed_text_the_file_encoding_cannot_hold_is_not_written(tmp_path, monkeypatch):
+    """Defensive: a fix that brought in a character the file's declared encoding lacks."""
+    path = tmp_path / "m.py"
+    with open(os.path.join(FIXABLE, "before.py"), encoding="utf-8") as f:
+        original = ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + f.read()).encode("latin-1")
+    path.write_bytes(original)
+    real = fixer.fix_source
+
+    def euro(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.text = result.text.replace("# caf\xe9", "# \u20ac")
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", euro)
+    result = fix_file(str(path))
+    assert result.error is not None
+    assert result.error.message.startswith("not fixed: the fixed text cannot be encoded as iso-8859-1: ")
+    assert result.text == result.original and path.read_bytes() == original
