@@ -384,3 +384,59 @@ def test_a_fixed_text_the_file_encoding_cannot_hold_is_not_written(tmp_path, mon
     assert result.error is not None
     assert result.error.message.startswith("not fixed: the fixed text cannot be encoded as iso-8859-1: ")
     assert result.text == result.original and path.read_bytes() == original
+
+
+def test_local_name_fix_removes_the_init_placeholder_of_a_class_without_bases():
+    """``self.logits = None`` in ``__init__`` is a placeholder (removed with the capture),
+    also in a class with no base classes at all."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow.compat.v1 as tf
+
+
+        class Model:
+            def __init__(self, model_dir):
+                self.logits = None
+                self.estimator = tf.estimator.Estimator(model_fn=self._model_fn, model_dir=model_dir)
+
+            def _model_fn(self, features, labels, mode):
+                self.logits = tf.layers.dense(features, units=3)
+                return tf.estimator.EstimatorSpec(mode, predictions={"probs": tf.nn.softmax(self.logits)})
+        """
+    )
+    result = fixer.fix_source(source, "m.py")
+    assert result.text == source.replace("        self.logits = None\n", "").replace(
+        "self.logits = tf", "logits = tf").replace(
+        '{"probs": tf.nn.softmax(self.logits)}', '{"probs": tf.nn.softmax(logits), "logits": logits}')
+    assert [d.code for d in result.applied] == ["EST102"] and result.remaining == []
+
+
+@pytest.mark.parametrize("case", ["multi_module_predict_keys", "multi_module_package"])
+def test_cached_project_results_keep_captures_and_prediction_keys(tmp_path, case):
+    """What the project index learns from a file (its captures, its model_fns' PREDICT keys)
+    comes back from the result cache as it was stored."""
+    import glob
+
+    from estimator_lint.cache import ResultCache
+    from estimator_lint.engine import Settings, lint_paths
+    from estimator_lint.project import build_project_index
+
+    root = tmp_path / case
+    shutil.copytree(os.path.join(FIXTURES, case), root, ignore=shutil.ignore_patterns("*.json"))
+    files = sorted(glob.glob(str(root / "**" / "*.py"), recursive=True))
+    for path in files:
+        os.utime(path, (1_000_000_000, 1_000_000_000))  # old: the cache trusts their stat
+    settings = Settings()
+
+    def run():
+        cache = ResultCache(settings, str(tmp_path / "cache"))
+        index = build_project_index(files, settings)
+        results = [(r.path, r.captures, r.prediction_keys, [d.sort_key() for d in r.diagnostics])
+                   for r in lint_paths(files, settings, cache=cache, index=index)]
+        return results, cache.hits
+
+    cold, cold_hits = run()
+    warm, warm_hits = run()
+    assert cold_hits == 0 and warm_hits == len(files)
+    assert warm == cold
+    assert any(keys for _, _, keys, _ in cold) or any(captures for _, captures, _, _ in cold)
