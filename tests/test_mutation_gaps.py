@@ -440,3 +440,39 @@ def test_cached_project_results_keep_captures_and_prediction_keys(tmp_path, case
     assert cold_hits == 0 and warm_hits == len(files)
     assert warm == cold
     assert any(keys for _, _, keys, _ in cold) or any(captures for _, captures, _, _ in cold)
+
+
+LOCAL_NAME_SCALAR = textwrap.dedent(
+    """\
+    import tensorflow.compat.v1 as tf
+
+
+    class MyClassifier(tf.estimator.Estimator):
+        def __init__(self, model_dir):
+            super().__init__(model_fn=self._model_fn, model_dir=model_dir)
+
+        def _model_fn(self, features, labels, mode):
+            logits = tf.layers.dense(features, units=3)
+            self.{attr} = {value}
+            return tf.estimator.EstimatorSpec(mode, predictions={{"probs": tf.nn.softmax(logits) * self.{attr}}})
+    {tail}"""
+)
+
+
+@pytest.mark.parametrize(
+    "attr, value, tail",
+    [
+        ("loss", "tf.reduce_mean(logits)", ""),  # a scalar: predict() cannot slice it
+        ("scale", "tf.reduce_sum(logits)", ""),
+        ("scale", "tf.nn.relu(logits)", "\nest = MyClassifier('m')\nprint(est.scale)\n"),  # read outside
+    ],
+    ids=["scalar-name", "scalar-value", "read-outside"],
+)
+def test_local_name_fix_that_may_change_behaviour_is_unsafe(attr, value, tail):
+    source = LOCAL_NAME_SCALAR.format(attr=attr, value=value, tail=tail)
+    est102 = [d for d in lint(source) if d.code == "EST102"]
+    assert len(est102) == 1 and est102[0].fix is not None
+    assert est102[0].fix.message.startswith(f"Keep `{attr}` in a local name")
+    assert est102[0].fix.applicability.value == "unsafe"
+    assert fixer.fix_source(source, "m.py").text == source  # not without --unsafe-fixes
+    assert f"{attr} = {value}" in fixer.fix_source(source, "m.py", unsafe=True).text
