@@ -476,3 +476,28 @@ def test_local_name_fix_that_may_change_behaviour_is_unsafe(attr, value, tail):
     assert est102[0].fix.applicability.value == "unsafe"
     assert fixer.fix_source(source, "m.py").text == source  # not without --unsafe-fixes
     assert f"{attr} = {value}" in fixer.fix_source(source, "m.py", unsafe=True).text
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "model_ops = self._inner._call_model_fn(features, labels, mode, config)",  # not super()
+        "model_ops = build()._call_model_fn(features, labels, mode, config)",  # a call, not super()
+    ],
+)
+def test_override_delegating_to_something_else_than_super_has_no_fix(first):
+    source = textwrap.dedent(
+        f"""\
+        import tensorflow as tf
+
+
+        class MyEstimator(tf.estimator.Estimator):
+            def _call_model_fn(self, features, labels, mode, config):
+                {first}
+                self.dense_output = model_ops.predictions
+                return model_ops
+        """
+    )
+    est101 = [d for d in lint(source) if d.code == "EST101"]
+    assert len(est101) == 1 and est101[0].fix is None
+    assert est101[0].no_fix_reason == "the override does more than delegate to super() and capture tensors"
