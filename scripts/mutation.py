@@ -40,6 +40,7 @@ MODULE_PREFIXES = (
     "estimator_lint.rules.",
     "estimator_lint.analysis.",
     "estimator_lint.fixes.",
+    "estimator_lint.fix_render.",
     "estimator_lint.fixer.",
     "estimator_lint.fix_command.",
     "estimator_lint.cache.",

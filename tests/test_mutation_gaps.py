@@ -418,7 +418,8 @@ def test_cached_project_results_keep_captures_and_prediction_keys(tmp_path, case
     import glob
 
     from estimator_lint.cache import ResultCache
-    from estimator_lint.engine import Settings, lint_paths
+    from estimator_lint.engine import Settings
+    from estimator_lint.runner import lint_paths
     from estimator_lint.project import build_project_index
 
     root = tmp_path / case
