@@ -115,26 +115,36 @@ def test_cli_reports_the_dead_worker_file_and_finishes(tmp_path):
     assert "1 file could not be checked." in proc.stdout
 
 
-def test_output_is_identical_for_any_number_of_jobs(capsys):
+def _outputs_per_jobs(capsys, tmp_path, target, jobs_list):
+    """``main()`` per job count, each run linting everything: ``--no-cache``, and a fresh cache
+    directory (the run fills it, nothing answers from it) -- never a cache another run filled."""
     outputs = {}
-    for jobs in (1, 2, 3):
-        code = main(["--jobs", str(jobs), FIXTURES])
-        outputs[jobs] = (code, capsys.readouterr().out)
-    assert outputs[1][0] == 1 and outputs[1][1].count(": EST1") > 20
-    assert outputs[2] == outputs[1]
-    assert outputs[3] == outputs[1]
+    for jobs in jobs_list:
+        for how in ("no-cache", "fresh-cache"):
+            cache = ["--no-cache"] if how == "no-cache" else ["--cache-dir", str(tmp_path / f"cache-{jobs}")]
+            code = main(["--jobs", str(jobs), *cache, target])
+            outputs[jobs, how] = (code, capsys.readouterr().out)
+        assert os.path.isdir(tmp_path / f"cache-{jobs}")
+    return outputs
 
 
-def test_output_is_identical_for_any_number_of_jobs_with_bad_files(tmp_path, capsys):
+def test_output_is_identical_for_any_number_of_jobs(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no default cache directory in the checkout either
+    outputs = _outputs_per_jobs(capsys, tmp_path, FIXTURES, (1, 2, 3))
+    code, out = outputs[1, "no-cache"]
+    # The sequential run (no workers) finds them all; every other run must equal it.
+    assert code == 1 and out.count(": EST1") > 20
+    assert set(outputs.values()) == {(code, out)}, {k: v[1].count(": EST1") for k, v in outputs.items()}
+
+
+def test_output_is_identical_for_any_number_of_jobs_with_bad_files(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     shutil.copytree(FIXTURES, tmp_path / "fx")
     (tmp_path / "fx" / "deep.py").write_text("model_fn = " + "(" * 300 + ")" * 300 + "\n")
     (tmp_path / "fx" / "syntax.py").write_text("model_fn(:\n")
     (tmp_path / "fx" / "binary.py").write_bytes(b"\xff\xfe Estimator")
     (tmp_path / "fx" / "broken.py").symlink_to(tmp_path / "nowhere")
-    outputs = set()
-    for jobs in (1, 2, 3, 8):
-        code = main(["--jobs", str(jobs), str(tmp_path)])
-        outputs.add((code, capsys.readouterr().out))
-    assert len(outputs) == 1
-    (code, out), = outputs
-    assert code == 1 and "4 files could not be checked." in out
+    outputs = _outputs_per_jobs(capsys, tmp_path, str(tmp_path / "fx"), (1, 2, 3, 8))
+    assert len(set(outputs.values())) == 1
+    (code, out), = set(outputs.values())
+    assert code == 1 and "4 files could not be checked." in out and out.count(": EST1") > 20

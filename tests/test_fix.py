@@ -294,7 +294,8 @@ def test_fix_reports_a_read_only_file_and_goes_on(tmp_path, capsys):
     for p in (ro, rw):
         p.write_text(read(case, "before.py"))
     os.chmod(ro, 0o444)
-    code = main(["--fix", str(tmp_path)])
+    # --no-cache: the run saves no project index in the current directory (the checkout).
+    code = main(["--fix", "--no-cache", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
     assert f"{ro}:1:1: error: not fixed: {ro} is read-only" in out

@@ -1,0 +1,504 @@
+"""Behaviour that a mutation run found unguarded or guarded by one test only.
+
+Each test here fails on a specific change to the product (named in its docstring); they go
+through the public entry points (``lint_source``, the CLI, ``fix_file``) so that they hold
+however the code behind them is arranged.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import estimator_lint.fixer as fixer
+from estimator_lint.cli import main
+from estimator_lint.fixer import FileChangedError, fix_file, write_atomically
+from helpers import FIXTURES, codes, lint, triples
+
+# --------------------------------------------------------------------------------------
+# tf.math.* calls build graph ops (mutation: "math" treated as a non-graph namespace)
+# --------------------------------------------------------------------------------------
+
+MATH_CALLS = [
+    'tf.math.log(features["x"])',
+    'tf.math.reduce_sum(features["x"], axis=1)',
+    'tf.math.sigmoid(features["x"])',
+    'tf.compat.v1.math.log1p(features["x"])',
+    'tf.math.l2_normalize(features["x"])',
+]
+
+
+@pytest.mark.parametrize("call", MATH_CALLS)
+def test_tf_math_result_leaking_through_a_global_is_est103(call):
+    source = textwrap.dedent(
+        f"""\
+        import tensorflow as tf
+        X = None
+        def model_fn(features, labels, mode, params):
+            global X
+            X = {call}
+            return tf.estimator.EstimatorSpec(mode, predictions={{"x": features["x"]}})
+        """
+    )
+    assert triples(lint(source)) == [(5, 5, "EST103")]
+
+
+def test_tf_math_result_stored_on_self_is_est102():
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        class M(tf.estimator.Estimator):
+            def __init__(self):
+                super().__init__(model_fn=self._fn)
+            def _fn(self, features, labels, mode):
+                self.log_x = tf.math.log(features["x"])
+                return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+        """
+    )
+    assert codes(source) == ["EST102"]
+
+
+def test_tf_math_from_import_alias_is_a_graph_op():
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        from tensorflow import math as tfm
+        OUT = {}
+        def model_fn(features, labels, mode, params):
+            OUT["y"] = tfm.exp(features["x"])
+            return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+        """
+    )
+    assert triples(lint(source)) == [(5, 5, "EST103")]
+
+
+# --------------------------------------------------------------------------------------
+# ``# noqa: CODES`` suppresses the listed codes only (mutation: the list ignored)
+# --------------------------------------------------------------------------------------
+
+LEAK = textwrap.dedent(
+    """\
+    import tensorflow as tf
+    OUT = {{}}
+    def model_fn(features, labels, mode, params):
+        OUT["k"] = features["x"]  {comment}
+        return tf.estimator.EstimatorSpec(mode, predictions={{"x": features["x"]}})
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["# noqa: EST101,EST102", "# noqa: EST104 EST105", "# noqa:EST102", "# NOQA: EST104", "# noqa: E501", "# noqa: EST1030"],
+)
+def test_noqa_listing_other_codes_keeps_the_finding(comment):
+    assert triples(lint(LEAK.format(comment=comment))) == [(4, 5, "EST103")]
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["# noqa: EST103", "# noqa: EST101,EST103", "# noqa:EST102 EST103", "# noqa: est103", "# noqa: EST1", "# noqa"],
+)
+def test_noqa_listing_the_code_or_its_prefix_suppresses_it(comment):
+    assert lint(LEAK.format(comment=comment)) == []
+    assert triples(lint(LEAK.format(comment=comment), respect_noqa=False)) == [(4, 5, "EST103")]
+
+
+def test_noqa_on_the_first_and_the_last_line():
+    first = 'def model_fn(features, labels, mode, params): OUT["k"] = features["x"]  # noqa: EST103\n'
+    rest = "import tensorflow as tf\nOUT = {}\n"
+    assert lint(first + rest) == [] and triples(lint(first + rest, respect_noqa=False)) == [(1, 47, "EST103")]
+    last = rest + 'def model_fn(features, labels, mode, params): OUT["k"] = features["x"]  # noqa: EST103'
+    assert lint(last) == [] and triples(lint(last, respect_noqa=False)) == [(3, 47, "EST103")]
+
+
+def test_noqa_code_list_applies_to_its_own_line_only(tmp_path, capsys):
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        OUT = {}
+        def model_fn(features, labels, mode, params):
+            OUT["a"] = features["x"]  # noqa: EST102
+            OUT["b"] = features["x"]  # noqa: EST103
+            OUT["c"] = features["x"]
+            return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+        """
+    )
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    code = main(["--no-cache", str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert [line.split(": ", 1)[0] for line in out.splitlines() if "EST103" in line] == [f"{path}:4:5", f"{path}:6:5"]
+
+
+# --------------------------------------------------------------------------------------
+# A fix is never written over a file that changed since it was read, nor over a read-only
+# file (mutations: the re-check dropped or weakened; the read-only check dropped)
+# --------------------------------------------------------------------------------------
+
+FIXABLE = os.path.join(FIXTURES, "seed_snippet1_override_capture")
+
+
+def _fixable(tmp_path, name="m.py"):
+    with open(os.path.join(FIXABLE, "before.py"), "rb") as f:
+        data = f.read()
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path, data
+
+
+def _no_temp_files(directory):
+    return [n for n in os.listdir(directory) if n.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda data: b"# edited meanwhile\n" + data,  # longer
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: data.replace(b"dense_output", b"dense_Output", 1),  # same size
+        lambda data: b"",  # emptied
+    ],
+    ids=["longer", "truncated", "same-size", "emptied"],
+)
+def test_write_atomically_refuses_a_file_that_no_longer_holds_what_was_read(tmp_path, edit):
+    path, data = _fixable(tmp_path)
+    meanwhile = edit(data)
+    stat_before = os.stat(path)
+    path.write_bytes(meanwhile)
+    os.utime(path, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))  # even with its old mtime
+    with pytest.raises(FileChangedError):
+        write_atomically(str(path), data, b"fixed\n")
+    assert path.read_bytes() == meanwhile
+    assert _no_temp_files(tmp_path)
+
+
+def test_write_atomically_writes_when_the_file_is_unchanged(tmp_path):
+    path, data = _fixable(tmp_path)
+    write_atomically(str(path), data, b"fixed\n")
+    assert path.read_bytes() == b"fixed\n"
+    assert _no_temp_files(tmp_path)
+
+
+def _racing_fix_file(monkeypatch, path, meanwhile):
+    """fix_file, with ``meanwhile`` written to ``path`` after the fixer read it."""
+    real = fixer.fix_source
+
+    def racing(*args, **kwargs):
+        result = real(*args, **kwargs)
+        path.write_bytes(meanwhile)
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", racing)
+
+
+def test_fix_file_keeps_a_same_size_edit_made_while_fixing(tmp_path, monkeypatch):
+    path, data = _fixable(tmp_path)
+    meanwhile = data.replace(b"dense_output", b"dense_Output", 1)
+    assert len(meanwhile) == len(data) and meanwhile != data
+    _racing_fix_file(monkeypatch, path, meanwhile)
+    result = fix_file(str(path))
+    assert result.error is not None and "changed on disk since it was read" in result.error.message
+    assert result.text == result.original  # nothing is reported as fixed
+    assert path.read_bytes() == meanwhile and _no_temp_files(tmp_path)
+
+
+def test_cli_fix_reports_the_changed_file_and_fixes_the_others(tmp_path, monkeypatch, capsys):
+    racy, data = _fixable(tmp_path, "a_racy.py")
+    calm, _ = _fixable(tmp_path, "b_calm.py")
+    real = fixer.fix_source
+
+    def racing(text, path, *args, **kwargs):
+        result = real(text, path, *args, **kwargs)
+        if path == str(racy):
+            racy.write_bytes(b"# mine\n" + data)
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", racing)
+    code = main(["--fix", "--no-cache", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{racy}:1:1: error: not fixed: the file changed on disk since it was read; not overwritten" in out
+    assert racy.read_bytes() == b"# mine\n" + data
+    with open(os.path.join(FIXABLE, "after.py"), "rb") as f:
+        assert calm.read_bytes() == f.read()
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555])
+def test_write_atomically_refuses_a_read_only_file(tmp_path, mode):
+    path, data = _fixable(tmp_path)
+    os.chmod(path, mode)
+    with pytest.raises(PermissionError, match="is read-only"):
+        write_atomically(str(path), data, b"fixed\n")
+    assert path.read_bytes() == data and os.stat(path).st_mode & 0o7777 == mode
+    assert _no_temp_files(tmp_path)
+
+
+def test_fix_file_refuses_a_read_only_file_behind_a_symlink(tmp_path):
+    target, data = _fixable(tmp_path, "target.py")
+    os.chmod(target, 0o444)
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    result = fix_file(str(link))
+    assert result.error is not None and result.error.message == f"not fixed: {link} is read-only"
+    assert result.text == result.original and result.applied  # the fix was found, not written
+    assert target.read_bytes() == data and link.is_symlink()
+    assert _no_temp_files(tmp_path)
+
+
+def test_fix_keeps_the_mode_of_a_writable_file(tmp_path):
+    path, _ = _fixable(tmp_path)
+    os.chmod(path, 0o604)
+    assert fix_file(str(path)).error is None
+    assert os.stat(path).st_mode & 0o7777 == 0o604
+
+
+# --------------------------------------------------------------------------------------
+# The result cache's code fingerprint changes when the linter is edited, even when the
+# edit keeps every module's size (mutation: fingerprint of module sizes only)
+# --------------------------------------------------------------------------------------
+
+LEAKY = textwrap.dedent(
+    """\
+    import tensorflow as tf
+    OUT = {}
+    def model_fn(features, labels, mode, params):
+        OUT["k"] = features["x"]
+        return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+    """
+)
+
+
+def _linter_copy(tmp_path):
+    """A copy of the estimator_lint package, imported instead of the installed one."""
+    import estimator_lint
+
+    lib = tmp_path / "lib"
+    shutil.copytree(os.path.dirname(estimator_lint.__file__), lib / "estimator_lint",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(lib), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("ESTIMATOR_LINT_CACHE_DIR", None)
+    return lib / "estimator_lint", env
+
+
+def _same_size_edit(path, old, new):
+    assert len(old) == len(new)
+    data = path.read_bytes()
+    assert old in data
+    st = os.stat(path)
+    path.write_bytes(data.replace(old, new))
+    # An editor's save: a later mtime (set explicitly: the test must not depend on the clock tick).
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert os.stat(path).st_size == st.st_size
+
+
+def test_code_fingerprint_changes_on_a_same_size_edit_of_the_linter(tmp_path):
+    package, env = _linter_copy(tmp_path)
+    probe = ("import estimator_lint, estimator_lint.cache as c, estimator_lint.engine as e;"
+             "print(estimator_lint.__file__); print(c.cache_key(e.Settings())['code'])")
+
+    def fingerprint():
+        out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             check=True).stdout.split()
+        assert out[0] == str(package / "__init__.py")  # the copy is what runs
+        return out[1]
+
+    before = fingerprint()
+    assert fingerprint() == before  # stable while nothing changes
+    _same_size_edit(package / "noqa.py", b"(flake8's syntax)", b"(flake8's SYNTAX)")
+    assert fingerprint() != before
+
+
+def test_cached_results_are_not_served_after_a_same_size_edit_of_a_rule(tmp_path):
+    package, env = _linter_copy(tmp_path)
+    source = tmp_path / "m.py"
+    source.write_text(LEAKY)
+    command = [sys.executable, "-m", "estimator_lint", "--cache-dir", str(tmp_path / "cache"), str(source)]
+
+    def run():
+        proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert proc.returncode == 1, proc.stderr
+        return proc.stdout
+
+    assert "Graph tensor escapes model_fn" in run()
+    assert os.listdir(tmp_path / "cache")  # the result was stored
+    _same_size_edit(package / "rules" / "est103_tensor_escapes_model_fn.py",
+                    b'f"Graph tensor escapes model_fn', b'f"Graph tensor ESCAPES model_fn')
+    assert "Graph tensor ESCAPES model_fn" in run()
+
+
+# --------------------------------------------------------------------------------------
+# Survivors of the mutation run (docs/mutation-testing.md)
+# --------------------------------------------------------------------------------------
+
+UNSAFE_ONLY = textwrap.dedent(
+    """\
+    import tensorflow as tf
+    def model_fn(features, labels, mode):
+        global total_loss
+        total_loss = tf.reduce_mean(features)
+        return tf.estimator.EstimatorSpec(mode, predictions={"f": features})
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_fix_and_diff_count_the_fixes_left_for_unsafe_fixes(tmp_path, capsys, mode):
+    path = tmp_path / "m.py"
+    path.write_text(UNSAFE_ONLY)
+    main([mode, "--no-cache", str(path)])
+    assert "1 more fixable with --unsafe-fixes." in capsys.readouterr().out
+    main([mode, "--unsafe-fixes", "--no-cache", str(path)])
+    out = capsys.readouterr().out
+    assert "more fixable" not in out and "total_loss" in out + path.read_text()
+
+
+def test_rules_package_attributes():
+    import estimator_lint.rules as rules
+
+    assert [r.code for r in rules.ALL_RULES] == sorted(rules.RULES_BY_CODE) == list(rules.RULE_CODES)
+    assert not hasattr(rules, "NO_SUCH_NAME")
+    with pytest.raises(AttributeError, match="has no attribute 'NO_SUCH_NAME'"):
+        rules.NO_SUCH_NAME
+
+
+def test_a_fixed_text_the_file_encoding_cannot_hold_is_not_written(tmp_path, monkeypatch):
+    """Defensive: a fix that brought in a character the file's declared encoding lacks."""
+    path = tmp_path / "m.py"
+    with open(os.path.join(FIXABLE, "before.py"), encoding="utf-8") as f:
+        original = ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + f.read()).encode("latin-1")
+    path.write_bytes(original)
+    real = fixer.fix_source
+
+    def euro(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.text = result.text.replace("# caf\xe9", "# \u20ac")
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", euro)
+    result = fix_file(str(path))
+    assert result.error is not None
+    assert result.error.message.startswith("not fixed: the fixed text cannot be encoded as iso-8859-1: ")
+    assert result.text == result.original and path.read_bytes() == original
+
+
+def test_local_name_fix_removes_the_init_placeholder_of_a_class_without_bases():
+    """``self.logits = None`` in ``__init__`` is a placeholder (removed with the capture),
+    also in a class with no base classes at all."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow.compat.v1 as tf
+
+
+        class Model:
+            def __init__(self, model_dir):
+                self.logits = None
+                self.estimator = tf.estimator.Estimator(model_fn=self._model_fn, model_dir=model_dir)
+
+            def _model_fn(self, features, labels, mode):
+                self.logits = tf.layers.dense(features, units=3)
+                return tf.estimator.EstimatorSpec(mode, predictions={"probs": tf.nn.softmax(self.logits)})
+        """
+    )
+    result = fixer.fix_source(source, "m.py")
+    assert result.text == source.replace("        self.logits = None\n", "").replace(
+        "self.logits = tf", "logits = tf").replace(
+        '{"probs": tf.nn.softmax(self.logits)}', '{"probs": tf.nn.softmax(logits), "logits": logits}')
+    assert [d.code for d in result.applied] == ["EST102"] and result.remaining == []
+
+
+@pytest.mark.parametrize("case", ["multi_module_predict_keys", "multi_module_package"])
+def test_cached_project_results_keep_captures_and_prediction_keys(tmp_path, case):
+    """What the project index learns from a file (its captures, its model_fns' PREDICT keys)
+    comes back from the result cache as it was stored."""
+    import glob
+
+    from estimator_lint.cache import ResultCache
+    from estimator_lint.engine import Settings
+    from estimator_lint.runner import lint_paths
+    from estimator_lint.project import build_project_index
+
+    root = tmp_path / case
+    shutil.copytree(os.path.join(FIXTURES, case), root, ignore=shutil.ignore_patterns("*.json"))
+    files = sorted(glob.glob(str(root / "**" / "*.py"), recursive=True))
+    for path in files:
+        os.utime(path, (1_000_000_000, 1_000_000_000))  # old: the cache trusts their stat
+    settings = Settings()
+
+    def run():
+        cache = ResultCache(settings, str(tmp_path / "cache"))
+        index = build_project_index(files, settings)
+        results = [(r.path, r.captures, r.prediction_keys, [d.sort_key() for d in r.diagnostics])
+                   for r in lint_paths(files, settings, cache=cache, index=index)]
+        return results, cache.hits
+
+    cold, cold_hits = run()
+    warm, warm_hits = run()
+    assert cold_hits == 0 and warm_hits == len(files)
+    assert warm == cold
+    assert any(keys for _, _, keys, _ in cold) or any(captures for _, captures, _, _ in cold)
+
+
+LOCAL_NAME_SCALAR = textwrap.dedent(
+    """\
+    import tensorflow.compat.v1 as tf
+
+
+    class MyClassifier(tf.estimator.Estimator):
+        def __init__(self, model_dir):
+            super().__init__(model_fn=self._model_fn, model_dir=model_dir)
+
+        def _model_fn(self, features, labels, mode):
+            logits = tf.layers.dense(features, units=3)
+            self.{attr} = {value}
+            return tf.estimator.EstimatorSpec(mode, predictions={{"probs": tf.nn.softmax(logits) * self.{attr}}})
+    {tail}"""
+)
+
+
+@pytest.mark.parametrize(
+    "attr, value, tail",
+    [
+        ("loss", "tf.reduce_mean(logits)", ""),  # a scalar: predict() cannot slice it
+        ("scale", "tf.reduce_sum(logits)", ""),
+        ("scale", "tf.nn.relu(logits)", "\nest = MyClassifier('m')\nprint(est.scale)\n"),  # read outside
+    ],
+    ids=["scalar-name", "scalar-value", "read-outside"],
+)
+def test_local_name_fix_that_may_change_behaviour_is_unsafe(attr, value, tail):
+    source = LOCAL_NAME_SCALAR.format(attr=attr, value=value, tail=tail)
+    est102 = [d for d in lint(source) if d.code == "EST102"]
+    assert len(est102) == 1 and est102[0].fix is not None
+    assert est102[0].fix.message.startswith(f"Keep `{attr}` in a local name")
+    assert est102[0].fix.applicability.value == "unsafe"
+    assert fixer.fix_source(source, "m.py").text == source  # not without --unsafe-fixes
+    assert f"{attr} = {value}" in fixer.fix_source(source, "m.py", unsafe=True).text
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "model_ops = self._inner._call_model_fn(features, labels, mode, config)",  # not super()
+        "model_ops = build()._call_model_fn(features, labels, mode, config)",  # a call, not super()
+    ],
+)
+def test_override_delegating_to_something_else_than_super_has_no_fix(first):
+    source = textwrap.dedent(
+        f"""\
+        import tensorflow as tf
+
+
+        class MyEstimator(tf.estimator.Estimator):
+            def _call_model_fn(self, features, labels, mode, config):
+                {first}
+                self.dense_output = model_ops.predictions
+                return model_ops
+        """
+    )
+    est101 = [d for d in lint(source) if d.code == "EST101"]
+    assert len(est101) == 1 and est101[0].fix is None
+    assert est101[0].no_fix_reason == "the override does more than delegate to super() and capture tensors"
