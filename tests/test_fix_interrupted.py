@@ -9,6 +9,7 @@ most the one interrupted temporary file is left, never under a ``.py`` name.
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -115,5 +116,5 @@ def test_kill_9_at_a_checkpoint_of_fix(tmp_path, kill_at, kill_after, temp_left)
     # A run that is not killed finishes the job; the leftover temporary file is not Python.
     done = _run_fix(tree, tmp_path, "never", -1)
     assert done.returncode == 0, done.stdout[-2000:]
-    assert f" finding(s) in {FILES - kill_after} file(s); 0 remaining." in done.stdout
+    assert re.search(r"\(\d+ fixed, 0 remaining\)", done.stdout), done.stdout[-500:]
     assert all((tree / n).read_bytes() == fixed for n in names)
