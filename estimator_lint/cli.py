@@ -58,7 +58,8 @@ def build_parser() -> "argparse.ArgumentParser":
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Find TensorFlow Estimator code that keeps graph tensors outside the graph.",
-        epilog="Rule documentation: `estimator-lint rule EST102`, `estimator-lint rule --all`.",
+        epilog="Rule documentation: `estimator-lint rule EST102`, `estimator-lint rule --all`. "
+        "Editors: `estimator-lint server` (a language server; pip install 'estimator-lint[server]').",
     )
     parser.add_argument(
         "paths", nargs="*", default=None, help="files or directories to check (default: .); - reads standard input"
@@ -183,6 +184,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _main(argv: List[str]) -> int:
     if argv[:1] == ["rule"]:
         return rule_command(argv[1:])
+    if argv[:1] == ["server"]:
+        from estimator_lint.lsp import main as server_main
+
+        return server_main(argv[1:], prog=f"{PROG} server")
     from estimator_lint import config
     from estimator_lint.cache import default_cache_dir
 
