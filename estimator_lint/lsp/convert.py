@@ -29,12 +29,12 @@ class LineIndex:
         self._starts = [0]
         for line in self.lines:
             self._starts.append(self._starts[-1] + len(line))
-        self._encoding = str(encoding)
+        self._encoding = str(getattr(encoding, "value", encoding))
 
     def _units(self, chars: str) -> int:
-        if chars.isascii() or self._encoding == types.PositionEncodingKind.Utf32:
+        if chars.isascii() or self._encoding == "utf-32":
             return len(chars)
-        if self._encoding == types.PositionEncodingKind.Utf8:
+        if self._encoding == "utf-8":
             return len(chars.encode("utf-8", "surrogatepass"))
         return len(chars.encode("utf-16-le", "surrogatepass")) // 2
 
@@ -57,7 +57,7 @@ class LineIndex:
         if position.line >= len(self.lines):
             return len(self.text)
         content = self.lines[position.line].rstrip("\r\n")
-        if content.isascii() or self._encoding == types.PositionEncodingKind.Utf32:
+        if content.isascii() or self._encoding == "utf-32":
             column = min(position.character, len(content))
         else:
             column, units = 0, 0
