@@ -9,8 +9,9 @@ Timing (a keystroke never waits for the project):
 * a change is checked after :data:`DEBOUNCE_SECONDS` without planning fixes (no libcst
   parse), on the ``check`` thread, and published (or answered to a pull);
 * once the document has been still for :data:`SETTLE_SECONDS`, it is checked again with
-  fixes on the ``fixes`` thread, for code actions (and republished if that changes a
-  message: the "no automatic fix" reasons);
+  fixes in a worker process (planning fixes parses the file with libcst, which takes far
+  longer than the check), for code actions, and republished if that changes a message
+  (the "no automatic fix" reasons);
 * the project index of each workspace folder is built on the ``index`` thread when the
   server starts, and again when a file is saved, a watched file changes or an edit has
   been still for :data:`INDEX_SETTLE_SECONDS`, with the open documents' unsaved texts;
@@ -22,7 +23,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import pickle
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -101,7 +105,7 @@ class EstimatorLintServer(LanguageServer):
         self.loose: Dict[str, Project] = {}
         self.pull = False
         self.check_pool = ThreadPoolExecutor(1, thread_name_prefix="estimator-lint-check")
-        self.fix_pool = ThreadPoolExecutor(1, thread_name_prefix="estimator-lint-fixes")
+        self._worker: Optional[ProcessPoolExecutor] = None
         self.index_pool = ThreadPoolExecutor(1, thread_name_prefix="estimator-lint-index")
         self.reported_config_errors: set = set()
 
@@ -214,32 +218,54 @@ class EstimatorLintServer(LanguageServer):
         shared by everyone who asks while it runs."""
         future = doc.pending.get(fixes)
         if future is None or future.cancelled():
-            loop = asyncio.get_running_loop()
-            pool = self.fix_pool if fixes else self.check_pool
             project = doc.project
-            future = loop.run_in_executor(
-                pool, self._check, project.workspace, project.index, doc.path, doc.text, doc.version, fixes
-            )
+            args = (project.workspace, project.index, doc.path, doc.text)
+            if fixes:
+                future = asyncio.ensure_future(self._check_with_fixes(doc.version, *args))
+            else:
+                future = asyncio.get_running_loop().run_in_executor(self.check_pool, self._check, doc.version, *args)
             doc.pending[fixes] = future
         return future
 
-    def _check(self, workspace: Workspace, index, path: str, text: str, version, fixes: bool) -> Checked:
-        """On a worker thread: the engine's check, converted."""
+    def _check(self, version, workspace: Workspace, index, path: str, text: str) -> Checked:
+        """On the check thread: the engine's check without fix plans, converted."""
+        return self._converted(version, text, False, *check_document(workspace, index, path, text, False))
+
+    async def _check_with_fixes(self, version, workspace: Workspace, index, path: str, text: str) -> Checked:
+        """The check with fix plans, in the worker process: planning fixes parses the file
+        with libcst, seconds for a long file, and must not hold this process's GIL while
+        the next keystroke is checked."""
+        loop = asyncio.get_running_loop()
+        try:
+            answer = await loop.run_in_executor(self.worker(), check_document, workspace, index, path, text, True)
+        except (BrokenProcessPool, OSError, pickle.PicklingError) as exc:
+            # The worker died (or cannot be started): a fresh one next time; no fixes now.
+            self.log(types.MessageType.Warning, f"estimator-lint: fix planning failed for {path}: {type(exc).__name__}: {exc}")
+            self._worker = None
+            return await loop.run_in_executor(self.check_pool, self._check, version, workspace, index, path, text)
+        return self._converted(version, text, True, *answer)
+
+    def worker(self) -> ProcessPoolExecutor:
+        """The process that plans fixes (spawned: forking a threaded server is unsafe)."""
+        if self._worker is None:
+            self._worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return self._worker
+
+    def _converted(self, version, text: str, fixes: bool, result: FileResult, note: Optional[str]) -> Checked:
         lines = convert.LineIndex(text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
-        if workspace.excluded(path):
-            result = FileResult(path)
-        elif len(text) > MAX_DOCUMENT_CHARS:
-            result = FileResult(path)
-            message = f"not checked as you type: {len(text):,} characters (more than {MAX_DOCUMENT_CHARS:,}); run estimator-lint on it"
-            item = types.Diagnostic(
-                range=lines.range(1, 0, 1, 0), message=message, severity=types.DiagnosticSeverity.Information, source=convert.SOURCE
-            )
-            return Checked(version, text, result, fixes, lines, [item])
-        else:
-            result = workspace.check(text, path, index, fixes=fixes)
         items = [convert.diagnostic(d, lines) for d in result.diagnostics]
         if result.error is not None:
             items.insert(0, convert.file_error(result.error, lines))
+        if note is not None:
+            items.insert(
+                0,
+                types.Diagnostic(
+                    range=lines.range(1, 0, 1, 0),
+                    message=note,
+                    severity=types.DiagnosticSeverity.Information,
+                    source=convert.SOURCE,
+                ),
+            )
         return Checked(version, text, result, fixes, lines, items)
 
     async def checked(self, doc: Document, fixes: bool) -> Checked:
@@ -273,16 +299,16 @@ class EstimatorLintServer(LanguageServer):
             self.publish(doc, checked)
             if checked.result.diagnostics:
                 await asyncio.sleep(SETTLE_SECONDS)
-                self.publish(doc, await self.checked(doc, fixes=True))
+                self.publish(doc, await self.checked(doc, fixes=True), if_changed=True)
         except asyncio.CancelledError:
             pass
         except Exception as exc:  # a bug of ours must not stop the server
             self.log(types.MessageType.Error, f"estimator-lint: checking {doc.path} failed: {type(exc).__name__}: {exc}")
 
-    def publish(self, doc: Document, checked: Checked) -> None:
+    def publish(self, doc: Document, checked: Checked, *, if_changed: bool = False) -> None:
         if self.pull or self.documents.get(doc.uri) is not doc or checked.version != doc.version:
             return
-        if doc.published == checked.items:
+        if if_changed and doc.published == checked.items:
             return
         doc.published = checked.items
         self.text_document_publish_diagnostics(
@@ -378,7 +404,12 @@ class EstimatorLintServer(LanguageServer):
             return action  # stale: no edit (the client asks again)
         project, text, version = doc.project, doc.text, doc.version
         loop = asyncio.get_running_loop()
-        fixed = await loop.run_in_executor(self.fix_pool, project.workspace.fix, text, doc.path, project.index)
+        try:
+            fixed = await loop.run_in_executor(self.worker(), project.workspace.fix, text, doc.path, project.index)
+        except (BrokenProcessPool, OSError, pickle.PicklingError) as exc:
+            self._worker = None
+            self.log(types.MessageType.Warning, f"estimator-lint: fixing {doc.path} failed: {type(exc).__name__}: {exc}")
+            return action
         edit = convert.replacement(text, fixed.text) if fixed.error is None else None
         lines = convert.LineIndex(text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         action.edit = self.workspace_edit(doc, version, convert.text_edits([edit], lines) if edit else [])
@@ -404,6 +435,23 @@ class EstimatorLintServer(LanguageServer):
             self.request_index(project)
 
         project.idle_task = asyncio.ensure_future(later())
+
+
+def warm_up() -> None:
+    """In the worker process: import what planning fixes needs."""
+    import estimator_lint.fixes  # noqa: F401
+    from estimator_lint.rules import ALL_RULES  # noqa: F401
+
+
+def check_document(workspace: Workspace, index, path: str, text: str, fixes: bool) -> Tuple[FileResult, Optional[str]]:
+    """(the check of ``text`` as ``path``, a note instead of findings): a function of its
+    arguments only, so that the worker process can run it."""
+    if workspace.excluded(path):
+        return FileResult(path), None
+    if len(text) > MAX_DOCUMENT_CHARS:
+        note = f"not checked as you type: {len(text):,} characters (more than {MAX_DOCUMENT_CHARS:,}); run estimator-lint on it"
+        return FileResult(path), note
+    return workspace.check(text, path, index, fixes=fixes), None
 
 
 def _path_of(uri: str) -> str:
@@ -466,6 +514,7 @@ def create_server() -> EstimatorLintServer:
     async def initialized(ls: EstimatorLintServer, params: types.InitializedParams) -> None:
         for project in ls.projects:
             ls.request_index(project)
+        ls.worker().submit(warm_up)  # start the fix planner before it is needed
         if ls.capability("workspace.did_change_watched_files.dynamic_registration"):
             watchers = [types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]
             registration = types.Registration(
@@ -547,7 +596,8 @@ def create_server() -> EstimatorLintServer:
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: EstimatorLintServer, params) -> None:
-        for pool in (ls.check_pool, ls.fix_pool, ls.index_pool):
-            pool.shutdown(wait=False, cancel_futures=True)
+        for pool in (ls.check_pool, ls.index_pool, ls._worker):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     return server
