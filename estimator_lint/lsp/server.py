@@ -36,6 +36,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from estimator_lint import __version__, config
 from estimator_lint.diagnostics import Applicability, FileResult
+from estimator_lint.engine import mentions_words
 from estimator_lint.lsp import convert
 from estimator_lint.workspace import Workspace
 
@@ -423,9 +424,13 @@ class EstimatorLintServer(LanguageServer):
         self.documents[uri] = doc
         return doc
 
-    def idle_index(self, project: Project) -> None:
-        """Rebuild the index once edits have been still for a while (unsaved texts count)."""
+    def idle_index(self, project: Project, doc: Document) -> None:
+        """Rebuild the index once edits have been still for a while (unsaved texts count),
+        unless the edited text cannot change it (no word of the index in its code)."""
         if project.folder is None:
+            return
+        index = project.index
+        if index is not None and doc.path not in index.candidates and not mentions_words(doc.text, index.words):
             return
         if project.idle_task is not None:
             project.idle_task.cancel()
@@ -545,7 +550,7 @@ def create_server() -> EstimatorLintServer:
         ls.invalidate(doc)
         if not ls.pull:
             ls.schedule(doc)
-        ls.idle_index(doc.project)
+        ls.idle_index(doc.project, doc)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: EstimatorLintServer, params: types.DidSaveTextDocumentParams) -> None:
