@@ -11,7 +11,7 @@ clean Estimator code (copies of the seed's fixed program).  After a warm-up it m
   ``publishDiagnostics`` of that version;
 * pull (a Neovim-like client): from sending ``didChange`` to the answer of the
   ``textDocument/diagnostic`` request sent right after it;
-* a code action request on the EST101 finding once its fixes are planned.
+* a code action request on the EST101 finding once its fix edits are rendered.
 
 Targets (issue 18): diagnostics within 100 ms of a change, a code action within 50 ms.
 Numbers are printed, never asserted; they depend on the machine and its load.
@@ -132,10 +132,10 @@ async def session(root: str, text: str, pull: bool, changes: int) -> List[str]:
     lines = [summary(f"diagnostics after a change ({'pull' if pull else 'push'})", times, 100)]
 
     if not pull:
-        # A code action once the document is still (its fixes planned in the background).
+        # A code action once the document is still (its fix edits rendered in the background).
         await asyncio.sleep(2.0)
         rng = types.Range(start=types.Position(line=30, character=4), end=types.Position(line=30, character=4))
-        await client.text_document_code_action_async(  # untimed: waits for the fix plan if need be
+        await client.text_document_code_action_async(  # untimed: waits for the fix edits if need be
             types.CodeActionParams(
                 text_document=types.TextDocumentIdentifier(uri=uri), range=rng, context=types.CodeActionContext(diagnostics=[])
             )
@@ -152,8 +152,8 @@ async def session(root: str, text: str, pull: bool, changes: int) -> List[str]:
             )
             action_times.append(time.perf_counter() - start)
             assert any(a.title.startswith("Fix EST101") for a in actions or []), actions
-        lines.append(summary("code action on a finding (fixes planned)", action_times, 50))
-        # The first code action right after a change waits for the fix plan.
+        lines.append(summary("code action on a finding (edits rendered)", action_times, 50))
+        # The first code action right after a change waits for the edits.
         start = time.perf_counter()
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
@@ -166,7 +166,7 @@ async def session(root: str, text: str, pull: bool, changes: int) -> List[str]:
                 text_document=types.TextDocumentIdentifier(uri=uri), range=rng, context=types.CodeActionContext(diagnostics=[])
             )
         )
-        lines.append(summary("code action right after a change (plans fixes)", [time.perf_counter() - start], 50))
+        lines.append(summary("code action right after a change (renders)", [time.perf_counter() - start], 50))
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
@@ -197,7 +197,7 @@ def main(argv=None) -> int:
         print(summary("engine check alone, no server (floor)", floor[3:], 100))
         start = time.perf_counter()
         workspace.check(text, path, None, fixes=True)
-        print(summary("engine check planning fixes (floor)", [time.perf_counter() - start], 100))
+        print(summary("engine check rendering fix edits (floor)", [time.perf_counter() - start], 100))
         for pull in (False, True):
             for line in asyncio.run(session(root, text, pull, args.changes)):
                 print(line)

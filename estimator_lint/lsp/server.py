@@ -6,12 +6,12 @@ Nothing here analyses code.  Each open document is checked with
 
 Timing (a keystroke never waits for the project):
 
-* a change is checked after :data:`DEBOUNCE_SECONDS` without planning fixes (no libcst
-  parse), on the ``check`` thread, and published (or answered to a pull);
-* once the document has been still for :data:`SETTLE_SECONDS`, it is checked again with
-  fixes in a worker process (planning fixes parses the file with libcst, which takes far
-  longer than the check), for code actions, and republished if that changes a message
-  (the "no automatic fix" reasons);
+* a change is checked after :data:`DEBOUNCE_SECONDS` on the ``check`` thread, deciding
+  which findings have a fix but not rendering its edits (no libcst parse), and published
+  (or answered to a pull);
+* once a document with fixable findings has been still for :data:`SETTLE_SECONDS`, it is
+  checked again with the fixes' edits rendered, in a worker process (libcst takes far
+  longer than the check), for code actions;
 * the project index of each workspace folder is built on the ``index`` thread when the
   server starts, and again when a file is saved, a watched file changes or an edit has
   been still for :data:`INDEX_SETTLE_SECONDS`, with the open documents' unsaved texts;
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 #: A burst of changes (typing, a paste, multi-cursor edits) is checked once.
 DEBOUNCE_SECONDS = 0.02
-#: Fixes are planned once the document has been still this long.
+#: Fixes' edits are rendered once the document has been still this long.
 SETTLE_SECONDS = 0.3
 #: Unsaved edits reach the project index once the document has been still this long.
 INDEX_SETTLE_SECONDS = 2.0
@@ -215,7 +215,7 @@ class EstimatorLintServer(LanguageServer):
         doc.pending.clear()
 
     def check_now(self, doc: Document, fixes: bool) -> "asyncio.Future[Checked]":
-        """The check of the document's current version (``fixes``: with fix plans),
+        """The check of the document's current version (``fixes``: with the fixes' edits),
         shared by everyone who asks while it runs."""
         future = doc.pending.get(fixes)
         if future is None or future.cancelled():
@@ -229,25 +229,25 @@ class EstimatorLintServer(LanguageServer):
         return future
 
     def _check(self, version, workspace: Workspace, index, path: str, text: str) -> Checked:
-        """On the check thread: the engine's check without fix plans, converted."""
+        """On the check thread: the engine's check without the fixes' edits, converted."""
         return self._converted(version, text, False, *check_document(workspace, index, path, text, False))
 
     async def _check_with_fixes(self, version, workspace: Workspace, index, path: str, text: str) -> Checked:
-        """The check with fix plans, in the worker process: planning fixes parses the file
-        with libcst, seconds for a long file, and must not hold this process's GIL while
-        the next keystroke is checked."""
+        """The check with the fixes' edits, in the worker process: rendering them parses the
+        file with libcst, which takes far longer than the check, and must not hold this
+        process's GIL while the next keystroke is checked."""
         loop = asyncio.get_running_loop()
         try:
             answer = await loop.run_in_executor(self.worker(), check_document, workspace, index, path, text, True)
         except (BrokenProcessPool, OSError, pickle.PicklingError) as exc:
             # The worker died (or cannot be started): a fresh one next time; no fixes now.
-            self.log(types.MessageType.Warning, f"estimator-lint: fix planning failed for {path}: {type(exc).__name__}: {exc}")
+            self.log(types.MessageType.Warning, f"estimator-lint: rendering fixes failed for {path}: {type(exc).__name__}: {exc}")
             self._worker = None
             return await loop.run_in_executor(self.check_pool, self._check, version, workspace, index, path, text)
         return self._converted(version, text, True, *answer)
 
     def worker(self) -> ProcessPoolExecutor:
-        """The process that plans fixes (spawned: forking a threaded server is unsafe)."""
+        """The process that renders fixes (spawned: forking a threaded server is unsafe)."""
         if self._worker is None:
             self._worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         return self._worker
@@ -270,7 +270,7 @@ class EstimatorLintServer(LanguageServer):
         return Checked(version, text, result, fixes, lines, items)
 
     async def checked(self, doc: Document, fixes: bool) -> Checked:
-        """A check of the document as it is now (with fix plans if ``fixes``)."""
+        """A check of the document as it is now (with the fixes' edits if ``fixes``)."""
         while True:
             if doc.checked is not None and doc.checked.version == doc.version and (doc.checked.fixes or not fixes):
                 return doc.checked
@@ -298,7 +298,7 @@ class EstimatorLintServer(LanguageServer):
             await asyncio.sleep(DEBOUNCE_SECONDS)
             checked = await self.checked(doc, fixes=False)
             self.publish(doc, checked)
-            if checked.result.diagnostics:
+            if any(d.fix is not None for d in checked.result.diagnostics):
                 await asyncio.sleep(SETTLE_SECONDS)
                 self.publish(doc, await self.checked(doc, fixes=True), if_changed=True)
         except asyncio.CancelledError:
@@ -341,7 +341,9 @@ class EstimatorLintServer(LanguageServer):
         doc = self.documents.get(params.text_document.uri)
         if doc is None:
             return []
-        checked = await self.checked(doc, fixes=True)
+        checked = await self.checked(doc, fixes=False)
+        if any(d.fix is not None for d in checked.result.diagnostics):
+            checked = await self.checked(doc, fixes=True)  # the fixes' edits
         only = params.context.only
         actions: List[types.CodeAction] = []
         lines = checked.lines
@@ -443,7 +445,7 @@ class EstimatorLintServer(LanguageServer):
 
 
 def warm_up() -> None:
-    """In the worker process: import what planning fixes needs."""
+    """In the worker process: import what rendering fixes needs."""
     import estimator_lint.fixes  # noqa: F401
     from estimator_lint.rules import ALL_RULES  # noqa: F401
 
@@ -519,7 +521,7 @@ def create_server() -> EstimatorLintServer:
     async def initialized(ls: EstimatorLintServer, params: types.InitializedParams) -> None:
         for project in ls.projects:
             ls.request_index(project)
-        ls.worker().submit(warm_up)  # start the fix planner before it is needed
+        ls.worker().submit(warm_up)  # start the fix renderer before it is needed
         if ls.capability("workspace.did_change_watched_files.dynamic_registration"):
             watchers = [types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]
             registration = types.Registration(
