@@ -69,9 +69,12 @@ def build_parser() -> "argparse.ArgumentParser":
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Find TensorFlow Estimator code that keeps graph tensors outside the graph.",
-        epilog="Rule documentation: `estimator-lint rule EST102`, `estimator-lint rule --all`.",
+        epilog="Rule documentation: `estimator-lint rule EST102`, `estimator-lint rule --all`. "
+        "Editors: `estimator-lint server` (a language server; pip install 'estimator-lint[server]').",
     )
-    parser.add_argument("paths", nargs="*", default=None, help="files or directories to check (default: .)")
+    parser.add_argument(
+        "paths", nargs="*", default=None, help="files or directories to check (default: .); - reads standard input"
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
 
     cfg = parser.add_argument_group("configuration")
@@ -103,6 +106,11 @@ def build_parser() -> "argparse.ArgumentParser":
     files = parser.add_argument_group("file selection")
     files.add_argument("--exclude", action="append", metavar="PATTERN", help="paths to skip, replacing the defaults")
     files.add_argument("--extend-exclude", action="append", default=[], metavar="PATTERN", help="more paths to skip")
+    files.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="check standard input as if it were this file (configuration, excludes, project)",
+    )
     files.add_argument(
         "--force-exclude",
         action=argparse.BooleanOptionalAction,
@@ -195,6 +203,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _main(argv: List[str]) -> int:
     if argv[:1] == ["rule"]:
         return rule_command(argv[1:])
+    if argv[:1] == ["server"]:
+        from estimator_lint.lsp import main as server_main
+
+        return server_main(argv[1:], prog=f"{PROG} server")
     from estimator_lint import config
     from estimator_lint.cache import default_cache_dir
 
@@ -202,6 +214,8 @@ def _main(argv: List[str]) -> int:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if "-" in (args.paths or []) or (args.stdin_filename and not args.paths):
+        return _check_stdin(parser, args)
     paths = args.paths or ["."]
     try:
         file_config = config.load_for_run(paths, args.config, args.isolated)
@@ -249,6 +263,17 @@ def _main(argv: List[str]) -> int:
             recorder.save(code, seen["files"], seen["walked"], probes, outputs=saved)
         return code
     return _check(args, paths, options, cache_dir)
+
+
+def _check_stdin(parser, args) -> int:
+    """``estimator-lint -``: the text on standard input (estimator_lint.stdin)."""
+    from estimator_lint.cache import default_cache_dir
+    from estimator_lint.stdin import check_stdin
+
+    if args.paths and args.paths != ["-"]:
+        parser.error("- (standard input) cannot be combined with other paths")
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    return check_stdin(args, _overrides(args), cache_dir, PROG)
 
 
 def _saves_index(paths) -> bool:

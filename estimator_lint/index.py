@@ -260,7 +260,7 @@ class ProjectIndex:
 # --------------------------------------------------------------------------------------
 
 
-def _read(path: str) -> Optional[bytes]:
+def _read_file(path: str) -> Optional[bytes]:
     """The file's bytes; never blocks on a FIFO or reads a device (the lint pass reports those)."""
     from estimator_lint.source import read_source_bytes
 
@@ -275,14 +275,17 @@ def build_index(
     words: Sequence[str],
     screen: Optional[Callable[[bytes, Tuple[str, ...]], bool]] = None,
     everything: bool = False,
+    read: Optional[Callable[[str], Optional[bytes]]] = None,
 ) -> ProjectIndex:
     """Build the index of ``paths`` (see the module docstring for the passes).
 
     ``screen(data, words)`` decides whether a file's bytes mention one of ``words`` where
     it matters (the engine passes its comment- and string-aware prefilter); by default a
     plain substring test.  With ``everything`` every readable file is a candidate (the
-    prefilter switched off).
+    prefilter switched off).  ``read(path)`` gives a file's bytes (None: unreadable); by
+    default they are read from disk (an editor passes its unsaved texts over them).
     """
+    _read = read or _read_file
     index = ProjectIndex()
     if screen is None:
         screen = lambda data, ws: any(w.encode() in data for w in ws)  # noqa: E731

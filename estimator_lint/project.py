@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from estimator_lint import engine, runner, screen, source
 from estimator_lint.settings import Settings
@@ -119,25 +119,34 @@ def prepare_project(
 
 
 def build_project_index(
-    files: Sequence[str], settings: Settings, cache_dir: Optional[str] = None, *, save_index: bool = True
+    files: Sequence[str],
+    settings: Settings,
+    cache_dir: Optional[str] = None,
+    *,
+    save_index: bool = True,
+    read: Optional[Callable[[str], Optional[bytes]]] = None,
 ) -> ProjectIndex:
     """The complete project index of ``files``, for ``--fix`` and for API users who lint
     files one at a time; with ``cache_dir``, saved there and reused while no file changes.
 
     The captures are learnt by analysing the defining files without running the rules
-    (no fixes are planned: ``--fix`` plans its own).
+    (no fixes are planned: ``--fix`` plans its own).  ``read(path)``: a file's bytes (None:
+    unreadable) where they are not the ones on disk (an editor's unsaved texts, stdin);
+    such an index is never saved nor taken from the cache.
     """
-    index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False)
+    if read is not None:
+        cache_dir = None
+    index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False, read=read)
     if reused:
         return index
-    _set_facts(index, *_analysed_facts(index, settings))
+    _set_facts(index, *_analysed_facts(index, settings, read), read=read)
     if cache_dir is not None and save_index:
         write_index(index, cache_dir, signature, files, settings)
     return index
 
 
 def _saved_or_built(
-    files: Sequence[str], settings: Settings, cache_dir: Optional[str], seed: bool = True, stats=None
+    files: Sequence[str], settings: Settings, cache_dir: Optional[str], seed: bool = True, stats=None, read=None
 ):
     """(index, reused, signature): the saved index while no file changed, else a new one
     that (``seed``) starts from the saved captures and keys (they rarely change between
@@ -146,23 +155,34 @@ def _saved_or_built(
     saved = _load(cache_dir) if cache_dir is not None else None
     if saved is not None and signature is not None and saved[1] == signature:
         return _relocate(saved[0], files), True, signature
-    index = _build(files, settings)
+    index = _build(files, settings, read)
     if seed and saved is not None:
         _set_facts(index, saved[0].captured, saved[0].model_fn_keys)
     return index, False, signature
 
 
-def _analysed_facts(index: ProjectIndex, settings: Settings):
+def _read_file(path: str) -> Optional[bytes]:
+    try:
+        return source.read_source_bytes(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _analysed_facts(index: ProjectIndex, settings: Settings, read=None):
     """(captures, model_fn keys) of the project, from analyses without rules."""
     from estimator_lint.analysis.model import FileModel
 
+    read = read or _read_file
     results = []
     for path in sorted(index.defining | index.spec_files):
         view, module, package = engine.in_project(index, path)
         if module is None:
             continue
         try:
-            text = source.decode_source(source.read_source_bytes(path))
+            data = read(path)
+            if data is None:
+                continue
+            text = source.decode_source(data)
             tree = source.parse(text, path)
             with source.bounded_recursion():
                 model = FileModel(
@@ -204,7 +224,7 @@ def _keys_of(results: Iterable[FileResult]) -> Dict[str, List[str]]:
     return dict(sorted((q, k) for result in results for q, k in result.prediction_keys.items()))
 
 
-def _set_facts(index: ProjectIndex, captured: Dict[str, List[str]], keys: Dict[str, List[str]]) -> None:
+def _set_facts(index: ProjectIndex, captured: Dict[str, List[str]], keys: Dict[str, List[str]], read=None) -> None:
     """What the lint results of the first files taught: captures and model_fn keys (only
     of this run's modules: a saved index may know modules since deleted)."""
     modules = {m for m, _ in index.modules.values()}
@@ -216,7 +236,7 @@ def _set_facts(index: ProjectIndex, captured: Dict[str, List[str]], keys: Dict[s
 
     index.captured = {q: a for q, a in captured.items() if q in index.classes or in_run(q)}
     index.model_fn_keys = {q: k for q, k in keys.items() if in_run(q)}
-    index.external_reads = _find_external_reads(index) if index.captured else set()
+    index.external_reads = _find_external_reads(index, read) if index.captured else set()
 
 
 def _relocate(index: ProjectIndex, files: Sequence[str]) -> ProjectIndex:
@@ -321,13 +341,17 @@ def _recent(files: Sequence[str]) -> Set[str]:
     return found
 
 
-def _build(files: Sequence[str], settings: Settings) -> ProjectIndex:
+def _build(files: Sequence[str], settings: Settings, read=None) -> ProjectIndex:
     return build_index(
-        files, settings.prefilter_words(), screen=screen.mentions_words_bytes, everything=not settings.prefilter
+        files,
+        settings.prefilter_words(),
+        screen=screen.mentions_words_bytes,
+        everything=not settings.prefilter,
+        read=read,
     )
 
 
-def _find_external_reads(index: ProjectIndex) -> Set[Tuple[str, str]]:
+def _find_external_reads(index: ProjectIndex, read=None) -> Set[Tuple[str, str]]:
     """Which captured attributes other files may read (a text test, erring on "read").
 
     A fix that removes a captured attribute is unsafe when code elsewhere reads it; a file
@@ -341,13 +365,13 @@ def _find_external_reads(index: ProjectIndex) -> Set[Tuple[str, str]]:
         entry = index.classes.get(qual)
         for attr in attrs:
             wanted.append((qual, name.encode(), last.encode(), b"." + attr.encode(), entry.path if entry else None, attr))
+    read = read or _read_file
     found: Set[Tuple[str, str]] = set()
     if not wanted:
         return found
     for path in index.candidates:
-        try:
-            data = source.read_source_bytes(path)
-        except (OSError, ValueError):
+        data = read(path)
+        if data is None:
             continue
         words = _import_words(data)
         mentioned: Dict[bytes, bool] = {}

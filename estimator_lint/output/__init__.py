@@ -202,6 +202,10 @@ class Reporter:
 
     # helpers ---------------------------------------------------------------------------
 
+    def use_text(self, path: str, text: str) -> None:
+        """The text ``path``'s findings refer to, when it is not the file on disk (stdin)."""
+        self._sources[path] = SourceIndex(text)
+
     def source_index(self, path: str) -> Optional[SourceIndex]:
         """The file's text as the analysis saw it (for fix edit positions), read on demand."""
         if path not in self._sources:
