@@ -4,7 +4,7 @@ LSP position conversion."""
 import pytest
 
 from estimator_lint.source import physical_lines
-from estimator_lint.fixes import apply_edits
+from estimator_lint.diagnostics import apply_edits
 from estimator_lint.noqa import add_code_edit
 
 
