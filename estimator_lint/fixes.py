@@ -193,8 +193,19 @@ class Rewriter(cst.CSTTransformer):
         self.drop_element: Dict[cst.Assign, int] = {}
         #: ``self.logits`` nodes that become a local name (``logits``).
         self.rename: Dict[cst.Attribute, str] = {}
+        #: Expressions replaced by new code (``make(x)`` -> ``{**make(x), 'k': v}``).
+        self.replace: Dict[cst.CSTNode, str] = {}
         self._emptied: Set[int] = set()
         self.config: Optional[cst.PartialParserConfig] = None
+
+    def on_leave(self, original, updated):
+        updated = super().on_leave(original, updated)
+        code = self.replace.get(original)
+        if code is None:
+            return updated
+        return cst.parse_expression(code, config=self.config).with_changes(
+            lpar=original.lpar, rpar=original.rpar
+        )
 
     # statements
     def _maybe_remove(self, original, updated):
@@ -318,6 +329,7 @@ class RewritePlan:
     global_names: Dict[NodeRef, Set[str]] = field(default_factory=dict)
     drop_element: Dict[NodeRef, int] = field(default_factory=dict)
     rename: Dict[NodeRef, str] = field(default_factory=dict)
+    replace: Dict[NodeRef, str] = field(default_factory=dict)
 
     def rewriter(self, concrete: ConcreteFile) -> Rewriter:
         resolve = concrete.resolve
@@ -329,6 +341,7 @@ class RewritePlan:
         rewriter.global_names = {resolve(ref): set(names) for ref, names in self.global_names.items()}
         rewriter.drop_element = {resolve(ref): index for ref, index in self.drop_element.items()}
         rewriter.rename = {resolve(ref): name for ref, name in self.rename.items()}
+        rewriter.replace = {resolve(ref): code for ref, code in self.replace.items()}
         return rewriter
 
 
@@ -372,6 +385,7 @@ class FixPlanner:
         self._char_column = char_column
         self._too_deep: Optional[bool] = None
         self._lines: Optional[List[str]] = None
+        self._parent_maps: Dict[int, Dict[int, ast.AST]] = {}
 
     def rewriter(self) -> RewritePlan:
         if self._too_deep is None:
@@ -588,9 +602,10 @@ class FixPlanner:
         self.remove_placeholders(rewriter, store, [attr])
         misfit = self.prediction_misfit(store.value, fn)
         predicted = misfit not in _NOT_A_PREDICTION
+        fresh = True
         if predicted:
-            self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local)
-        safe = not self.reads_elsewhere(store) and (
+            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local)
+        safe = fresh and not self.reads_elsewhere(store) and (
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
         )
@@ -720,9 +735,10 @@ class FixPlanner:
         misfit = None if already else self.prediction_misfit(value, fn)
         if misfit in _NOT_A_PREDICTION:
             raise NoFix(f"`{self.source_of(value)}` is {_NOT_A_PREDICTION[misfit]}")
+        fresh = True
         if not already:
-            self._add_prediction(rewriter, store, key, value)
-        safe = not self.reads_elsewhere(store)
+            fresh = self._add_prediction(rewriter, store, key, value)
+        safe = fresh and not self.reads_elsewhere(store)
         if safe and not already:
             safe = misfit is None and not (
                 _SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.segment(value) or "")
@@ -779,37 +795,51 @@ class FixPlanner:
         return None
 
     def _add_prediction(
-        self, rewriter: RewritePlan, store: GraphStore, key: str, value: ast.expr, source: Optional[str] = None
-    ) -> None:
+        self,
+        rewriter: RewritePlan,
+        store: GraphStore,
+        key: str,
+        value: ast.expr,
+        source: Optional[str] = None,
+        at: Optional[ast.stmt] = None,
+        fn: Optional[FunctionInfo] = None,
+    ) -> bool:
         """Add ``key: value`` to the PREDICT predictions; ``source``: the value's text when it
-        is the local name the fix itself binds at the store (then the dict must follow it)."""
-        fn = store.function
-        if store.model_fn is not fn:
-            raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
-        context = self.model.contexts.get(fn)
-        if context is not None and context.reason == "helper":
-            caller = context.called_from.name if context.called_from is not None else "the model_fn"
-            raise NoFix(f"`{fn.name}` is a helper of the model_fn `{caller}`: return the tensor to it and predict it there")
-        target = self._predictions_of(fn)
-        anchor_line = target.lineno
-        if source is not None:
-            value_src = source
-            if anchor_line <= (store.statement.end_lineno or store.statement.lineno):
-                raise NoFix(f"`{source}` is not defined where the predictions dict is built")
-        else:
-            value_src = self.source_of(value)
-            for name in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
-                if not self._bound_before(name, fn, anchor_line):
-                    raise NoFix(f"`{name}` is not defined where the predictions dict is built")
-        if isinstance(target, ast.Dict):
+        is the local name the fix itself binds at the store (then the dict must follow it).
+        ``at``/``fn``: the statement (of the model_fn ``fn``) where the value is there, when
+        it is not the store's own (a helper's capture, predicted where its result arrives).
+
+        The entry goes into the dict literal when everything it reads is bound there;
+        otherwise ``predictions['key'] = value`` follows ``at`` (a dict bound once by name,
+        by ``dict(...)``, a comprehension or a helper's return, filled on the way to the
+        spec).  Returns whether the dict is known to be a fresh ``dict`` (False: it comes
+        from a call whose result may not take items: an unsafe fix)."""
+        if fn is None:
+            fn = store.function
+            if store.model_fn is not fn:
+                raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
+            context = self.model.contexts.get(fn)
+            if context is not None and context.reason == "helper":
+                caller = context.called_from.name if context.called_from is not None else "the model_fn"
+                raise NoFix(
+                    f"`{fn.name}` is a helper of the model_fn `{caller}`: return the tensor to it and predict it there"
+                )
+        at = at if at is not None else store.statement
+        if not self._modes_at(fn, at) & {"infer"}:
+            raise NoFix(
+                f"line {at.lineno} only runs when training or evaluating, so `predict()` never computes the tensor"
+            )
+        site = self._predictions_of(fn)
+        if site.literal is not None:
+            target = site.literal
             if source is not None and isinstance(store.node, ast.expr) and any(
                 ast.unparse(v) == ast.unparse(store.node) for v in target.values
             ):
-                return  # ``{'logits': self.logits}``: renamed with the rest, already predicted
+                return True  # ``{'logits': self.logits}``: renamed with the rest, already predicted
             for k, v in zip(target.keys, target.values):
                 if isinstance(k, ast.Constant) and k.value == key:
                     if ast.dump(v) == ast.dump(value):
-                        return
+                        return True
                     if isinstance(store.node, ast.expr) and ast.unparse(v) == ast.unparse(store.node):
                         # ``self.logits = t`` ... ``predictions={'logits': self.logits}``
                         raise NoFix(
@@ -818,38 +848,208 @@ class FixPlanner:
                         )
                     raise NoFix(f"the predictions dict already has a key '{key}' with another value")
             if any(ast.dump(v) == ast.dump(value) for v in target.values):
-                return  # the same value is already predicted under another key
-            rewriter.dict_entries.setdefault(("Dict", target.lineno, self._col(target)), []).append(
-                (key, value_src)
+                return True  # the same value is already predicted under another key
+        elif site.binding is not None and site.name is not None:
+            for node in fn.nodes:
+                if (
+                    isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == site.name
+                    and isinstance(node.ctx, ast.Store) and isinstance(node.slice, ast.Constant) and node.slice.value == key
+                ):
+                    raise NoFix(f"the predictions dict already gets a key '{key}'")
+        value_src = source if source is not None else self.source_of(value)
+        # 1. into the literal (or right after the statement binding the dict), when all the
+        #    value reads is bound there on every path and unchanged since the store.
+        if site.inline is not None:
+            if not self._available_at(value, source, store, at, fn, site.inline):
+                raise NoFix("the tensor is not there where the PREDICT spec's predictions are built")
+            inline = site.inline
+            rewriter.replace[(type(inline).__name__, inline.lineno, self._col(inline))] = (
+                f"{{**{self.source_of(inline)}, {key!r}: {value_src}}}"
             )
-        else:  # an assignment statement building the dict another way
-            name = target.targets[0].id  # type: ignore[union-attr]
-            anchor = self.statement_node(target)
-            rewriter.insert_after.setdefault(anchor, []).append(f"{name}[{key!r}] = {value_src}\n")
+            return site.fresh
+        anchor = site.literal if site.literal is not None else site.binding
+        if anchor is not None and self._available_at(value, source, store, at, fn, anchor):
+            if site.literal is not None:
+                rewriter.dict_entries.setdefault(("Dict", anchor.lineno, self._col(anchor)), []).append(
+                    (key, value_src)
+                )
+            else:
+                rewriter.insert_after.setdefault(self.statement_node(anchor), []).append(
+                    f"{site.name}[{key!r}] = {value_src}\n"
+                )
+            return site.fresh
+        # 2. ``predictions['key'] = value`` where the value is: the dict is bound (once)
+        #    before, on every path to that point, and the spec comes after it.
+        if (
+            site.name is not None and site.binding is not None
+            and site.binding.lineno < at.lineno and _dominates(self._parents(fn), site.binding, at)
+            and (at.end_lineno or at.lineno) < site.call.lineno
+        ):
+            rewriter.insert_after.setdefault(self.statement_node(at), []).append(
+                f"{site.name}[{key!r}] = {value_src}\n"
+            )
+            return site.fresh
+        names = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)] if source is None else [source]
+        missing = next((n for n in sorted(set(names)) if fn.is_local(n) and n not in fn.params), None)
+        if missing is not None:
+            raise NoFix(f"`{missing}` is not defined (or not the same) where the predictions dict is built")
+        raise NoFix("the predictions dict is built where the tensor is not there")
 
-    def _predictions_of(self, fn: FunctionInfo):
-        """The dict literal (or the statement binding the dict) of the PREDICT spec."""
+    def _available_at(self, value, source, store: GraphStore, at: ast.stmt, fn: FunctionInfo, anchor: ast.AST) -> bool:
+        """Whether ``value`` (or the local ``source``) can be evaluated at ``anchor`` with the
+        value it had at ``at``: each local name it reads is bound before, on every path to
+        ``anchor``, and not bound again between ``at`` and ``anchor``."""
+        if source is not None:
+            return anchor.lineno > (at.end_lineno or at.lineno)
+        parents = self._parents(fn)
+        if anchor.lineno < at.lineno and any(
+            isinstance(n, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.NamedExpr))
+            for n in ast.walk(value)
+        ):
+            return False  # evaluated earlier than written: keep it simple
+        first, last = sorted(((at.end_lineno or at.lineno), anchor.lineno))
+        for name in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
+            if not fn.is_local(name):
+                continue  # a global, a builtin or a closure variable
+            stores = [n for n in fn.nodes if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)]
+            if any(first < n.lineno < last or n.lineno == anchor.lineno for n in stores):
+                return False  # bound again in between: the value there would differ
+            if name in fn.params:
+                continue
+            if any(
+                n.lineno < anchor.lineno and _dominates(parents, _enclosing_statement(parents, n), anchor) for n in stores
+            ):
+                continue
+            if not self._bound_by_def(name, fn, anchor):
+                return False  # not bound on every path to the dict
+        return True
+
+    def _bound_by_def(self, name: str, fn: FunctionInfo, anchor: ast.AST) -> bool:
+        """``def name`` / ``import name`` / ``class name`` in the body before ``anchor``."""
+        parents = self._parents(fn)
+        for node in fn.nodes:
+            if getattr(node, "lineno", anchor.lineno) >= anchor.lineno:
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                return _dominates(parents, node, anchor)
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names
+            ):
+                return _dominates(parents, node, anchor)
+        return False
+
+    def _parents(self, fn: FunctionInfo) -> Dict[int, ast.AST]:
+        """Child id -> parent node, for the nodes of ``fn`` (cached per function)."""
+        cached = self._parent_maps.get(id(fn))
+        if cached is None:
+            cached = {}
+            for node in ast.walk(fn.node):
+                for child in ast.iter_child_nodes(node):
+                    cached[id(child)] = node
+            self._parent_maps[id(fn)] = cached
+        return cached
+
+    def _modes_at(self, fn: FunctionInfo, node: ast.AST) -> frozenset:
+        """The modes (``train``/``eval``/``infer``) in which ``node`` of ``fn`` can run, from
+        the ``if mode == ...`` tests around it and the ``if ...: return`` before it."""
+        parents = self._parents(fn)
+        modes = _ALL_MODES
+        child, parent = node, parents.get(id(node))
+        while parent is not None and child is not fn.node:
+            if isinstance(parent, ast.If) and child is not parent.test:
+                modes &= _modes_where(parent.test, child in parent.body)
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(parent, name, None)
+                if isinstance(block, list) and child in block:
+                    for earlier in block[: block.index(child)]:
+                        if isinstance(earlier, ast.If):
+                            if _ends(earlier.body) and not (earlier.orelse and _ends(earlier.orelse)):
+                                modes &= _modes_where(earlier.test, False)
+                            elif earlier.orelse and _ends(earlier.orelse) and not _ends(earlier.body):
+                                modes &= _modes_where(earlier.test, True)
+            if parent is fn.node:
+                break
+            child, parent = parent, parents.get(id(parent))
+        return modes
+
+    def _predictions_of(self, fn: FunctionInfo) -> "_PredictionSite":
+        """Where the PREDICT spec's predictions come from: its dict literal, or the name
+        bound once to the dict (a literal, ``dict(...)``, a comprehension, a call)."""
         found = predictions_argument(self.model, fn)
         if not found:
             raise NoFix("no PREDICT EstimatorSpec with a predictions dict in the model_fn")
-        if len(found) > 1:
-            raise NoFix("several EstimatorSpecs have predictions; which one is PREDICT is ambiguous")
-        _, arg = found[0]
+        predicting = [(call, arg) for call, arg in found if "infer" in self._modes_at(fn, call)]
+        if not predicting:
+            raise NoFix("every EstimatorSpec with predictions is returned outside PREDICT mode")
+        if len(predicting) > 1:
+            names = {arg.id if isinstance(arg, ast.Name) else None for _, arg in predicting}
+            if len(names) != 1 or None in names:
+                raise NoFix(
+                    "several EstimatorSpecs may be the PREDICT one (no `if mode == PREDICT` tells them apart) "
+                    "and they predict different dicts"
+                )
+            # One dict shared by the specs (TensorFlow ignores predictions outside PREDICT).
+        call, arg = max(predicting, key=lambda pair: pair[0].lineno)
         if isinstance(arg, ast.Dict):
-            return arg
+            return _PredictionSite(call, arg, None, None, True)
         if isinstance(arg, ast.Name):
             bindings = [
-                n
-                for n in fn.nodes
-                if isinstance(n, ast.Assign)
-                and len(n.targets) == 1
-                and isinstance(n.targets[0], ast.Name)
-                and n.targets[0].id == arg.id
+                n for n in fn.nodes
+                if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.NamedExpr))
+                and any(
+                    isinstance(t, ast.Name) and t.id == arg.id and isinstance(t.ctx, ast.Store)
+                    for t in ast.walk(n)
+                    if not isinstance(t, (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp))
+                )
             ]
-            if len(bindings) == 1:
+            if len(bindings) == 1 and isinstance(bindings[0], ast.Assign) and len(bindings[0].targets) == 1 and (
+                isinstance(bindings[0].targets[0], ast.Name)
+            ):
                 binding = bindings[0]
-                return binding.value if isinstance(binding.value, ast.Dict) else binding
-        raise NoFix("the predictions dict is not a literal or a single local assignment")
+                if binding.lineno > call.lineno:
+                    raise NoFix(f"`{arg.id}` is bound after the PREDICT spec")
+                literal = binding.value if isinstance(binding.value, ast.Dict) else None
+                if literal is None and self._makes_tensor(binding.value, fn):
+                    raise NoFix(_SINGLE_TENSOR)
+                fresh = literal is not None or self._makes_dict(binding.value, fn)
+                return _PredictionSite(call, literal, arg.id, binding, fresh)
+            if not bindings and arg.id in fn.params:
+                raise NoFix(f"the predictions dict `{arg.id}` is passed in by the caller")
+            raise NoFix(f"the predictions dict `{arg.id}` is bound more than once")
+        if isinstance(arg, ast.DictComp) or isinstance(arg, ast.Call) and not self._makes_tensor(arg, fn):
+            return _PredictionSite(call, None, None, None, self._makes_dict(arg, fn), arg)
+        if isinstance(arg, ast.Call):
+            raise NoFix(_SINGLE_TENSOR)
+        raise NoFix(f"the PREDICT spec's predictions are `{_short(self.segment(arg) or '...')}`, not a dict the model_fn builds")
+
+    def _makes_tensor(self, value: ast.expr, fn: FunctionInfo) -> bool:
+        """Whether ``value`` is a TensorFlow call's result (a tensor, not a dict of them)."""
+        if not isinstance(value, ast.Call):
+            return not isinstance(value, (ast.Dict, ast.DictComp, ast.Name))
+        qualname = self._callee(value.func, fn)
+        return bool(qualname) and tfapi.is_tf_qualname(qualname)
+
+    def _makes_dict(self, value: ast.expr, fn: FunctionInfo) -> bool:
+        """Whether ``value`` makes a new ``dict``: ``dict(...)``, a comprehension, or a call
+        of a function of this file whose every ``return`` gives a dict literal."""
+        if isinstance(value, (ast.Dict, ast.DictComp)):
+            return True
+        if not isinstance(value, ast.Call):
+            return False
+        if isinstance(value.func, ast.Name) and value.func.id == "dict" and not fn.is_local("dict"):
+            return True
+        if isinstance(value.func, ast.Name):
+            for scope in fn.enclosing():
+                if value.func.id in scope.nested:
+                    return _returns_dicts(scope.nested[value.func.id])
+                if scope.is_local(value.func.id):
+                    return False
+            helper = next(
+                (f for f in self.model.scopes.functions if f.parent is None and f.cls is None and f.name == value.func.id),
+                None,
+            )
+            return helper is not None and _returns_dicts(helper)
+        return False
 
     def _bound_before(self, name: str, fn: FunctionInfo, line: int) -> bool:
         if name in fn.params:
@@ -929,6 +1129,121 @@ class FixPlanner:
             (),
             rewriter,
         )
+
+
+@dataclass
+class _PredictionSite:
+    """The PREDICT spec (``call``) and where its predictions dict is made: a ``literal``
+    (inline or bound), and/or the ``name`` its one ``binding`` gives it; ``fresh``: the
+    dict is a new ``dict`` (a literal, ``dict(...)``, a comprehension, a helper's dict)."""
+
+    call: ast.Call
+    literal: Optional[ast.Dict]
+    name: Optional[str]
+    binding: Optional[ast.Assign]
+    fresh: bool
+    #: ``predictions=make(x)`` / ``predictions={... for ...}``: the expression in the spec.
+    inline: Optional[ast.expr] = None
+
+
+_SINGLE_TENSOR = (
+    "the PREDICT spec predicts a single tensor, not a dict: adding a key would make predict() yield "
+    "dicts instead of arrays (make it a dict by hand)"
+)
+
+_ALL_MODES = frozenset({"train", "eval", "infer"})
+_MODE_OF = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "infer", "INFER": "infer"}
+
+
+def _mode_constant(expr: ast.AST) -> Optional[str]:
+    """``tf.estimator.ModeKeys.PREDICT`` -> ``infer``; ``'train'`` -> ``train``."""
+    if isinstance(expr, ast.Attribute) and expr.attr in _MODE_OF and "ModeKeys" in ast.unparse(expr.value):
+        return _MODE_OF[expr.attr]
+    if isinstance(expr, ast.Constant) and expr.value in _ALL_MODES:
+        return expr.value
+    return None
+
+
+def _modes_where(test: ast.expr, truth: bool) -> frozenset:
+    """The modes in which ``test`` is ``truth`` (every mode when the test is not about it)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _modes_where(test.operand, not truth)
+    if isinstance(test, ast.BoolOp):
+        parts = [_modes_where(v, truth) for v in test.values]
+        joined = parts[0]
+        for part in parts[1:]:
+            # ``a and b`` true / ``a or b`` false: both; otherwise either.
+            joined = joined & part if isinstance(test.op, ast.And) == truth else joined | part
+        return joined
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        left_text = ast.unparse(test.left).lower()
+        if "mode" not in left_text:
+            left_text, right = ast.unparse(right).lower(), test.left
+            if "mode" not in left_text:
+                return _ALL_MODES
+        if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+            named = [_mode_constant(e) for e in right.elts]
+            positive = isinstance(op, ast.In)
+        elif isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+            named = [_mode_constant(right)]
+            positive = isinstance(op, (ast.Eq, ast.Is))
+        else:
+            return _ALL_MODES
+        if None in named:
+            return _ALL_MODES
+        inside = frozenset(named)  # type: ignore[arg-type]
+        return inside if positive == truth else _ALL_MODES - inside
+    return _ALL_MODES
+
+
+def _ends(block: List[ast.stmt]) -> bool:
+    """Whether a block always leaves the function (its last statement returns or raises)."""
+    return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise))
+
+
+def _enclosing_statement(parents: Dict[int, ast.AST], node: ast.AST) -> ast.AST:
+    while not isinstance(node, ast.stmt) and id(node) in parents:
+        node = parents[id(node)]
+    return node
+
+
+def _dominates(parents: Dict[int, ast.AST], stmt: ast.AST, node: ast.AST) -> bool:
+    """Whether ``stmt`` runs before ``node`` on every path to it: ``node`` is (inside) a
+    later statement of the block that holds ``stmt``."""
+    parent = parents.get(id(stmt))
+    if parent is None:
+        return False
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is stmt for s in block):
+            break
+    else:
+        return False
+    index = next(i for i, s in enumerate(block) if s is stmt)
+    child = node
+    while child is not None:
+        up = parents.get(id(child))
+        if up is parent:
+            position = next((i for i, s in enumerate(block) if s is child), None)
+            return position is not None and position > index
+        child = up
+    return False
+
+
+def _returns_dicts(fn: FunctionInfo) -> bool:
+    """Every ``return`` of ``fn`` gives a new dict (a literal, a comprehension, ``dict()``)."""
+    returns = [n for n in fn.nodes if isinstance(n, ast.Return)]
+    return bool(returns) and all(
+        isinstance(r.value, (ast.Dict, ast.DictComp))
+        or isinstance(r.value, ast.Call) and isinstance(r.value.func, ast.Name) and r.value.func.id == "dict"
+        for r in returns
+    )
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _ast_pure(test: ast.expr) -> bool:

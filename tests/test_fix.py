@@ -176,11 +176,31 @@ def test_no_fix_says_why():
         "def model_fn(features, labels, mode):\n"
         "    logits = tf.compat.v1.layers.dense(features, 1)\n"
         "    OUT['x'] = logits\n"
-        "    return tf.estimator.EstimatorSpec(mode, predictions=make_predictions(logits))\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=logits)\n"
     )
     [diag] = lint_source(src)
     assert diag.fix is None
-    assert "(no automatic fix: the predictions dict is not a literal or a single local assignment)" in diag.message
+    assert "(no automatic fix: the PREDICT spec predicts a single tensor, not a dict" in diag.message
+
+
+def test_predictions_from_a_call_in_the_spec_get_the_entry_merged_in():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def make_predictions(logits):\n"
+        "    return {'logits': logits}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tf.compat.v1.layers.dense(features, 1)\n"
+        "    OUT['probs'] = tf.nn.sigmoid(logits)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={PRED})\n"
+    )
+    fixed = fix_source(src.replace("{PRED}", "make_predictions(logits)")).text
+    assert "predictions={**make_predictions(logits), 'probs': tf.nn.sigmoid(logits)})" in fixed
+    assert "OUT['probs']" not in fixed
+    # A call of unknown return type may not give a mapping: only an unsafe fix.
+    unknown = src.replace("{PRED}", "other(logits)")
+    [diag] = lint_source(unknown)
+    assert diag.fix.applicability is Applicability.UNSAFE
 
 
 def test_predictions_built_another_way_get_an_assignment_after_it():
@@ -198,7 +218,7 @@ def test_predictions_built_another_way_get_an_assignment_after_it():
     assert "OUT['emb']" not in fixed
 
 
-def test_names_not_yet_bound_block_the_fix():
+def test_a_value_made_after_the_dict_is_added_where_it_is_made():
     src = (
         "import tensorflow as tf\n"
         "OUT = {}\n"
@@ -209,7 +229,37 @@ def test_names_not_yet_bound_block_the_fix():
         "    return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n"
     )
     [diag] = lint_source(src)
-    assert diag.fix is None and "`late` is not defined where the predictions dict is built" in diag.message
+    assert diag.fix.applicability is Applicability.SAFE
+    assert "    late = tf.nn.relu(features)\n    predictions['late'] = late\n    return" in fix_source(src).text
+
+
+def test_names_not_yet_bound_block_the_fix():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    early = {'x': features}\n"
+        "    late = tf.nn.relu(features)\n"
+        "    OUT['late'] = late\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'x': early['x'], 'late': late} if late else early)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None
+
+
+def test_a_capture_outside_predict_mode_is_not_predicted():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    if mode == tf.estimator.ModeKeys.PREDICT:\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'x': features})\n"
+        "    loss = tf.reduce_mean(features)\n"
+        "    OUT['loss'] = loss\n"
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None and "only runs when training or evaluating" in diag.message
 
 
 def test_existing_key_with_another_value_blocks_the_fix():
