@@ -1070,6 +1070,18 @@ class FixPlanner:
                 return True
         return False
 
+    # -- EST105 ---------------------------------------------------------------------
+
+    def key_fix(self, node: ast.expr, key: str) -> Fix:
+        """Replace a misspelt prediction key (a plain string literal) with ``key``."""
+        text = self.segment(node) or ""
+        match = re.fullmatch(r"([uU]?)(['\"])([^'\"\\\r\n]*)\2", text)
+        if match is None or "'" in key or '"' in key or "\\" in key:
+            raise NoFix("the key is not a plain string literal")
+        rewriter = self.rewriter()
+        rewriter.replace[("SimpleString", node.lineno, self._col(node))] = f"{match.group(1)}{match.group(2)}{key}{match.group(2)}"
+        return Fix(f"Replace the key with {key!r}", Applicability.UNSAFE, (), rewriter)
+
     # -- EST101 ---------------------------------------------------------------------
 
     def override_fix(self, override) -> Fix:

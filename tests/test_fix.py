@@ -584,3 +584,37 @@ def test_a_store_on_an_alias_of_what_the_caller_passed_in_is_unsafe(binding):
     )
     [diag] = lint_source(src)
     assert diag.fix.applicability is Applicability.UNSAFE
+
+
+@pytest.mark.parametrize(
+    "asked, suggested",
+    [
+        ("probabilties", "probabilities"),
+        ("Probabilities", "probabilities"),
+        ("classIds", "class_ids"),
+        ("class-ids", "class_ids"),
+        ("class_id", "class_ids"),
+        ("logits", None),
+        ("y3", None),
+    ],
+)
+def test_unknown_prediction_key_suggests_a_close_match_as_an_unsafe_fix(asked, suggested):
+    src = (
+        "import tensorflow as tf\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'probabilities': tf.nn.softmax(logits),\n"
+        "                                                         'class_ids': tf.argmax(logits, 1), 'y1': logits})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+        f"rows = [p[{asked!r}] for p in est.predict(input_fn)]\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.code == "EST105"
+    if suggested is None:
+        assert diag.fix is None and "did you mean" not in diag.message
+        assert "(keys: 'class_ids', 'probabilities', 'y1')" in diag.message
+        return
+    assert diag.message.endswith(f"did you mean {suggested!r}?")
+    assert diag.fix.applicability is Applicability.UNSAFE
+    assert fix_source(src).text == src
+    assert fix_source(src, unsafe=True).text == src.replace(f"p[{asked!r}]", f"p[{suggested!r}]")
