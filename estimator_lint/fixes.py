@@ -570,7 +570,9 @@ class FixPlanner:
                 return True
         return False
 
-    def local_name_fix(self, store: GraphStore, key: str, reads: List[Tuple[FunctionInfo, ast.Attribute]]) -> Fix:
+    def local_name_fix(
+        self, store: GraphStore, key: str, reads: List[Tuple[FunctionInfo, ast.Attribute]], unpacked: bool = False
+    ) -> Fix:
         """The model_fn reads the captured attribute again: keep the tensor in a local name
         instead (``self.logits = t`` -> ``logits = t``, every ``self.logits`` after it ->
         ``logits``) and predict it (an Operation or a metric pair just stays local)."""
@@ -580,9 +582,17 @@ class FixPlanner:
         if elsewhere is not None:
             raise NoFix(f"`{elsewhere.name}` reads `self.{attr}` too: keep the tensor in a local name by hand")
         target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+        if unpacked:
+            # ``self.values, self.indices = tf.nn.top_k(x)``: this element becomes a local name.
+            elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else []
+            target = next((e for e in elements if e is store.node), None)
+            if any(isinstance(e, ast.Starred) for e in elements):
+                raise NoFix("the capture is part of a multiple assignment with a starred target")
+            if target is None:
+                raise NoFix("the capture is part of a nested or starred unpacking")
         if not (isinstance(target, ast.Attribute) and target.attr == attr):
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is not a plain assignment")
-        if statement not in fn.node.body:
+        if reads and statement not in fn.node.body:
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is inside a block")
         other = self._other_uses(store, target)
         if other is not None:
@@ -601,6 +611,11 @@ class FixPlanner:
             rewriter.rename[self._attribute_node(node)] = local
         self.remove_placeholders(rewriter, store, [attr])
         misfit = self.prediction_misfit(store.value, fn)
+        if unpacked:
+            # An item of what the call returns: the call's misfit says little about it.
+            if misfit in ("pair", "operation", "summary"):
+                raise NoFix(f"`{self.source_of(store.value)}` gives no Tensors `predictions` can hold")
+            misfit = None if misfit is None else "unbatched"
         predicted = misfit not in _NOT_A_PREDICTION
         fresh = True
         if predicted:
@@ -682,10 +697,139 @@ class FixPlanner:
 
     # -- EST102 / EST103 ------------------------------------------------------------
 
+    def _augmented_value(self, store: GraphStore) -> Optional[ast.expr]:
+        """``self.total += t`` / ``OUT += [t]``: what the store holds after one call, when
+        nothing else than a constant placeholder (``__init__``, module level) binds it."""
+        statement = store.statement
+        value = statement.value  # type: ignore[union-attr]
+        if not isinstance(statement.op, ast.Add):  # type: ignore[union-attr]
+            raise NoFix("an augmented store other than `+=` is not moved")
+        if isinstance(value, (ast.List, ast.Tuple)):
+            if len(value.elts) != 1:
+                raise NoFix("the augmented store adds several values")
+            value = value.elts[0]
+        if store.how == "self":
+            others = [n for _, n in self._self_attributes(store) if n is not store.node and not isinstance(n.ctx, ast.Load)]
+            placeholders = set()
+            if store.cls is not None and "__init__" in store.cls.methods:
+                init = store.cls.methods["__init__"]
+                placeholders = {
+                    id(st.targets[0]) for st in init.node.body
+                    if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.value, ast.Constant)
+                }
+            if any(id(n) not in placeholders for n in others):
+                raise NoFix(f"`{store.name}` is assigned elsewhere too: what it should hold is unclear")
+            return value
+        if store.how in ("global", "nonlocal"):
+            stores = [
+                n for f in self.model.scopes.functions for n in f.nodes
+                if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)
+                and (f is store.function or store.name in f.global_names)
+            ]
+            if any(n is not store.node for n in stores) or self._loads_in(store.function, store.name):
+                raise NoFix(f"`{store.name}` is assigned or read elsewhere too: what it should hold is unclear")
+            return value
+        raise NoFix("only a plain assignment or a single-value store is moved")
+
+    def _loads_in(self, fn: FunctionInfo, name: str) -> bool:
+        """Whether ``fn`` or a function nested in it reads ``name``."""
+        return any(
+            isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+            for n in ast.walk(fn.node)
+        )
+
+    def global_local_fix(self, store: GraphStore, key: str) -> Fix:
+        """``global probs; probs = t; ... top(probs)``: the model_fn reads the name again,
+        so the store stays and becomes local (the name leaves the ``global`` statement)."""
+        fn, statement = store.function, store.statement
+        if statement not in fn.node.body:
+            raise NoFix(f"`{fn.name}` reads `{store.name}` again and the store is inside a block")
+        stores = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)]
+        loads = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, ast.Load)]
+        if len(stores) != 1 or any(n.lineno <= (statement.end_lineno or statement.lineno) for n in loads):
+            raise NoFix(f"`{fn.name}` reads `{store.name}` before the store or assigns it again")
+        for nested in self.model.scopes.functions:
+            if nested is not fn and fn in list(nested.enclosing()) and (
+                store.name in nested.global_names or store.name in nested.nonlocal_names
+            ):
+                raise NoFix(f"a function nested in `{fn.name}` declares `{store.name}` too")
+        rewriter = self.rewriter()
+        declarations = [n for n in fn.node.body if isinstance(n, ast.Global) and store.name in n.names]
+        if len(declarations) != 1:
+            raise NoFix(f"`{store.name}` is declared global more than once")
+        rewriter.global_names[("Global", declarations[0].lineno, self._col(declarations[0]))] = {store.name}
+        misfit = self.prediction_misfit(store.value, fn)
+        predicted = misfit not in _NOT_A_PREDICTION
+        fresh = True
+        if predicted:
+            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=store.name), source=store.name)
+        safe = fresh and not self.reads_elsewhere(store) and (
+            not predicted
+            or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
+        )
+        message = f"Keep `{store.name}` local" + (" and move it into the PREDICT `predictions` dict" if predicted else "")
+        return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
+
+    def _returned_to(self, store: GraphStore, value: ast.expr) -> Tuple[FunctionInfo, str, ast.stmt]:
+        """A helper's capture whose tensor the helper returns to the model_fn: (the model_fn,
+        the local name it binds the result to, that statement)."""
+        helper = store.function
+        context = self.model.contexts.get(helper)
+        caller = context.called_from if context is not None and context.called_from is not None else store.model_fn
+        if caller is None or caller is helper:
+            raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
+        why = f"`{helper.name}` is a helper of the model_fn `{caller.name}`"
+        returns = [n for n in helper.nodes if isinstance(n, ast.Return)]
+        if len(returns) != 1 or returns[0] is not helper.node.body[-1] or returns[0].value is None:
+            raise NoFix(f"{why}: return the tensor to it and predict it there")
+        result = returns[0].value
+        index = None
+        if ast.dump(result) != ast.dump(value):
+            elements = result.elts if isinstance(result, (ast.Tuple, ast.List)) else []
+            index = next((i for i, e in enumerate(elements) if ast.dump(e) == ast.dump(value)), None)
+            if index is None:
+                raise NoFix(f"{why} that does not return the tensor: return it and predict it there")
+        names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        end = store.statement.end_lineno or store.statement.lineno
+        if any(
+            isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Store) and n.lineno > end
+            for n in helper.nodes
+        ):
+            raise NoFix(f"{why} that changes the tensor's inputs before returning it")
+        calls = [c for c in caller.nodes if isinstance(c, ast.Call) and self._calls_function(c, helper, caller)]
+        if len(calls) != 1:
+            raise NoFix(f"{why} called {len(calls) or 'not'} {'times' if calls else 'directly'} there: predict the tensor by hand")
+        parents = self._parents(caller)
+        bound = parents.get(id(calls[0]))
+        target = bound.targets[0] if isinstance(bound, ast.Assign) and len(bound.targets) == 1 else None
+        if index is None and isinstance(target, ast.Name):
+            return caller, target.id, bound
+        if (
+            index is not None and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == len(result.elts)
+            and isinstance(target.elts[index], ast.Name)
+        ):
+            return caller, target.elts[index].id, bound
+        raise NoFix(f"{why} whose result `{caller.name}` does not bind to a name: predict the tensor by hand")
+
+    def _calls_function(self, call: ast.Call, helper: FunctionInfo, caller: FunctionInfo) -> bool:
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id == helper.name and (helper.parent is None or helper.parent is caller) and helper.cls is None
+        return (
+            isinstance(func, ast.Attribute) and func.attr == helper.name and helper.cls is not None
+            and isinstance(func.value, ast.Name) and func.value.id == caller.self_name
+        )
+
     def capture_fix(self, store: GraphStore) -> Fix:
         statement = store.statement
         value = store.value
-        if value is None or not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Expr)):
+        aug_note = ""
+        if isinstance(statement, ast.AugAssign) and statement.target is store.node and value is not None:
+            # ``self.total += t`` with no other store than a constant placeholder: in the one
+            # graph of a call the total is ``t`` (the running total across calls goes: unsafe).
+            value = self._augmented_value(store)
+            aug_note = " (an augmented store: the value across calls is not kept)"
+        if value is None or not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Expr, ast.AugAssign)):
             raise NoFix("only a plain assignment or a single-value store is moved")
         element = None
         if isinstance(statement, ast.Assign) and (
@@ -693,10 +837,15 @@ class FixPlanner:
         ):
             element = _parallel_element(statement, store.node)
             if element is None:
-                raise NoFix("the capture is part of a multiple assignment")
+                if store.how != "self" or len(statement.targets) != 1:
+                    raise NoFix("the capture is part of a multiple assignment")
+                # ``self.values, self.indices = tf.nn.top_k(x)``: unpack into local names.
+                return self.local_name_fix(store, store.key or store.name, self.graph_reads(store), unpacked=True)
+        is_setattr = False
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value
-            if len(call.args) + len(call.keywords) != 1 or store.how not in ("call", "self"):
+            is_setattr = isinstance(call.func, ast.Name) and call.func.id == "setattr" and store.how == "self"
+            if not is_setattr and (len(call.args) + len(call.keywords) != 1 or store.how not in ("call", "self")):
                 raise NoFix("the store call passes more than one value")
         key = store.key
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and statement.value.keywords:
@@ -707,10 +856,20 @@ class FixPlanner:
         if store.how == "self":
             reads = self.graph_reads(store)
             if reads:
+                if aug_note or is_setattr:
+                    raise NoFix(f"`{fn.name}` reads `{fn.self_name}.{store.name}` again")
                 return self.local_name_fix(store, key, reads)
             mention = self._string_mention(store)
             if mention is not None:
                 raise NoFix(f"{mention}: removing the attribute would change it")
+        if store.how == "global" and not aug_note and element is None and isinstance(statement, ast.Assign) and (
+            self._loads_in(fn, store.name)
+        ):
+            return self.global_local_fix(store, key)
+        returned = None
+        context = self.model.contexts.get(fn)
+        if store.model_fn is not fn or (context is not None and context.reason == "helper"):
+            returned = self._returned_to(store, value)
         rewriter = self.rewriter()
         if element is None:
             rewriter.remove.add(self.statement_node(statement))
@@ -736,9 +895,14 @@ class FixPlanner:
         if misfit in _NOT_A_PREDICTION:
             raise NoFix(f"`{self.source_of(value)}` is {_NOT_A_PREDICTION[misfit]}")
         fresh = True
-        if not already:
+        if not already and returned is not None:
+            caller, local, call_statement = returned
+            fresh = self._add_prediction(
+                rewriter, store, key, ast.Name(id=local), source=local, at=call_statement, fn=caller
+            )
+        elif not already:
             fresh = self._add_prediction(rewriter, store, key, value)
-        safe = fresh and not self.reads_elsewhere(store)
+        safe = fresh and not aug_note and not self.reads_elsewhere(store)
         if safe and not already:
             safe = misfit is None and not (
                 _SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.segment(value) or "")
@@ -746,7 +910,7 @@ class FixPlanner:
         message = (
             f"Remove the capture of `{key}` (already in `predictions`)"
             if already
-            else f"Move `{key}` into the PREDICT `predictions` dict"
+            else f"Move `{key}` into the PREDICT `predictions` dict" + aug_note
         )
         return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
 
@@ -900,7 +1064,11 @@ class FixPlanner:
         value it had at ``at``: each local name it reads is bound before, on every path to
         ``anchor``, and not bound again between ``at`` and ``anchor``."""
         if source is not None:
-            return anchor.lineno > (at.end_lineno or at.lineno)
+            end = at.end_lineno or at.lineno
+            return anchor.lineno > end and not any(
+                isinstance(n, ast.Name) and n.id == source and isinstance(n.ctx, ast.Store) and end < n.lineno <= anchor.lineno
+                for n in fn.nodes
+            )
         parents = self._parents(fn)
         if anchor.lineno < at.lineno and any(
             isinstance(n, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.NamedExpr))
