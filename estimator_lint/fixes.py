@@ -460,6 +460,9 @@ class FixPlanner:
         node = value
         if isinstance(node, ast.Subscript):
             node = node.value
+        if isinstance(node, ast.Name):  # ``preds = spec.predictions`` ... ``preds['output']``
+            bound = _assigned_values(fn, node.id)
+            node = bound[0] if len(bound) == 1 else node
         if isinstance(node, ast.Attribute) and node.attr == "predictions":
             return self.model.values_of(fn).kind(node.value) == GRAPH
         return False
@@ -656,7 +659,11 @@ class FixPlanner:
         return True
 
     def reads_elsewhere(self, store: GraphStore) -> bool:
-        """Whether the captured attribute or outer name is read outside the model_fn."""
+        """Whether the captured attribute or outer name is read outside the model_fn (also
+        by reflection: ``getattr`` with its name or a computed one, ``vars()``, ``__dict__``,
+        ``globals()``, anywhere in the file: the receiver may be the capturing object)."""
+        if self._reflective_reads(store):
+            return True
         if store.how == "self":
             if any(
                 r.store is not None and r.store.name == store.name and r.store.cls is store.cls
@@ -693,6 +700,31 @@ class FixPlanner:
                 continue
             if loads(fn.nodes):
                 return True
+        return False
+
+    def _reflective_reads(self, store: GraphStore) -> bool:
+        capture_nodes = {id(n) for other in self.model.stores for n in ast.walk(other.statement)}
+        global_name = store.how in ("global", "nonlocal")
+        for node in self.model.reflective_nodes():
+            if id(node) in capture_nodes:
+                continue
+            if isinstance(node, ast.Attribute):  # ``obj.__dict__``
+                if not global_name:
+                    return True
+                continue
+            name = node.func.id  # type: ignore[union-attr]
+            if name in ("globals", "locals") or (name == "vars" and not node.args):
+                if global_name:
+                    return True
+                continue
+            if global_name:
+                continue
+            if name == "vars":
+                return True
+            if len(node.args) >= 2:
+                attr = node.args[1]
+                if not (isinstance(attr, ast.Constant) and isinstance(attr.value, str)) or attr.value == store.name:
+                    return True
         return False
 
     # -- EST102 / EST103 ------------------------------------------------------------
@@ -1269,9 +1301,12 @@ class FixPlanner:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # docstring
 
+        # ``preds = spec.predictions`` read only by the captures (and such aliases): part of them.
+        aliases = _capture_aliases(body, capture_statements, method)
+
         def only_captures(stmts) -> bool:
             for stmt in stmts:
-                if id(stmt) in capture_statements:
+                if id(stmt) in capture_statements or id(stmt) in aliases:
                     continue
                 if isinstance(stmt, ast.If) and not stmt.orelse and _ast_pure(stmt.test) and only_captures(stmt.body):
                     continue
@@ -1428,6 +1463,40 @@ def _short(text: str, width: int = 40) -> str:
 
 def _ast_pure(test: ast.expr) -> bool:
     return not any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in ast.walk(test))
+
+
+def _capture_aliases(body: List[ast.stmt], captures: Set[int], method: FunctionInfo) -> Set[int]:
+    """Ids of ``name = <expression without calls>`` statements of ``body`` (or of its plain
+    ``if`` blocks) whose name only capture statements (or other such statements) read."""
+    statements = []
+    todo = list(body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, ast.If):
+            todo.extend(stmt.body)
+        elif (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and _ast_pure(stmt.value) and id(stmt) not in captures
+        ):
+            statements.append(stmt)
+    chosen = {id(s): s for s in statements}
+    changed = True
+    while changed:
+        changed = False
+        for ident, stmt in list(chosen.items()):
+            name = stmt.targets[0].id  # type: ignore[attr-defined]
+            users = set()
+            for node in ast.walk(method.node):
+                if isinstance(node, ast.Name) and node.id == name and node is not stmt.targets[0]:  # type: ignore[attr-defined]
+                    users.add(id(node))
+            allowed = {
+                id(n) for s in [*(st for st in method.nodes if id(st) in captures), *chosen.values()] if s is not stmt
+                for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+            }
+            if not users or not users <= allowed:
+                del chosen[ident]
+                changed = True
+    return set(chosen)
 
 
 def _is_super_call(value: ast.AST, method: str) -> bool:

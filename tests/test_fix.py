@@ -618,3 +618,61 @@ def test_unknown_prediction_key_suggests_a_close_match_as_an_unsafe_fix(asked, s
     assert diag.fix.applicability is Applicability.UNSAFE
     assert fix_source(src).text == src
     assert fix_source(src, unsafe=True).text == src.replace(f"p[{asked!r}]", f"p[{suggested!r}]")
+
+
+@pytest.mark.parametrize(
+    "reader, safe",
+    [
+        ("def show(obj, name):\n    return getattr(obj, name)\n", False),
+        ("def show(obj):\n    return getattr(obj, 'probs', None)\n", False),
+        ("def show(obj):\n    return getattr(obj, 'other', None)\n", True),
+        ("def show(obj):\n    return vars(obj)\n", False),
+        ("def show(obj):\n    return obj.__dict__\n", False),
+    ],
+)
+def test_reflective_reads_in_the_file_make_removing_an_attribute_unsafe(reader, safe):
+    src = (
+        "import tensorflow as tf\n"
+        "class Net(tf.estimator.Estimator):\n"
+        "    def _model_fn(self, features, labels, mode):\n"
+        "        logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "        self.probs = tf.nn.softmax(logits)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+        + reader
+    )
+    [diag] = [d for d in lint_source(src) if d.code == "EST102"]
+    assert diag.fix.applicability is (Applicability.SAFE if safe else Applicability.UNSAFE)
+
+
+def test_globals_read_through_globals_make_the_move_unsafe():
+    src = (
+        "import tensorflow as tf\n"
+        "probs = None\n"
+        "def model_fn(features, labels, mode):\n"
+        "    global probs\n"
+        "    logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "    probs = tf.nn.softmax(logits)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix.applicability is Applicability.SAFE
+    [diag] = lint_source(src + "print(globals()['probs'])\n")
+    assert diag.fix.applicability is Applicability.UNSAFE
+
+
+def test_a_global_the_model_fn_reads_again_stays_local():
+    src = (
+        "import tensorflow as tf\n"
+        "probs = None\n"
+        "def model_fn(features, labels, mode):\n"
+        "    global probs\n"
+        "    logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "    probs = tf.nn.softmax(logits)\n"
+        "    top = tf.argmax(probs, 1)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'top': top})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    fixed = fix_source(src).text
+    assert "global probs" not in fixed and "    probs = tf.nn.softmax(logits)\n" in fixed
+    assert "predictions={'top': top, 'probs': probs}" in fixed
