@@ -811,6 +811,20 @@ class FixPlanner:
         if caller is None or caller is helper:
             raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
         why = f"`{helper.name}` is a helper of the model_fn `{caller.name}`"
+        if isinstance(value, ast.Name) and value.id in helper.call_params and not any(
+            isinstance(n, ast.Name) and n.id == value.id and isinstance(n.ctx, ast.Store) for n in helper.nodes
+        ):
+            # ``def _remember(self, inputs): self.inputs = inputs``: the tensor is the argument.
+            call = self._single_call(helper, caller, why)
+            position = helper.call_params.index(value.id)
+            argument = next((k.value for k in call.keywords if k.arg == value.id), None)
+            if argument is None and position < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[: position + 1]
+            ):
+                argument = call.args[position]
+            if argument is None:
+                raise NoFix(f"{why}: which argument holds the tensor is unclear")
+            return caller, argument, _enclosing_statement(self._parents(caller), call)  # type: ignore[return-value]
         returns = [n for n in helper.nodes if isinstance(n, ast.Return)]
         if len(returns) != 1 or returns[0] is not helper.node.body[-1] or returns[0].value is None:
             raise NoFix(f"{why}: return the tensor to it and predict it there")
@@ -828,11 +842,9 @@ class FixPlanner:
             for n in helper.nodes
         ):
             raise NoFix(f"{why} that changes the tensor's inputs before returning it")
-        calls = [c for c in caller.nodes if isinstance(c, ast.Call) and self._calls_function(c, helper, caller)]
-        if len(calls) != 1:
-            raise NoFix(f"{why} called {len(calls) or 'not'} {'times' if calls else 'directly'} there: predict the tensor by hand")
+        call = self._single_call(helper, caller, why)
         parents = self._parents(caller)
-        bound = parents.get(id(calls[0]))
+        bound = parents.get(id(call))
         target = bound.targets[0] if isinstance(bound, ast.Assign) and len(bound.targets) == 1 else None
         if index is None and isinstance(target, ast.Name):
             return caller, target.id, bound
@@ -842,6 +854,12 @@ class FixPlanner:
         ):
             return caller, target.elts[index].id, bound
         raise NoFix(f"{why} whose result `{caller.name}` does not bind to a name: predict the tensor by hand")
+
+    def _single_call(self, helper: FunctionInfo, caller: FunctionInfo, why: str) -> ast.Call:
+        calls = [c for c in caller.nodes if isinstance(c, ast.Call) and self._calls_function(c, helper, caller)]
+        if len(calls) != 1:
+            raise NoFix(f"{why} called {len(calls) or 'not'} {'times' if calls else 'directly'} there: predict the tensor by hand")
+        return calls[0]
 
     def _calls_function(self, call: ast.Call, helper: FunctionInfo, caller: FunctionInfo) -> bool:
         func = call.func
@@ -929,9 +947,12 @@ class FixPlanner:
         fresh = True
         if not already and returned is not None:
             caller, local, call_statement = returned
-            fresh = self._add_prediction(
-                rewriter, store, key, ast.Name(id=local), source=local, at=call_statement, fn=caller
-            )
+            if isinstance(local, ast.expr):  # the argument the model_fn passed the helper
+                fresh = self._add_prediction(rewriter, store, key, local, at=call_statement, fn=caller)
+            else:
+                fresh = self._add_prediction(
+                    rewriter, store, key, ast.Name(id=local), source=local, at=call_statement, fn=caller
+                )
         elif not already:
             fresh = self._add_prediction(rewriter, store, key, value)
         safe = fresh and not aug_note and not self.reads_elsewhere(store)

@@ -676,3 +676,36 @@ def test_a_global_the_model_fn_reads_again_stays_local():
     fixed = fix_source(src).text
     assert "global probs" not in fixed and "    probs = tf.nn.softmax(logits)\n" in fixed
     assert "predictions={'top': top, 'probs': probs}" in fixed
+
+
+def test_a_helper_capturing_its_argument_is_predicted_from_the_argument():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def _record(tensor):\n"
+        "    OUT['emb'] = tensor\n"
+        "def model_fn(features, labels, mode):\n"
+        "    emb = tf.compat.v1.layers.dense(features, 4)\n"
+        "    _record(emb)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'logits': tf.compat.v1.layers.dense(emb, 1)})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    fixed = fix_source(src).text
+    assert "OUT['emb']" not in fixed and "'emb': emb}" in fixed
+
+
+def test_a_helper_that_does_not_return_the_tensor_says_so():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def tower(x):\n"
+        "    hidden = tf.compat.v1.layers.dense(x, 4)\n"
+        "    OUT['hidden'] = hidden\n"
+        "    return tf.compat.v1.layers.dense(hidden, 1)\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tower(features)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None and "does not return the tensor" in diag.message
