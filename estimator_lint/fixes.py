@@ -703,6 +703,8 @@ class FixPlanner:
         return False
 
     def _reflective_reads(self, store: GraphStore) -> bool:
+        if store.how in ("item", "call"):
+            return False  # items of a container: no attribute to read by name
         capture_nodes = {id(n) for other in self.model.stores for n in ast.walk(other.statement)}
         global_name = store.how in ("global", "nonlocal")
         for node in self.model.reflective_nodes():
@@ -1105,7 +1107,9 @@ class FixPlanner:
             rewriter.insert_after.setdefault(self.statement_node(at), []).append(
                 f"{site.name}[{key!r}] = {value_src}\n"
             )
-            return site.fresh
+            # Under a condition other than the mode (a loop, ``if labels is not None``), the
+            # key may be missing from what predict() yields: unsafe.
+            return site.fresh and self._runs_whenever_predicting(fn, at, site.call)
         names = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)] if source is None else [source]
         missing = next((n for n in sorted(set(names)) if fn.is_local(n) and n not in fn.params), None)
         if missing is not None:
@@ -1158,6 +1162,26 @@ class FixPlanner:
             ):
                 return _dominates(parents, node, anchor)
         return False
+
+    def _runs_whenever_predicting(self, fn: FunctionInfo, at: ast.AST, call: ast.AST) -> bool:
+        """Whether ``at`` runs on every PREDICT-mode path to ``call``: the blocks around it
+        that do not hold ``call`` too are only ``if``s on the mode that allow PREDICT."""
+        parents = self._parents(fn)
+        around_call = set()
+        node = parents.get(id(call))
+        while node is not None:
+            around_call.add(id(node))
+            node = parents.get(id(node))
+        child, parent = at, parents.get(id(at))
+        while parent is not None and id(parent) not in around_call:
+            if isinstance(parent, ast.If):
+                modes = _modes_where(parent.test, child in parent.body)
+                if modes == _ALL_MODES or "infer" not in modes:
+                    return False
+            elif not isinstance(parent, (ast.With, ast.AsyncWith)):
+                return False
+            child, parent = parent, parents.get(id(parent))
+        return True
 
     def _parents(self, fn: FunctionInfo) -> Dict[int, ast.AST]:
         """Child id -> parent node, for the nodes of ``fn`` (cached per function)."""

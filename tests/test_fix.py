@@ -709,3 +709,23 @@ def test_a_helper_that_does_not_return_the_tensor_says_so():
     )
     [diag] = lint_source(src)
     assert diag.fix is None and "does not return the tensor" in diag.message
+
+
+def test_an_entry_added_under_a_condition_other_than_the_mode_is_unsafe():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    predictions = {}\n"
+        "    logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "    if labels is not None:\n"
+        "        OUT['probs'] = tf.nn.softmax(logits)\n"
+        "    if mode != tf.estimator.ModeKeys.TRAIN:\n"
+        "        OUT['top'] = tf.argmax(logits, 1)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    probs, top = lint_source(src)
+    assert probs.fix.applicability is Applicability.UNSAFE
+    assert top.fix.applicability is Applicability.SAFE
+    assert "        predictions['top'] = tf.argmax(logits, 1)\n" in fix_source(src).text
