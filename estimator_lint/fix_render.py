@@ -108,8 +108,19 @@ class Rewriter(cst.CSTTransformer):
         self.drop_element: Dict[cst.Assign, int] = {}
         #: ``self.logits`` nodes that become a local name (``logits``).
         self.rename: Dict[cst.Attribute, str] = {}
+        #: Expressions replaced by new code (``make(x)`` -> ``{**make(x), 'k': v}``).
+        self.replace: Dict[cst.CSTNode, str] = {}
         self._emptied: Set[int] = set()
         self.config: Optional[cst.PartialParserConfig] = None
+
+    def on_leave(self, original, updated):
+        updated = super().on_leave(original, updated)
+        code = self.replace.get(original)
+        if code is None:
+            return updated
+        return cst.parse_expression(code, config=self.config).with_changes(
+            lpar=original.lpar, rpar=original.rpar
+        )
 
     # statements
     def _maybe_remove(self, original, updated):
@@ -226,6 +237,7 @@ class Rewriter(cst.CSTTransformer):
         rewriter.global_names = {resolve(ref): set(names) for ref, names in plan.global_names.items()}
         rewriter.drop_element = {resolve(ref): index for ref, index in plan.drop_element.items()}
         rewriter.rename = {resolve(ref): name for ref, name in plan.rename.items()}
+        rewriter.replace = {resolve(ref): code for ref, code in plan.replace.items()}
         return rewriter
 
 

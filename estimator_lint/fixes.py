@@ -3,10 +3,6 @@ it changes (a :class:`RewritePlan` of nodes named by their ``ast`` positions).
 
 No libcst here: a check run knows which findings are fixable without a concrete tree.
 :mod:`estimator_lint.fix_render` turns a plan into edits when a run needs them.
-
-The two fixes the rules share live here: moving a captured tensor into the PREDICT
-``predictions`` dict (EST102/EST103) and removing an override that only delegates and
-captures (EST101).
 """
 
 from __future__ import annotations
@@ -97,6 +93,7 @@ class RewritePlan:
     global_names: Dict[NodeRef, Set[str]] = field(default_factory=dict)
     drop_element: Dict[NodeRef, int] = field(default_factory=dict)
     rename: Dict[NodeRef, str] = field(default_factory=dict)
+    replace: Dict[NodeRef, str] = field(default_factory=dict)
 
 
 
@@ -115,6 +112,7 @@ class FixPlanner:
         self._char_column = char_column
         self._too_deep: Optional[bool] = None
         self._lines: Optional[List[str]] = None
+        self._parent_maps: Dict[int, Dict[int, ast.AST]] = {}
 
     def rewriter(self) -> RewritePlan:
         if self._too_deep is None:
@@ -189,6 +187,9 @@ class FixPlanner:
         node = value
         if isinstance(node, ast.Subscript):
             node = node.value
+        if isinstance(node, ast.Name):  # ``preds = spec.predictions`` ... ``preds['output']``
+            bound = _assigned_values(fn, node.id)
+            node = bound[0] if len(bound) == 1 else node
         if isinstance(node, ast.Attribute) and node.attr == "predictions":
             return self.model.values_of(fn).kind(node.value) == GRAPH
         return False
@@ -299,7 +300,9 @@ class FixPlanner:
                 return True
         return False
 
-    def local_name_fix(self, store: GraphStore, key: str, reads: List[Tuple[FunctionInfo, ast.Attribute]]) -> Fix:
+    def local_name_fix(
+        self, store: GraphStore, key: str, reads: List[Tuple[FunctionInfo, ast.Attribute]], unpacked: bool = False
+    ) -> Fix:
         """The model_fn reads the captured attribute again: keep the tensor in a local name
         instead (``self.logits = t`` -> ``logits = t``, every ``self.logits`` after it ->
         ``logits``) and predict it (an Operation or a metric pair just stays local)."""
@@ -309,9 +312,17 @@ class FixPlanner:
         if elsewhere is not None:
             raise NoFix(f"`{elsewhere.name}` reads `self.{attr}` too: keep the tensor in a local name by hand")
         target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+        if unpacked:
+            # ``self.values, self.indices = tf.nn.top_k(x)``: this element becomes a local name.
+            elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else []
+            target = next((e for e in elements if e is store.node), None)
+            if any(isinstance(e, ast.Starred) for e in elements):
+                raise NoFix("the capture is part of a multiple assignment with a starred target")
+            if target is None:
+                raise NoFix("the capture is part of a nested or starred unpacking")
         if not (isinstance(target, ast.Attribute) and target.attr == attr):
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is not a plain assignment")
-        if statement not in fn.node.body:
+        if reads and statement not in fn.node.body:
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is inside a block")
         other = self._other_uses(store, target)
         if other is not None:
@@ -330,10 +341,16 @@ class FixPlanner:
             rewriter.rename[self._attribute_node(node)] = local
         self.remove_placeholders(rewriter, store, [attr])
         misfit = self.prediction_misfit(store.value, fn)
+        if unpacked:
+            # An item of what the call returns: the call's misfit says little about it.
+            if misfit in ("pair", "operation", "summary"):
+                raise NoFix(f"`{self.source_of(store.value)}` gives no Tensors `predictions` can hold")
+            misfit = None if misfit is None else "unbatched"
         predicted = misfit not in _NOT_A_PREDICTION
+        fresh = True
         if predicted:
-            self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local)
-        safe = not self.reads_elsewhere(store) and (
+            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local)
+        safe = fresh and not self.reads_elsewhere(store) and (
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
         )
@@ -369,7 +386,11 @@ class FixPlanner:
         return True
 
     def reads_elsewhere(self, store: GraphStore) -> bool:
-        """Whether the captured attribute or outer name is read outside the model_fn."""
+        """Whether the captured attribute or outer name is read outside the model_fn (also
+        by reflection: ``getattr`` with its name or a computed one, ``vars()``, ``__dict__``,
+        ``globals()``, anywhere in the file: the receiver may be the capturing object)."""
+        if self._reflective_reads(store):
+            return True
         if store.how == "self":
             if any(
                 r.store is not None and r.store.name == store.name and r.store.cls is store.cls
@@ -408,12 +429,186 @@ class FixPlanner:
                 return True
         return False
 
+    def _reflective_reads(self, store: GraphStore) -> bool:
+        if store.how in ("item", "call"):
+            return False  # items of a container: no attribute to read by name
+        capture_nodes = {id(n) for other in self.model.stores for n in ast.walk(other.statement)}
+        global_name = store.how in ("global", "nonlocal")
+        for node in self.model.reflective_nodes():
+            if id(node) in capture_nodes:
+                continue
+            if isinstance(node, ast.Attribute):  # ``obj.__dict__``
+                if not global_name:
+                    return True
+                continue
+            name = node.func.id  # type: ignore[union-attr]
+            if name in ("globals", "locals") or (name == "vars" and not node.args):
+                if global_name:
+                    return True
+                continue
+            if global_name:
+                continue
+            if name == "vars":
+                return True
+            if len(node.args) >= 2:
+                attr = node.args[1]
+                if not (isinstance(attr, ast.Constant) and isinstance(attr.value, str)) or attr.value == store.name:
+                    return True
+        return False
+
     # -- EST102 / EST103 ------------------------------------------------------------
+
+    def _augmented_value(self, store: GraphStore) -> Optional[ast.expr]:
+        """``self.total += t`` / ``OUT += [t]``: what the store holds after one call, when
+        nothing else than a constant placeholder (``__init__``, module level) binds it."""
+        statement = store.statement
+        value = statement.value  # type: ignore[union-attr]
+        if not isinstance(statement.op, ast.Add):  # type: ignore[union-attr]
+            raise NoFix("an augmented store other than `+=` is not moved")
+        if isinstance(value, (ast.List, ast.Tuple)):
+            if len(value.elts) != 1:
+                raise NoFix("the augmented store adds several values")
+            value = value.elts[0]
+        if store.how == "self":
+            others = [n for _, n in self._self_attributes(store) if n is not store.node and not isinstance(n.ctx, ast.Load)]
+            placeholders = set()
+            if store.cls is not None and "__init__" in store.cls.methods:
+                init = store.cls.methods["__init__"]
+                placeholders = {
+                    id(st.targets[0]) for st in init.node.body
+                    if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.value, ast.Constant)
+                }
+            if any(id(n) not in placeholders for n in others):
+                raise NoFix(f"`{store.name}` is assigned elsewhere too: what it should hold is unclear")
+            return value
+        if store.how in ("global", "nonlocal"):
+            stores = [
+                n for f in self.model.scopes.functions for n in f.nodes
+                if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)
+                and (f is store.function or store.name in f.global_names)
+            ]
+            if any(n is not store.node for n in stores) or self._loads_in(store.function, store.name):
+                raise NoFix(f"`{store.name}` is assigned or read elsewhere too: what it should hold is unclear")
+            return value
+        raise NoFix("only a plain assignment or a single-value store is moved")
+
+    def _loads_in(self, fn: FunctionInfo, name: str) -> bool:
+        """Whether ``fn`` or a function nested in it reads ``name``."""
+        return any(
+            isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+            for n in ast.walk(fn.node)
+        )
+
+    def global_local_fix(self, store: GraphStore, key: str) -> Fix:
+        """``global probs; probs = t; ... top(probs)``: the model_fn reads the name again,
+        so the store stays and becomes local (the name leaves the ``global`` statement)."""
+        fn, statement = store.function, store.statement
+        if statement not in fn.node.body:
+            raise NoFix(f"`{fn.name}` reads `{store.name}` again and the store is inside a block")
+        stores = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)]
+        loads = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, ast.Load)]
+        if len(stores) != 1 or any(n.lineno <= (statement.end_lineno or statement.lineno) for n in loads):
+            raise NoFix(f"`{fn.name}` reads `{store.name}` before the store or assigns it again")
+        for nested in self.model.scopes.functions:
+            if nested is not fn and fn in list(nested.enclosing()) and (
+                store.name in nested.global_names or store.name in nested.nonlocal_names
+            ):
+                raise NoFix(f"a function nested in `{fn.name}` declares `{store.name}` too")
+        rewriter = self.rewriter()
+        declarations = [n for n in fn.node.body if isinstance(n, ast.Global) and store.name in n.names]
+        if len(declarations) != 1:
+            raise NoFix(f"`{store.name}` is declared global more than once")
+        rewriter.global_names[("Global", declarations[0].lineno, self._col(declarations[0]))] = {store.name}
+        misfit = self.prediction_misfit(store.value, fn)
+        predicted = misfit not in _NOT_A_PREDICTION
+        fresh = True
+        if predicted:
+            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=store.name), source=store.name)
+        safe = fresh and not self.reads_elsewhere(store) and (
+            not predicted
+            or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
+        )
+        message = f"Keep `{store.name}` local" + (" and move it into the PREDICT `predictions` dict" if predicted else "")
+        return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
+
+    def _returned_to(self, store: GraphStore, value: ast.expr) -> Tuple[FunctionInfo, str, ast.stmt]:
+        """A helper's capture whose tensor the helper returns to the model_fn: (the model_fn,
+        the local name it binds the result to, that statement)."""
+        helper = store.function
+        context = self.model.contexts.get(helper)
+        caller = context.called_from if context is not None and context.called_from is not None else store.model_fn
+        if caller is None or caller is helper:
+            raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
+        why = f"`{helper.name}` is a helper of the model_fn `{caller.name}`"
+        if isinstance(value, ast.Name) and value.id in helper.call_params and not any(
+            isinstance(n, ast.Name) and n.id == value.id and isinstance(n.ctx, ast.Store) for n in helper.nodes
+        ):
+            # ``def _remember(self, inputs): self.inputs = inputs``: the tensor is the argument.
+            call = self._single_call(helper, caller, why)
+            position = helper.call_params.index(value.id)
+            argument = next((k.value for k in call.keywords if k.arg == value.id), None)
+            if argument is None and position < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[: position + 1]
+            ):
+                argument = call.args[position]
+            if argument is None:
+                raise NoFix(f"{why}: which argument holds the tensor is unclear")
+            return caller, argument, _enclosing_statement(self._parents(caller), call)  # type: ignore[return-value]
+        returns = [n for n in helper.nodes if isinstance(n, ast.Return)]
+        if len(returns) != 1 or returns[0] is not helper.node.body[-1] or returns[0].value is None:
+            raise NoFix(f"{why}: return the tensor to it and predict it there")
+        result = returns[0].value
+        index = None
+        if ast.dump(result) != ast.dump(value):
+            elements = result.elts if isinstance(result, (ast.Tuple, ast.List)) else []
+            index = next((i for i, e in enumerate(elements) if ast.dump(e) == ast.dump(value)), None)
+            if index is None:
+                raise NoFix(f"{why} that does not return the tensor: return it and predict it there")
+        names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        end = store.statement.end_lineno or store.statement.lineno
+        if any(
+            isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Store) and n.lineno > end
+            for n in helper.nodes
+        ):
+            raise NoFix(f"{why} that changes the tensor's inputs before returning it")
+        call = self._single_call(helper, caller, why)
+        parents = self._parents(caller)
+        bound = parents.get(id(call))
+        target = bound.targets[0] if isinstance(bound, ast.Assign) and len(bound.targets) == 1 else None
+        if index is None and isinstance(target, ast.Name):
+            return caller, target.id, bound
+        if (
+            index is not None and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == len(result.elts)
+            and isinstance(target.elts[index], ast.Name)
+        ):
+            return caller, target.elts[index].id, bound
+        raise NoFix(f"{why} whose result `{caller.name}` does not bind to a name: predict the tensor by hand")
+
+    def _single_call(self, helper: FunctionInfo, caller: FunctionInfo, why: str) -> ast.Call:
+        calls = [c for c in caller.nodes if isinstance(c, ast.Call) and self._calls_function(c, helper, caller)]
+        if len(calls) != 1:
+            raise NoFix(f"{why} called {len(calls) or 'not'} {'times' if calls else 'directly'} there: predict the tensor by hand")
+        return calls[0]
+
+    def _calls_function(self, call: ast.Call, helper: FunctionInfo, caller: FunctionInfo) -> bool:
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id == helper.name and (helper.parent is None or helper.parent is caller) and helper.cls is None
+        return (
+            isinstance(func, ast.Attribute) and func.attr == helper.name and helper.cls is not None
+            and isinstance(func.value, ast.Name) and func.value.id == caller.self_name
+        )
 
     def capture_fix(self, store: GraphStore) -> Fix:
         statement = store.statement
         value = store.value
-        if value is None or not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Expr)):
+        aug_note = ""
+        if isinstance(statement, ast.AugAssign) and statement.target is store.node and value is not None:
+            # ``self.total += t`` with no other store than a constant placeholder: in the one
+            # graph of a call the total is ``t`` (the running total across calls goes: unsafe).
+            value = self._augmented_value(store)
+            aug_note = " (an augmented store: the value across calls is not kept)"
+        if value is None or not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Expr, ast.AugAssign)):
             raise NoFix("only a plain assignment or a single-value store is moved")
         element = None
         if isinstance(statement, ast.Assign) and (
@@ -421,10 +616,15 @@ class FixPlanner:
         ):
             element = _parallel_element(statement, store.node)
             if element is None:
-                raise NoFix("the capture is part of a multiple assignment")
+                if store.how != "self" or len(statement.targets) != 1:
+                    raise NoFix("the capture is part of a multiple assignment")
+                # ``self.values, self.indices = tf.nn.top_k(x)``: unpack into local names.
+                return self.local_name_fix(store, store.key or store.name, self.graph_reads(store), unpacked=True)
+        is_setattr = False
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value
-            if len(call.args) + len(call.keywords) != 1 or store.how not in ("call", "self"):
+            is_setattr = isinstance(call.func, ast.Name) and call.func.id == "setattr" and store.how == "self"
+            if not is_setattr and (len(call.args) + len(call.keywords) != 1 or store.how not in ("call", "self")):
                 raise NoFix("the store call passes more than one value")
         key = store.key
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and statement.value.keywords:
@@ -435,10 +635,20 @@ class FixPlanner:
         if store.how == "self":
             reads = self.graph_reads(store)
             if reads:
+                if aug_note or is_setattr:
+                    raise NoFix(f"`{fn.name}` reads `{fn.self_name}.{store.name}` again")
                 return self.local_name_fix(store, key, reads)
             mention = self._string_mention(store)
             if mention is not None:
                 raise NoFix(f"{mention}: removing the attribute would change it")
+        if store.how == "global" and not aug_note and element is None and isinstance(statement, ast.Assign) and (
+            self._loads_in(fn, store.name)
+        ):
+            return self.global_local_fix(store, key)
+        returned = None
+        context = self.model.contexts.get(fn)
+        if store.model_fn is not fn or (context is not None and context.reason == "helper"):
+            returned = self._returned_to(store, value)
         rewriter = self.rewriter()
         if element is None:
             rewriter.remove.add(self.statement_node(statement))
@@ -463,9 +673,18 @@ class FixPlanner:
         misfit = None if already else self.prediction_misfit(value, fn)
         if misfit in _NOT_A_PREDICTION:
             raise NoFix(f"`{self.source_of(value)}` is {_NOT_A_PREDICTION[misfit]}")
-        if not already:
-            self._add_prediction(rewriter, store, key, value)
-        safe = not self.reads_elsewhere(store)
+        fresh = True
+        if not already and returned is not None:
+            caller, local, call_statement = returned
+            if isinstance(local, ast.expr):  # the argument the model_fn passed the helper
+                fresh = self._add_prediction(rewriter, store, key, local, at=call_statement, fn=caller)
+            else:
+                fresh = self._add_prediction(
+                    rewriter, store, key, ast.Name(id=local), source=local, at=call_statement, fn=caller
+                )
+        elif not already:
+            fresh = self._add_prediction(rewriter, store, key, value)
+        safe = fresh and not aug_note and not self.reads_elsewhere(store)
         if safe and not already:
             safe = misfit is None and not (
                 _SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.segment(value) or "")
@@ -473,7 +692,7 @@ class FixPlanner:
         message = (
             f"Remove the capture of `{key}` (already in `predictions`)"
             if already
-            else f"Move `{key}` into the PREDICT `predictions` dict"
+            else f"Move `{key}` into the PREDICT `predictions` dict" + aug_note
         )
         return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
 
@@ -522,37 +741,51 @@ class FixPlanner:
         return None
 
     def _add_prediction(
-        self, rewriter: RewritePlan, store: GraphStore, key: str, value: ast.expr, source: Optional[str] = None
-    ) -> None:
+        self,
+        rewriter: RewritePlan,
+        store: GraphStore,
+        key: str,
+        value: ast.expr,
+        source: Optional[str] = None,
+        at: Optional[ast.stmt] = None,
+        fn: Optional[FunctionInfo] = None,
+    ) -> bool:
         """Add ``key: value`` to the PREDICT predictions; ``source``: the value's text when it
-        is the local name the fix itself binds at the store (then the dict must follow it)."""
-        fn = store.function
-        if store.model_fn is not fn:
-            raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
-        context = self.model.contexts.get(fn)
-        if context is not None and context.reason == "helper":
-            caller = context.called_from.name if context.called_from is not None else "the model_fn"
-            raise NoFix(f"`{fn.name}` is a helper of the model_fn `{caller}`: return the tensor to it and predict it there")
-        target = self._predictions_of(fn)
-        anchor_line = target.lineno
-        if source is not None:
-            value_src = source
-            if anchor_line <= (store.statement.end_lineno or store.statement.lineno):
-                raise NoFix(f"`{source}` is not defined where the predictions dict is built")
-        else:
-            value_src = self.source_of(value)
-            for name in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
-                if not self._bound_before(name, fn, anchor_line):
-                    raise NoFix(f"`{name}` is not defined where the predictions dict is built")
-        if isinstance(target, ast.Dict):
+        is the local name the fix itself binds at the store (then the dict must follow it).
+        ``at``/``fn``: the statement (of the model_fn ``fn``) where the value is there, when
+        it is not the store's own (a helper's capture, predicted where its result arrives).
+
+        The entry goes into the dict literal when everything it reads is bound there;
+        otherwise ``predictions['key'] = value`` follows ``at`` (a dict bound once by name,
+        by ``dict(...)``, a comprehension or a helper's return, filled on the way to the
+        spec).  Returns whether the dict is known to be a fresh ``dict`` (False: it comes
+        from a call whose result may not take items: an unsafe fix)."""
+        if fn is None:
+            fn = store.function
+            if store.model_fn is not fn:
+                raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
+            context = self.model.contexts.get(fn)
+            if context is not None and context.reason == "helper":
+                caller = context.called_from.name if context.called_from is not None else "the model_fn"
+                raise NoFix(
+                    f"`{fn.name}` is a helper of the model_fn `{caller}`: return the tensor to it and predict it there"
+                )
+        at = at if at is not None else store.statement
+        if not self._modes_at(fn, at) & {"infer"}:
+            raise NoFix(
+                f"line {at.lineno} only runs when training or evaluating, so `predict()` never computes the tensor"
+            )
+        site = self._predictions_of(fn)
+        if site.literal is not None:
+            target = site.literal
             if source is not None and isinstance(store.node, ast.expr) and any(
                 ast.unparse(v) == ast.unparse(store.node) for v in target.values
             ):
-                return  # ``{'logits': self.logits}``: renamed with the rest, already predicted
+                return True  # ``{'logits': self.logits}``: renamed with the rest, already predicted
             for k, v in zip(target.keys, target.values):
                 if isinstance(k, ast.Constant) and k.value == key:
                     if ast.dump(v) == ast.dump(value):
-                        return
+                        return True
                     if isinstance(store.node, ast.expr) and ast.unparse(v) == ast.unparse(store.node):
                         # ``self.logits = t`` ... ``predictions={'logits': self.logits}``
                         raise NoFix(
@@ -561,38 +794,234 @@ class FixPlanner:
                         )
                     raise NoFix(f"the predictions dict already has a key '{key}' with another value")
             if any(ast.dump(v) == ast.dump(value) for v in target.values):
-                return  # the same value is already predicted under another key
-            rewriter.dict_entries.setdefault(("Dict", target.lineno, self._col(target)), []).append(
-                (key, value_src)
+                return True  # the same value is already predicted under another key
+        elif site.binding is not None and site.name is not None:
+            for node in fn.nodes:
+                if (
+                    isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == site.name
+                    and isinstance(node.ctx, ast.Store) and isinstance(node.slice, ast.Constant) and node.slice.value == key
+                ):
+                    raise NoFix(f"the predictions dict already gets a key '{key}'")
+        value_src = source if source is not None else self.source_of(value)
+        # 1. into the literal (or right after the statement binding the dict), when all the
+        #    value reads is bound there on every path and unchanged since the store.
+        if site.inline is not None:
+            if not self._available_at(value, source, store, at, fn, site.inline):
+                raise NoFix("the tensor is not there where the PREDICT spec's predictions are built")
+            inline = site.inline
+            rewriter.replace[(type(inline).__name__, inline.lineno, self._col(inline))] = (
+                f"{{**{self.source_of(inline)}, {key!r}: {value_src}}}"
             )
-        else:  # an assignment statement building the dict another way
-            name = target.targets[0].id  # type: ignore[union-attr]
-            anchor = self.statement_node(target)
-            rewriter.insert_after.setdefault(anchor, []).append(f"{name}[{key!r}] = {value_src}\n")
+            return site.fresh
+        anchor = site.literal if site.literal is not None else site.binding
+        if anchor is not None and self._available_at(value, source, store, at, fn, anchor):
+            if site.literal is not None:
+                rewriter.dict_entries.setdefault(("Dict", anchor.lineno, self._col(anchor)), []).append(
+                    (key, value_src)
+                )
+            else:
+                rewriter.insert_after.setdefault(self.statement_node(anchor), []).append(
+                    f"{site.name}[{key!r}] = {value_src}\n"
+                )
+            return site.fresh
+        # 2. ``predictions['key'] = value`` where the value is: the dict is bound (once)
+        #    before, on every path to that point, and the spec comes after it.
+        if (
+            site.name is not None and site.binding is not None
+            and site.binding.lineno < at.lineno and _dominates(self._parents(fn), site.binding, at)
+            and (at.end_lineno or at.lineno) < site.call.lineno
+        ):
+            rewriter.insert_after.setdefault(self.statement_node(at), []).append(
+                f"{site.name}[{key!r}] = {value_src}\n"
+            )
+            # Under a condition other than the mode (a loop, ``if labels is not None``), the
+            # key may be missing from what predict() yields: unsafe.
+            return site.fresh and self._runs_whenever_predicting(fn, at, site.call)
+        names = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)] if source is None else [source]
+        missing = next((n for n in sorted(set(names)) if fn.is_local(n) and n not in fn.params), None)
+        if missing is not None:
+            raise NoFix(f"`{missing}` is not defined (or not the same) where the predictions dict is built")
+        raise NoFix("the predictions dict is built where the tensor is not there")
 
-    def _predictions_of(self, fn: FunctionInfo):
-        """The dict literal (or the statement binding the dict) of the PREDICT spec."""
+    def _available_at(self, value, source, store: GraphStore, at: ast.stmt, fn: FunctionInfo, anchor: ast.AST) -> bool:
+        """Whether ``value`` (or the local ``source``) can be evaluated at ``anchor`` with the
+        value it had at ``at``: each local name it reads is bound before, on every path to
+        ``anchor``, and not bound again between ``at`` and ``anchor``."""
+        if source is not None:
+            end = at.end_lineno or at.lineno
+            return anchor.lineno > end and not any(
+                isinstance(n, ast.Name) and n.id == source and isinstance(n.ctx, ast.Store) and end < n.lineno <= anchor.lineno
+                for n in fn.nodes
+            )
+        parents = self._parents(fn)
+        if anchor.lineno < at.lineno and any(
+            isinstance(n, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.NamedExpr))
+            for n in ast.walk(value)
+        ):
+            return False  # evaluated earlier than written: keep it simple
+        first, last = sorted(((at.end_lineno or at.lineno), anchor.lineno))
+        for name in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
+            if not fn.is_local(name):
+                continue  # a global, a builtin or a closure variable
+            stores = [n for n in fn.nodes if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)]
+            if any(first < n.lineno < last or n.lineno == anchor.lineno for n in stores):
+                return False  # bound again in between: the value there would differ
+            if name in fn.params:
+                continue
+            if any(
+                n.lineno < anchor.lineno and _dominates(parents, _enclosing_statement(parents, n), anchor) for n in stores
+            ):
+                continue
+            if not self._bound_by_def(name, fn, anchor):
+                return False  # not bound on every path to the dict
+        return True
+
+    def _bound_by_def(self, name: str, fn: FunctionInfo, anchor: ast.AST) -> bool:
+        """``def name`` / ``import name`` / ``class name`` in the body before ``anchor``."""
+        parents = self._parents(fn)
+        for node in fn.nodes:
+            if getattr(node, "lineno", anchor.lineno) >= anchor.lineno:
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                return _dominates(parents, node, anchor)
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names
+            ):
+                return _dominates(parents, node, anchor)
+        return False
+
+    def _runs_whenever_predicting(self, fn: FunctionInfo, at: ast.AST, call: ast.AST) -> bool:
+        """Whether ``at`` runs on every PREDICT-mode path to ``call``: the blocks around it
+        that do not hold ``call`` too are only ``if``s on the mode that allow PREDICT."""
+        parents = self._parents(fn)
+        around_call = set()
+        node = parents.get(id(call))
+        while node is not None:
+            around_call.add(id(node))
+            node = parents.get(id(node))
+        child, parent = at, parents.get(id(at))
+        while parent is not None and id(parent) not in around_call:
+            if isinstance(parent, ast.If):
+                modes = _modes_where(parent.test, child in parent.body)
+                if modes == _ALL_MODES or "infer" not in modes:
+                    return False
+            elif not isinstance(parent, (ast.With, ast.AsyncWith)):
+                return False
+            child, parent = parent, parents.get(id(parent))
+        return True
+
+    def _parents(self, fn: FunctionInfo) -> Dict[int, ast.AST]:
+        """Child id -> parent node, for the nodes of ``fn`` (cached per function)."""
+        cached = self._parent_maps.get(id(fn))
+        if cached is None:
+            cached = {}
+            for node in ast.walk(fn.node):
+                for child in ast.iter_child_nodes(node):
+                    cached[id(child)] = node
+            self._parent_maps[id(fn)] = cached
+        return cached
+
+    def _modes_at(self, fn: FunctionInfo, node: ast.AST) -> frozenset:
+        """The modes (``train``/``eval``/``infer``) in which ``node`` of ``fn`` can run, from
+        the ``if mode == ...`` tests around it and the ``if ...: return`` before it."""
+        parents = self._parents(fn)
+        modes = _ALL_MODES
+        child, parent = node, parents.get(id(node))
+        while parent is not None and child is not fn.node:
+            if isinstance(parent, ast.If) and child is not parent.test:
+                modes &= _modes_where(parent.test, child in parent.body)
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(parent, name, None)
+                if isinstance(block, list) and child in block:
+                    for earlier in block[: block.index(child)]:
+                        if isinstance(earlier, ast.If):
+                            if _ends(earlier.body) and not (earlier.orelse and _ends(earlier.orelse)):
+                                modes &= _modes_where(earlier.test, False)
+                            elif earlier.orelse and _ends(earlier.orelse) and not _ends(earlier.body):
+                                modes &= _modes_where(earlier.test, True)
+            if parent is fn.node:
+                break
+            child, parent = parent, parents.get(id(parent))
+        return modes
+
+    def _predictions_of(self, fn: FunctionInfo) -> "_PredictionSite":
+        """Where the PREDICT spec's predictions come from: its dict literal, or the name
+        bound once to the dict (a literal, ``dict(...)``, a comprehension, a call)."""
         found = predictions_argument(self.model, fn)
         if not found:
             raise NoFix("no PREDICT EstimatorSpec with a predictions dict in the model_fn")
-        if len(found) > 1:
-            raise NoFix("several EstimatorSpecs have predictions; which one is PREDICT is ambiguous")
-        _, arg = found[0]
+        predicting = [(call, arg) for call, arg in found if "infer" in self._modes_at(fn, call)]
+        if not predicting:
+            raise NoFix("every EstimatorSpec with predictions is returned outside PREDICT mode")
+        if len(predicting) > 1:
+            names = {arg.id if isinstance(arg, ast.Name) else None for _, arg in predicting}
+            if len(names) != 1 or None in names:
+                raise NoFix(
+                    "several EstimatorSpecs may be the PREDICT one (no `if mode == PREDICT` tells them apart) "
+                    "and they predict different dicts"
+                )
+            # One dict shared by the specs (TensorFlow ignores predictions outside PREDICT).
+        call, arg = max(predicting, key=lambda pair: pair[0].lineno)
         if isinstance(arg, ast.Dict):
-            return arg
+            return _PredictionSite(call, arg, None, None, True)
         if isinstance(arg, ast.Name):
             bindings = [
-                n
-                for n in fn.nodes
-                if isinstance(n, ast.Assign)
-                and len(n.targets) == 1
-                and isinstance(n.targets[0], ast.Name)
-                and n.targets[0].id == arg.id
+                n for n in fn.nodes
+                if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.NamedExpr))
+                and any(
+                    isinstance(t, ast.Name) and t.id == arg.id and isinstance(t.ctx, ast.Store)
+                    for t in ast.walk(n)
+                    if not isinstance(t, (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp))
+                )
             ]
-            if len(bindings) == 1:
+            if len(bindings) == 1 and isinstance(bindings[0], ast.Assign) and len(bindings[0].targets) == 1 and (
+                isinstance(bindings[0].targets[0], ast.Name)
+            ):
                 binding = bindings[0]
-                return binding.value if isinstance(binding.value, ast.Dict) else binding
-        raise NoFix("the predictions dict is not a literal or a single local assignment")
+                if binding.lineno > call.lineno:
+                    raise NoFix(f"`{arg.id}` is bound after the PREDICT spec")
+                literal = binding.value if isinstance(binding.value, ast.Dict) else None
+                if literal is None and self._makes_tensor(binding.value, fn):
+                    raise NoFix(_SINGLE_TENSOR)
+                fresh = literal is not None or self._makes_dict(binding.value, fn)
+                return _PredictionSite(call, literal, arg.id, binding, fresh)
+            if not bindings and arg.id in fn.params:
+                raise NoFix(f"the predictions dict `{arg.id}` is passed in by the caller")
+            raise NoFix(f"the predictions dict `{arg.id}` is bound more than once")
+        if isinstance(arg, ast.DictComp) or isinstance(arg, ast.Call) and not self._makes_tensor(arg, fn):
+            return _PredictionSite(call, None, None, None, self._makes_dict(arg, fn), arg)
+        if isinstance(arg, ast.Call):
+            raise NoFix(_SINGLE_TENSOR)
+        raise NoFix(f"the PREDICT spec's predictions are `{_short(self.segment(arg) or '...')}`, not a dict the model_fn builds")
+
+    def _makes_tensor(self, value: ast.expr, fn: FunctionInfo) -> bool:
+        """Whether ``value`` is a TensorFlow call's result (a tensor, not a dict of them)."""
+        if not isinstance(value, ast.Call):
+            return not isinstance(value, (ast.Dict, ast.DictComp, ast.Name))
+        qualname = self._callee(value.func, fn)
+        return bool(qualname) and tfapi.is_tf_qualname(qualname)
+
+    def _makes_dict(self, value: ast.expr, fn: FunctionInfo) -> bool:
+        """Whether ``value`` makes a new ``dict``: ``dict(...)``, a comprehension, or a call
+        of a function of this file whose every ``return`` gives a dict literal."""
+        if isinstance(value, (ast.Dict, ast.DictComp)):
+            return True
+        if not isinstance(value, ast.Call):
+            return False
+        if isinstance(value.func, ast.Name) and value.func.id == "dict" and not fn.is_local("dict"):
+            return True
+        if isinstance(value.func, ast.Name):
+            for scope in fn.enclosing():
+                if value.func.id in scope.nested:
+                    return _returns_dicts(scope.nested[value.func.id])
+                if scope.is_local(value.func.id):
+                    return False
+            helper = next(
+                (f for f in self.model.scopes.functions if f.parent is None and f.cls is None and f.name == value.func.id),
+                None,
+            )
+            return helper is not None and _returns_dicts(helper)
+        return False
 
     def _bound_before(self, name: str, fn: FunctionInfo, line: int) -> bool:
         if name in fn.params:
@@ -613,6 +1042,18 @@ class FixPlanner:
                 return True
         return False
 
+    # -- EST105 ---------------------------------------------------------------------
+
+    def key_fix(self, node: ast.expr, key: str) -> Fix:
+        """Replace a misspelt prediction key (a plain string literal) with ``key``."""
+        text = self.segment(node) or ""
+        match = re.fullmatch(r"([uU]?)(['\"])([^'\"\\\r\n]*)\2", text)
+        if match is None or "'" in key or '"' in key or "\\" in key:
+            raise NoFix("the key is not a plain string literal")
+        rewriter = self.rewriter()
+        rewriter.replace[("SimpleString", node.lineno, self._col(node))] = f"{match.group(1)}{match.group(2)}{key}{match.group(2)}"
+        return Fix(f"Replace the key with {key!r}", Applicability.UNSAFE, (), rewriter)
+
     # -- EST101 ---------------------------------------------------------------------
 
     def override_fix(self, override) -> Fix:
@@ -632,9 +1073,12 @@ class FixPlanner:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # docstring
 
+        # ``preds = spec.predictions`` read only by the captures (and such aliases): part of them.
+        aliases = _capture_aliases(body, capture_statements, method)
+
         def only_captures(stmts) -> bool:
             for stmt in stmts:
-                if id(stmt) in capture_statements:
+                if id(stmt) in capture_statements or id(stmt) in aliases:
                     continue
                 if isinstance(stmt, ast.If) and not stmt.orelse and _ast_pure(stmt.test) and only_captures(stmt.body):
                     continue
@@ -674,8 +1118,157 @@ class FixPlanner:
         )
 
 
+@dataclass
+class _PredictionSite:
+    """The PREDICT spec (``call``) and where its predictions dict is made: a ``literal``
+    (inline or bound), and/or the ``name`` its one ``binding`` gives it; ``fresh``: the
+    dict is a new ``dict`` (a literal, ``dict(...)``, a comprehension, a helper's dict)."""
+
+    call: ast.Call
+    literal: Optional[ast.Dict]
+    name: Optional[str]
+    binding: Optional[ast.Assign]
+    fresh: bool
+    #: ``predictions=make(x)`` / ``predictions={... for ...}``: the expression in the spec.
+    inline: Optional[ast.expr] = None
+
+
+_SINGLE_TENSOR = (
+    "the PREDICT spec predicts a single tensor, not a dict: adding a key would make predict() yield "
+    "dicts instead of arrays (make it a dict by hand)"
+)
+
+_ALL_MODES = frozenset({"train", "eval", "infer"})
+_MODE_OF = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "infer", "INFER": "infer"}
+
+
+def _mode_constant(expr: ast.AST) -> Optional[str]:
+    """``tf.estimator.ModeKeys.PREDICT`` -> ``infer``; ``'train'`` -> ``train``."""
+    if isinstance(expr, ast.Attribute) and expr.attr in _MODE_OF and "ModeKeys" in ast.unparse(expr.value):
+        return _MODE_OF[expr.attr]
+    if isinstance(expr, ast.Constant) and expr.value in _ALL_MODES:
+        return expr.value
+    return None
+
+
+def _modes_where(test: ast.expr, truth: bool) -> frozenset:
+    """The modes in which ``test`` is ``truth`` (every mode when the test is not about it)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _modes_where(test.operand, not truth)
+    if isinstance(test, ast.BoolOp):
+        parts = [_modes_where(v, truth) for v in test.values]
+        joined = parts[0]
+        for part in parts[1:]:
+            # ``a and b`` true / ``a or b`` false: both; otherwise either.
+            joined = joined & part if isinstance(test.op, ast.And) == truth else joined | part
+        return joined
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        left_text = ast.unparse(test.left).lower()
+        if "mode" not in left_text:
+            left_text, right = ast.unparse(right).lower(), test.left
+            if "mode" not in left_text:
+                return _ALL_MODES
+        if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+            named = [_mode_constant(e) for e in right.elts]
+            positive = isinstance(op, ast.In)
+        elif isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+            named = [_mode_constant(right)]
+            positive = isinstance(op, (ast.Eq, ast.Is))
+        else:
+            return _ALL_MODES
+        if None in named:
+            return _ALL_MODES
+        inside = frozenset(named)  # type: ignore[arg-type]
+        return inside if positive == truth else _ALL_MODES - inside
+    return _ALL_MODES
+
+
+def _ends(block: List[ast.stmt]) -> bool:
+    """Whether a block always leaves the function (its last statement returns or raises)."""
+    return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise))
+
+
+def _enclosing_statement(parents: Dict[int, ast.AST], node: ast.AST) -> ast.AST:
+    while not isinstance(node, ast.stmt) and id(node) in parents:
+        node = parents[id(node)]
+    return node
+
+
+def _dominates(parents: Dict[int, ast.AST], stmt: ast.AST, node: ast.AST) -> bool:
+    """Whether ``stmt`` runs before ``node`` on every path to it: ``node`` is (inside) a
+    later statement of the block that holds ``stmt``."""
+    parent = parents.get(id(stmt))
+    if parent is None:
+        return False
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is stmt for s in block):
+            break
+    else:
+        return False
+    index = next(i for i, s in enumerate(block) if s is stmt)
+    child = node
+    while child is not None:
+        up = parents.get(id(child))
+        if up is parent:
+            position = next((i for i, s in enumerate(block) if s is child), None)
+            return position is not None and position > index
+        child = up
+    return False
+
+
+def _returns_dicts(fn: FunctionInfo) -> bool:
+    """Every ``return`` of ``fn`` gives a new dict (a literal, a comprehension, ``dict()``)."""
+    returns = [n for n in fn.nodes if isinstance(n, ast.Return)]
+    return bool(returns) and all(
+        isinstance(r.value, (ast.Dict, ast.DictComp))
+        or isinstance(r.value, ast.Call) and isinstance(r.value.func, ast.Name) and r.value.func.id == "dict"
+        for r in returns
+    )
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _ast_pure(test: ast.expr) -> bool:
     return not any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in ast.walk(test))
+
+
+def _capture_aliases(body: List[ast.stmt], captures: Set[int], method: FunctionInfo) -> Set[int]:
+    """Ids of ``name = <expression without calls>`` statements of ``body`` (or of its plain
+    ``if`` blocks) whose name only capture statements (or other such statements) read."""
+    statements = []
+    todo = list(body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, ast.If):
+            todo.extend(stmt.body)
+        elif (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and _ast_pure(stmt.value) and id(stmt) not in captures
+        ):
+            statements.append(stmt)
+    chosen = {id(s): s for s in statements}
+    changed = True
+    while changed:
+        changed = False
+        for ident, stmt in list(chosen.items()):
+            name = stmt.targets[0].id  # type: ignore[attr-defined]
+            users = set()
+            for node in ast.walk(method.node):
+                if isinstance(node, ast.Name) and node.id == name and node is not stmt.targets[0]:  # type: ignore[attr-defined]
+                    users.add(id(node))
+            allowed = {
+                id(n) for s in [*(st for st in method.nodes if id(st) in captures), *chosen.values()] if s is not stmt
+                for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+            }
+            if not users or not users <= allowed:
+                del chosen[ident]
+                changed = True
+    return set(chosen)
 
 
 def _is_super_call(value: ast.AST, method: str) -> bool:

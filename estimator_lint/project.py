@@ -379,10 +379,22 @@ def _find_external_reads(index: ProjectIndex, read=None) -> Set[Tuple[str, str]]
             if home == path or (qual, attr) in found or not (name in words or last in words):
                 continue
             if dotted not in mentioned:
-                mentioned[dotted] = dotted in data
+                mentioned[dotted] = dotted in data or _reads_by_name(data, attr)
             if mentioned[dotted]:
                 found.add((qual, attr))
     return found
+
+
+#: ``getattr(obj, name)`` with a computed name, ``vars(obj)``, ``obj.__dict__``: any
+#: attribute may be read (``getattr(obj, "attr")`` is checked per attribute).
+_REFLECTIVE = re.compile(rb"\b(?:getattr|hasattr)[ \t]*\([^,()]*,[ \t]*(?![ \t]*[rbuRBU]?['\"])|\bvars[ \t]*\([ \t]*[^) \t]|\.__dict__\b")
+
+
+def _reads_by_name(data: bytes, attr: str) -> bool:
+    """Whether ``data`` may read ``attr`` by reflection (a text test, erring on "read")."""
+    if _REFLECTIVE.search(data):
+        return True
+    return bool(re.search(rb"\b(?:getattr|hasattr)[ \t]*\([^()]*['\"]" + re.escape(attr.encode()) + rb"['\"]", data))
 
 
 #: An import line: the words before any ``(``, and those inside ``( ... )`` up to the

@@ -176,11 +176,31 @@ def test_no_fix_says_why():
         "def model_fn(features, labels, mode):\n"
         "    logits = tf.compat.v1.layers.dense(features, 1)\n"
         "    OUT['x'] = logits\n"
-        "    return tf.estimator.EstimatorSpec(mode, predictions=make_predictions(logits))\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=logits)\n"
     )
     [diag] = lint_source(src)
     assert diag.fix is None
-    assert "(no automatic fix: the predictions dict is not a literal or a single local assignment)" in diag.message
+    assert "(no automatic fix: the PREDICT spec predicts a single tensor, not a dict" in diag.message
+
+
+def test_predictions_from_a_call_in_the_spec_get_the_entry_merged_in():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def make_predictions(logits):\n"
+        "    return {'logits': logits}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tf.compat.v1.layers.dense(features, 1)\n"
+        "    OUT['probs'] = tf.nn.sigmoid(logits)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={PRED})\n"
+    )
+    fixed = fix_source(src.replace("{PRED}", "make_predictions(logits)")).text
+    assert "predictions={**make_predictions(logits), 'probs': tf.nn.sigmoid(logits)})" in fixed
+    assert "OUT['probs']" not in fixed
+    # A call of unknown return type may not give a mapping: only an unsafe fix.
+    unknown = src.replace("{PRED}", "other(logits)")
+    [diag] = lint_source(unknown)
+    assert diag.fix.applicability is Applicability.UNSAFE
 
 
 def test_predictions_built_another_way_get_an_assignment_after_it():
@@ -198,7 +218,7 @@ def test_predictions_built_another_way_get_an_assignment_after_it():
     assert "OUT['emb']" not in fixed
 
 
-def test_names_not_yet_bound_block_the_fix():
+def test_a_value_made_after_the_dict_is_added_where_it_is_made():
     src = (
         "import tensorflow as tf\n"
         "OUT = {}\n"
@@ -209,7 +229,37 @@ def test_names_not_yet_bound_block_the_fix():
         "    return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n"
     )
     [diag] = lint_source(src)
-    assert diag.fix is None and "`late` is not defined where the predictions dict is built" in diag.message
+    assert diag.fix.applicability is Applicability.SAFE
+    assert "    late = tf.nn.relu(features)\n    predictions['late'] = late\n    return" in fix_source(src).text
+
+
+def test_names_not_yet_bound_block_the_fix():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    early = {'x': features}\n"
+        "    late = tf.nn.relu(features)\n"
+        "    OUT['late'] = late\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'x': early['x'], 'late': late} if late else early)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None
+
+
+def test_a_capture_outside_predict_mode_is_not_predicted():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    if mode == tf.estimator.ModeKeys.PREDICT:\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'x': features})\n"
+        "    loss = tf.reduce_mean(features)\n"
+        "    OUT['loss'] = loss\n"
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None and "only runs when training or evaluating" in diag.message
 
 
 def test_existing_key_with_another_value_blocks_the_fix():
@@ -535,3 +585,148 @@ def test_a_store_on_an_alias_of_what_the_caller_passed_in_is_unsafe(binding):
     )
     [diag] = lint_source(src)
     assert diag.fix.applicability is Applicability.UNSAFE
+
+
+@pytest.mark.parametrize(
+    "asked, suggested",
+    [
+        ("probabilties", "probabilities"),
+        ("Probabilities", "probabilities"),
+        ("classIds", "class_ids"),
+        ("class-ids", "class_ids"),
+        ("class_id", "class_ids"),
+        ("logits", None),
+        ("y3", None),
+    ],
+)
+def test_unknown_prediction_key_suggests_a_close_match_as_an_unsafe_fix(asked, suggested):
+    src = (
+        "import tensorflow as tf\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'probabilities': tf.nn.softmax(logits),\n"
+        "                                                         'class_ids': tf.argmax(logits, 1), 'y1': logits})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+        f"rows = [p[{asked!r}] for p in est.predict(input_fn)]\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.code == "EST105"
+    if suggested is None:
+        assert diag.fix is None and "did you mean" not in diag.message
+        assert "(keys: 'class_ids', 'probabilities', 'y1')" in diag.message
+        return
+    assert diag.message.endswith(f"did you mean {suggested!r}?")
+    assert diag.fix.applicability is Applicability.UNSAFE
+    assert fix_source(src).text == src
+    assert fix_source(src, unsafe=True).text == src.replace(f"p[{asked!r}]", f"p[{suggested!r}]")
+
+
+@pytest.mark.parametrize(
+    "reader, safe",
+    [
+        ("def show(obj, name):\n    return getattr(obj, name)\n", False),
+        ("def show(obj):\n    return getattr(obj, 'probs', None)\n", False),
+        ("def show(obj):\n    return getattr(obj, 'other', None)\n", True),
+        ("def show(obj):\n    return vars(obj)\n", False),
+        ("def show(obj):\n    return obj.__dict__\n", False),
+    ],
+)
+def test_reflective_reads_in_the_file_make_removing_an_attribute_unsafe(reader, safe):
+    src = (
+        "import tensorflow as tf\n"
+        "class Net(tf.estimator.Estimator):\n"
+        "    def _model_fn(self, features, labels, mode):\n"
+        "        logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "        self.probs = tf.nn.softmax(logits)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+        + reader
+    )
+    [diag] = [d for d in lint_source(src) if d.code == "EST102"]
+    assert diag.fix.applicability is (Applicability.SAFE if safe else Applicability.UNSAFE)
+
+
+def test_globals_read_through_globals_make_the_move_unsafe():
+    src = (
+        "import tensorflow as tf\n"
+        "probs = None\n"
+        "def model_fn(features, labels, mode):\n"
+        "    global probs\n"
+        "    logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "    probs = tf.nn.softmax(logits)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix.applicability is Applicability.SAFE
+    [diag] = lint_source(src + "print(globals()['probs'])\n")
+    assert diag.fix.applicability is Applicability.UNSAFE
+
+
+def test_a_global_the_model_fn_reads_again_stays_local():
+    src = (
+        "import tensorflow as tf\n"
+        "probs = None\n"
+        "def model_fn(features, labels, mode):\n"
+        "    global probs\n"
+        "    logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "    probs = tf.nn.softmax(logits)\n"
+        "    top = tf.argmax(probs, 1)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'top': top})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    fixed = fix_source(src).text
+    assert "global probs" not in fixed and "    probs = tf.nn.softmax(logits)\n" in fixed
+    assert "predictions={'top': top, 'probs': probs}" in fixed
+
+
+def test_a_helper_capturing_its_argument_is_predicted_from_the_argument():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def _record(tensor):\n"
+        "    OUT['emb'] = tensor\n"
+        "def model_fn(features, labels, mode):\n"
+        "    emb = tf.compat.v1.layers.dense(features, 4)\n"
+        "    _record(emb)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'logits': tf.compat.v1.layers.dense(emb, 1)})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    fixed = fix_source(src).text
+    assert "OUT['emb']" not in fixed and "'emb': emb}" in fixed
+
+
+def test_a_helper_that_does_not_return_the_tensor_says_so():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def tower(x):\n"
+        "    hidden = tf.compat.v1.layers.dense(x, 4)\n"
+        "    OUT['hidden'] = hidden\n"
+        "    return tf.compat.v1.layers.dense(hidden, 1)\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tower(features)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix is None and "does not return the tensor" in diag.message
+
+
+def test_an_entry_added_under_a_condition_other_than_the_mode_is_unsafe():
+    src = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        "def model_fn(features, labels, mode):\n"
+        "    predictions = {}\n"
+        "    logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "    if labels is not None:\n"
+        "        OUT['probs'] = tf.nn.softmax(logits)\n"
+        "    if mode != tf.estimator.ModeKeys.TRAIN:\n"
+        "        OUT['top'] = tf.argmax(logits, 1)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=predictions)\n"
+        "est = tf.estimator.Estimator(model_fn=model_fn)\n"
+    )
+    probs, top = lint_source(src)
+    assert probs.fix.applicability is Applicability.UNSAFE
+    assert top.fix.applicability is Applicability.SAFE
+    assert "        predictions['top'] = tf.argmax(logits, 1)\n" in fix_source(src).text

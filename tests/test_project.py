@@ -434,3 +434,39 @@ def test_receivers_whose_class_is_not_known_hand_nothing_on(tmp_path, main):
     files = _net_project(tmp_path, main)
     got = _codes(_summary(project.lint_project(files, Settings()), tmp_path))
     assert os.path.join("netpkg", "model.py") not in got
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "print(getattr(est, name))",
+        "print(getattr(est, 'probs'))",
+        "print(vars(est))",
+        "print(est.__dict__)",
+    ],
+)
+def test_a_reflective_read_in_another_module_makes_removing_the_capture_unsafe(tmp_path, reader):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "model.py").write_text(
+        "import tensorflow as tf\n"
+        "class Net(tf.estimator.Estimator):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(model_fn=self._model_fn)\n"
+        "    def _model_fn(self, features, labels, mode):\n"
+        "        logits = tf.compat.v1.layers.dense(features, 2)\n"
+        "        self.probs = tf.nn.softmax(logits)\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})\n"
+    )
+    (tmp_path / "main.py").write_text(f"from pkg.model import Net\nname = 'probs'\nest = Net()\n{reader}\n")
+    files = sorted(str(p) for p in tmp_path.rglob("*.py"))
+    old = time.time() - 3600
+    for f in files:
+        os.utime(f, (old, old))
+    results = {os.path.relpath(r.path, tmp_path): r for r in project.lint_project(files, Settings())}
+    [diag] = results[os.path.join("pkg", "model.py")].diagnostics
+    assert diag.code == "EST102" and diag.fix.applicability.value == "unsafe"
+    (tmp_path / "main.py").write_text("from pkg.model import Net\nest = Net()\nprint(getattr(est, 'other'))\n")
+    results = {os.path.relpath(r.path, tmp_path): r for r in project.lint_project(files, Settings())}
+    [diag] = results[os.path.join("pkg", "model.py")].diagnostics
+    assert diag.fix.applicability.value == "safe"

@@ -136,6 +136,7 @@ class FileModel:
         extra_bases: Iterable[str] = (),
     ) -> None:
         self.tree = tree
+        self._reflective: Optional[List[ast.AST]] = None
         self.module = module
         self.index = index
         self.extra_bases = frozenset(extra_bases)
@@ -754,6 +755,21 @@ class FileModel:
         if qual:
             for attr in self.index.captured_attributes(qual):
                 into.setdefault(attr, (None, qual))
+
+    def reflective_nodes(self) -> List[ast.AST]:
+        """Reads by name or of a namespace: ``getattr``/``hasattr`` calls, ``vars()``,
+        ``globals()``/``locals()`` and ``x.__dict__`` loads anywhere in the file."""
+        if self._reflective is None:
+            found: List[ast.AST] = []
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
+                    "getattr", "hasattr", "vars", "globals", "locals"
+                ):
+                    found.append(node)
+                elif isinstance(node, ast.Attribute) and node.attr == "__dict__" and isinstance(node.ctx, ast.Load):
+                    found.append(node)
+            self._reflective = found
+        return self._reflective
 
     def class_qualname(self, cls: ClassInfo) -> str:
         return f"{self.module}.{cls.qualname}" if self.module else cls.qualname

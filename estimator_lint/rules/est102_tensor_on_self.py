@@ -52,11 +52,15 @@ class TensorOnSelf(Rule):
     removes the capture and its `self.x = None` placeholder. It is safe for per-example
     values derived from `features`; it is unsafe when the value may be a scalar (a loss,
     a reduction, a metric's value, `tf.size`: predictions need the batch dimension),
-    changes state, or when the attribute is read elsewhere. Operations (`tf.group`,
+    changes state, when the attribute is read elsewhere (another module, `getattr`,
+    `vars()`, `__dict__`), for tuple unpacking and for `+=`. Operations (`tf.group`,
     `optimizer.minimize(...)`), metric pairs and summary ops are never moved: `predictions`
     holds only Tensors. When the model_fn reads the attribute again after storing it, the
     fix keeps the tensor in a local name instead (`self.logits = t` -> `logits = t`, later
-    `self.logits` -> `logits`) and predicts that.
+    `self.logits` -> `logits`) and predicts that. The entry goes into the PREDICT spec's
+    dict (one shared by several specs too), or as `predictions['key'] = value` where the
+    value is made; a helper's capture is predicted where the model_fn receives the tensor
+    (see docs/fixes.md).
     """
 
     code = "EST102"

@@ -52,7 +52,9 @@ class TensorEscapesModelFn(Rule):
     (`global logits_out` -> `'logits_out'`, `OUTER['emb']` -> `'emb'`) and removes the
     store. Safe for per-example values; unsafe for values that may be scalars or change
     state, and for stores on an object the caller handed in (`def builder(cfg)`: the
-    caller may read `cfg.logits`). Operations, metric pairs and summary ops are never moved.
+    caller may read `cfg.logits`), or that other code may read (`globals()`, `getattr`).
+    A `global` the model_fn reads again stays a local name and is predicted. Operations,
+    metric pairs and summary ops are never moved.
     """
 
     code = "EST103"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from typing import Dict, Iterator, Optional, Set, Tuple
 
@@ -62,7 +63,11 @@ class UnknownPredictionKey(Rule):
     ```
 
     ## Fix safety
-    Not fixed automatically: which tensor the key should name is the author's decision.
+    When the unknown key is a near miss of a predicted one (another case, `-`/`_`/no
+    separator, a plural, a small typo: `"probabilties"`), the message asks "did you mean
+    'probabilities'?" and an unsafe fix replaces the key with it: whether that is the
+    tensor the code wanted is the author's decision. Otherwise the message lists the
+    model_fn's keys and nothing is fixed.
     The rule is silent whenever the keys are not statically known.
     """
 
@@ -134,7 +139,12 @@ class UnknownPredictionKey(Rule):
                     )
                 else:
                     message = f"Prediction key {key!r} is not in {where}: TensorFlow raises `KeyError`"
-                yield ctx.diagnostic(self.code, node, message)
+                fix = reason = None
+                suggestion = close_key(key, keys) if how != "predict_keys_text" else None
+                if suggestion is not None:
+                    message += f"; did you mean {suggestion!r}?"
+                    fix, reason = ctx.plan_fix(lambda planner, n, k: planner.key_fix(n, k), node, suggestion)
+                yield ctx.diagnostic(self.code, node, message, fix, reason)
 
     @staticmethod
     def _estimators_in(model: FileModel, fn: Optional[FunctionInfo], body) -> Dict[str, _Info]:
@@ -307,6 +317,41 @@ class UnknownPredictionKey(Rule):
                     isinstance(node.value, ast.Name) and (node.value.id, node.slice.value) in settled
                 ):
                     yield node.slice, node.slice.value, info, "subscript"
+
+
+def _normal(key: str) -> str:
+    """A key without case and separators (``Class_IDs`` -> ``classids``)."""
+    return re.sub(r"[\W_]+", "", key.lower())
+
+
+def _singular(key: str) -> str:
+    for tail in ("ies", "es", "s"):
+        if key.endswith(tail) and len(key) > len(tail) + 1:
+            return key[: -len(tail)] + ("y" if tail == "ies" else "")
+    return key
+
+
+def close_key(key: str, keys: Set[str]) -> Optional[str]:
+    """The one predicted key that ``key`` probably misspells: the same but for case,
+    separators or a plural, else the best close match (``difflib``, ratio >= 0.8)."""
+    if not key:
+        return None
+    ordered = sorted(keys)
+    for same in (_normal, lambda k: _singular(_normal(k))):
+        matches = [k for k in ordered if same(k) == same(key)]
+        if len(matches) == 1:
+            return matches[0]
+    normal = {_normal(k): k for k in ordered}
+    if len(normal) != len(ordered):
+        return None
+    close = difflib.get_close_matches(_normal(key), list(normal), n=2, cutoff=0.8)
+    if len(close) == 1 or (len(close) == 2 and _ratio(_normal(key), close[0]) > _ratio(_normal(key), close[1])):
+        return normal[close[0]]
+    return None
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def _method_of_instance(model: FileModel, fn: Optional[FunctionInfo], target: ast.expr) -> Optional[str]:
