@@ -209,6 +209,27 @@ class ProjectIndex:
     def captured_attributes(self, qualname: str) -> List[str]:
         return self.captured.get(self.canonical(qualname), [])
 
+    def inherited_captures(self, qualname: str) -> List[Tuple[str, str]]:
+        """(attribute, capturing class) for every capture an instance of ``qualname`` has:
+        its own and those of its project bases, nearest first (``obj = Sub()`` where a base
+        in another module captures ``self.x``)."""
+        found: List[Tuple[str, str]] = []
+        names: Set[str] = set()
+        todo, seen = [self.canonical(qualname)], set()
+        while todo:
+            qual = todo.pop(0)
+            if qual in seen:
+                continue
+            seen.add(qual)
+            for attr in self.captured.get(qual, ()):
+                if attr not in names:
+                    names.add(attr)
+                    found.append((attr, qual))
+            entry = self.classes.get(qual)
+            if entry is not None:
+                todo.extend(self.canonical(base) for base in entry.bases)
+        return found
+
     def passed_methods_of(self, qualname: str) -> List[str]:
         return self.passed_methods.get(qualname, [])
 
@@ -459,6 +480,9 @@ class _FileView:
     def captured_attributes(self, qualname: str):
         return self._index.captured_attributes(self._index.localize(qualname, self._tag))
 
+    def inherited_captures(self, qualname: str):
+        return self._index.inherited_captures(self._index.localize(qualname, self._tag))
+
     def prediction_keys(self, qualname: str):
         return self._index.prediction_keys(self._index.localize(qualname, self._tag))
 
@@ -489,7 +513,9 @@ class FactLog:
         # Comparable, picklable and JSON-able: lists become tuples.
         if isinstance(value, tuple):
             return (value[0], tuple(value[1]))
-        return tuple(value) if isinstance(value, list) else value
+        if isinstance(value, list):
+            return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        return value
 
     def _asked(self, name: str, *args: str):
         self.queries.append((name, args, self.answer(self.target, name, *args)))
@@ -497,6 +523,9 @@ class FactLog:
 
     def captured_attributes(self, qualname: str):
         return self._asked("captured_attributes", qualname)
+
+    def inherited_captures(self, qualname: str):
+        return self._asked("inherited_captures", qualname)
 
     def prediction_keys(self, qualname: str):
         return self._asked("prediction_keys", qualname)

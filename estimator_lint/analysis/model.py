@@ -157,6 +157,8 @@ class FileModel:
 
         self.contexts: Dict[FunctionInfo, GraphContext] = {}
         self.model_fns: Dict[FunctionInfo, str] = {}
+        #: input_fns: called in the Estimator's graphs too (their graph values are as short-lived).
+        self.input_fns: Set[FunctionInfo] = set()
         #: Methods handed to an Estimator as its model_fn (here, or in another module).
         self.passed_methods: Set[FunctionInfo] = set()
         self._find_model_fns()
@@ -311,9 +313,10 @@ class FileModel:
                         self.model_fns.setdefault(method, "passed as model_fn in another module")
                         passed.add(method)
         for fn in self.scopes.functions:
-            # 2. Named like a model_fn, taking ``features`` first.
+            # 2. Named like a model_fn, with TensorFlow's parameter names (TF passes them
+            # by name: ``def model_fn(self, mode, features, labels)`` is one too).
             name = fn.name
-            if ("model_fn" == name or name.endswith("_model_fn")) and fn.call_params[:1] == ["features"]:
+            if ("model_fn" == name or name.endswith("_model_fn")) and _model_fn_signature(fn):
                 self.model_fns.setdefault(fn, "named like a model_fn")
             # 3. Returned by a model_fn builder.
             if "model_fn" in name:
@@ -324,6 +327,8 @@ class FileModel:
         for fn, reason in self.model_fns.items():
             est = self.estimator_of(fn)
             self.contexts[fn] = GraphContext(fn, reason, self_captures=fn in passed or est is not None)
+        # 3b. input_fns: the Estimator calls them inside each graph it builds, too.
+        self._find_input_fns()
         # 4. Overrides of the Estimator's own graph-building methods.
         for cls in self.estimators:
             for name, method in cls.methods.items():
@@ -355,6 +360,40 @@ class FileModel:
             if fn not in self.contexts and fn.parent is not None and fn.parent in self.contexts:
                 parent = self.contexts[fn.parent]
                 self.contexts[fn] = GraphContext(parent.root, "nested", parent.self_captures)
+
+    def _find_input_fns(self) -> None:
+        """input_fns: functions passed as ``input_fn=`` or first to ``train``/``evaluate``/
+        ``predict``/``TrainSpec``/``EvalSpec``, and functions named ``*input_fn`` taking
+        ``params`` or ``mode``.  A graph value they keep outlives the graph the Estimator
+        built around the call, like a model_fn's."""
+        found: Dict[FunctionInfo, None] = {}
+        for fn, node in self._all_calls():
+            args = [kw.value for kw in node.keywords if kw.arg == "input_fn"]
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if not args and node.args and name in tfapi.INPUT_FN_TAKERS:
+                args.append(node.args[0])
+            for arg in args:
+                for target in self._function_targets(arg, fn, 0):
+                    found.setdefault(target)
+        for fn in self.scopes.functions:
+            if (fn.name == "input_fn" or fn.name.endswith("_input_fn")) and {"params", "mode"} & set(fn.call_params):
+                found.setdefault(fn)
+        for fn in found:
+            if fn not in self.contexts:
+                self.input_fns.add(fn)
+                self.contexts[fn] = GraphContext(fn, "input_fn", self_captures=fn.cls is not None)
+
+    def input_fn_of(self, root: Optional[FunctionInfo]) -> Optional[FunctionInfo]:
+        """The input_fn whose call runs graph code rooted at ``root`` (a store's
+        ``model_fn``), itself or the input_fn calling its helper; None for model_fns."""
+        ctx = self.contexts.get(root) if root is not None else None
+        if ctx is None:
+            return None
+        for fn in (ctx.root, ctx.called_from):
+            if fn is not None and fn in self.input_fns:
+                return fn
+        return None
 
     def _all_calls(self):
         for node in self.scopes.module_calls:
@@ -751,9 +790,16 @@ class FileModel:
         if expr is None or self.index is None or not hasattr(self.index, "captured_attributes"):
             return
         qual = self.imports.resolve(expr)
-        if qual:
-            for attr in self.index.captured_attributes(qual):
-                into.setdefault(attr, (None, qual))
+        if not qual:
+            return
+        inherited = getattr(self.index, "inherited_captures", None)
+        if inherited is not None:
+            # The class's own captures and those it inherits from bases in other modules.
+            for attr, owner in inherited(qual):
+                into.setdefault(attr, (None, owner))
+            return
+        for attr in self.index.captured_attributes(qual):
+            into.setdefault(attr, (None, qual))
 
     def class_qualname(self, cls: ClassInfo) -> str:
         return f"{self.module}.{cls.qualname}" if self.module else cls.qualname
@@ -919,6 +965,20 @@ class _ContainerOf:
 
     def __init__(self, expr: ast.AST) -> None:
         self.expr = expr
+
+
+def _model_fn_signature(fn: FunctionInfo) -> bool:
+    """Parameters TensorFlow can pass a model_fn (by name): ``features`` first as most
+    code writes it, or ``features`` with ``mode``/``labels`` in any order, nothing else
+    required."""
+    params = fn.call_params
+    if params[:1] == ["features"]:
+        return True
+    if "features" not in params or not ({"mode", "labels"} & set(params)):
+        return False
+    args = fn.node.args
+    required = params[: len(params) - len(args.defaults)] if args.defaults else params
+    return set(required) <= set(tfapi.MODEL_FN_PARAMS)
 
 
 def _target_value_pairs(target: ast.AST, value: ast.expr, values: FunctionValues):

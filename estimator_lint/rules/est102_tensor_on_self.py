@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from estimator_lint.diagnostics import Diagnostic
-from estimator_lint.rules.base import Invalid, Rule, RuleContext
+from estimator_lint.rules.base import Invalid, Rule, RuleContext, input_fn_message
 
 
 class TensorOnSelf(Rule):
@@ -139,6 +139,10 @@ class TensorOnSelf(Rule):
             if store.model_fn is not None and store.model_fn is not store.function:
                 where += f" (called from model_fn `{store.model_fn.qualname}`)"
             receiver = store.function.self_name or "self"  # ``def _model_fn(me, ...)``: ``me.x``
+            input_fn = ctx.model.input_fn_of(store.model_fn)
+            if input_fn is not None:
+                yield ctx.diagnostic(self.code, store.node, input_fn_message(f"`{receiver}.{store.name}`", store.function.qualname, input_fn))
+                continue
             message = (
                 f"Graph tensor stored on `{receiver}.{store.name}` in {where}: it belongs to a graph that is "
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from estimator_lint.diagnostics import Diagnostic
-from estimator_lint.rules.base import Invalid, Rule, RuleContext
+from estimator_lint.rules.base import Invalid, Rule, RuleContext, input_fn_message
 
 
 class TensorEscapesModelFn(Rule):
@@ -135,6 +135,10 @@ class TensorEscapesModelFn(Rule):
                 "attribute": f"`{store.name}`, which lives outside it",
                 "call": f"`{store.name}`, which lives outside it",
             }[store.how]
+            input_fn = ctx.model.input_fn_of(store.model_fn)
+            if input_fn is not None:
+                yield ctx.diagnostic(self.code, store.node, input_fn_message(how, store.function.qualname, input_fn))
+                continue
             message = (
                 f"Graph tensor escapes model_fn {where} into {how}: it belongs to a graph that is "
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
