@@ -93,6 +93,9 @@ class GraphStore:
     model_fn: Optional[FunctionInfo]
     #: The class of ``self`` for EST102.
     cls: Optional[ClassInfo] = None
+    #: ``setattr(self, <expression>, t)``: ``name`` is the expression's source, not an
+    #: attribute name (never read back, exported or fixed).
+    computed: bool = False
 
 
 @dataclass(eq=False)
@@ -700,6 +703,11 @@ class FileModel:
                     name = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
                     if isinstance(name, str):
                         pairs.append((ast.Attribute(value=node.args[0], attr=name), node.args[2], values.kind(node.args[2]), node))
+                    elif not isinstance(node.args[1], (ast.Constant, ast.Starred)):
+                        # ``setattr(self, head + "_output", t)``: a name known only at run time
+                        # (kept as its source text; :attr:`GraphStore.computed`).
+                        target = ast.Attribute(value=node.args[0], attr=ast.unparse(node.args[1]))
+                        pairs.append((_ComputedName(target), node.args[2], values.kind(node.args[2]), node))
                 elif (
                     isinstance(func, ast.Attribute)
                     and func.attr in MUTATING_METHODS
@@ -714,9 +722,13 @@ class FileModel:
             for target, value, kind, report in pairs:
                 if kind != GRAPH:
                     continue
+                computed = isinstance(target, _ComputedName)
                 statement = _statement_of(node, fn)
-                store = self._classify_store(target, value, fn, ctx, self_name, self_captures, report, statement)
+                store = self._classify_store(
+                    target.expr if computed else target, value, fn, ctx, self_name, self_captures, report, statement
+                )
                 if store is not None:
+                    store.computed = computed
                     self.stores.append(store)
 
     def _classify_store(self, target, value, fn, ctx, self_name, self_captures, report, statement) -> Optional[GraphStore]:
@@ -776,7 +788,7 @@ class FileModel:
                 continue
             seen.add(c)
             for store in self.stores:
-                if store.how == "self" and store.cls is c:
+                if store.how == "self" and store.cls is c and not store.computed:
                     found.setdefault(store.name, (store, store.function.qualname))
             for base in c.node.bases:
                 local = self._local_class(base)
@@ -808,7 +820,7 @@ class FileModel:
         """Class qualname -> captured attributes (what the project index learns from this file)."""
         out: Dict[str, List[str]] = {}
         for store in self.stores:
-            if store.how == "self" and store.cls is not None:
+            if store.how == "self" and store.cls is not None and not store.computed:
                 attrs = out.setdefault(self.class_qualname(store.cls), [])
                 if store.name not in attrs:
                     attrs.append(store.name)
@@ -956,6 +968,15 @@ class FileModel:
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
+
+
+class _ComputedName:
+    """Marks ``setattr(obj, <expression>, v)``: ``expr`` is ``obj.<expression source>``."""
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: ast.Attribute) -> None:
+        self.expr = expr
 
 
 class _ContainerOf:

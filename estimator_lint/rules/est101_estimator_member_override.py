@@ -149,9 +149,8 @@ class EstimatorMemberOverride(Rule):
                     f"raises `{tfapi.OVERRIDE_ERROR}`"
                 )
             fix, reason = None, None
-            if override.member != tfapi.OVERRIDE_GUARD and any(
-                s.function.node is override.statement and s.how == "self" for s in model.stores
-            ):
+            captures = [s for s in model.stores if s.function.node is override.statement and s.how == "self"]
+            if override.member != tfapi.OVERRIDE_GUARD and captures and not any(s.computed for s in captures):
                 fix, reason = ctx.plan_fix(lambda planner, o: planner.override_fix(o), override)
             yield ctx.diagnostic(self.code, override.node, message, fix, reason)
         for patch in model.guard_patches:

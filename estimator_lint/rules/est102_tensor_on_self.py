@@ -143,6 +143,18 @@ class TensorOnSelf(Rule):
             if input_fn is not None:
                 yield ctx.diagnostic(self.code, store.node, input_fn_message(f"`{receiver}.{store.name}`", store.function.qualname, input_fn))
                 continue
+            if store.computed:
+                yield ctx.diagnostic(
+                    self.code,
+                    store.node,
+                    f"Graph tensor stored on `{receiver}` under the computed name `{store.name}` "
+                    f"(`setattr({receiver}, {store.name}, ...)`) in {where}: it belongs to a graph that is "
+                    f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
+                    f"(under that key) and read it with `estimator.predict()`",
+                    None,
+                    "the attribute name is computed at run time",
+                )
+                continue
             message = (
                 f"Graph tensor stored on `{receiver}.{store.name}` in {where}: it belongs to a graph that is "
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
