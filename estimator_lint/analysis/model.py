@@ -73,6 +73,19 @@ class GuardPatch:
 
     node: ast.AST
     target: str
+    #: For ``self.__class__.<guard> = ...`` in a method: the class it switches the check off
+    #: for (with its subclasses); None: every class (TensorFlow's own is patched).
+    cls: Optional[ClassInfo] = None
+
+
+@dataclass(eq=False)
+class MemberPatch:
+    """``tf.estimator.Estimator.train = wrapped``: a member replaced on TensorFlow's class."""
+
+    node: ast.AST
+    #: The class as written for messages (``tf.estimator.Estimator``).
+    target: str
+    member: str
 
 
 @dataclass(eq=False)
@@ -170,6 +183,7 @@ class FileModel:
         # for them: a run that selects EST101 alone never evaluates graph values.
         self._overrides: Optional[List[MemberOverride]] = None
         self._guard_patches: List[GuardPatch] = []
+        self._member_patches: List[MemberPatch] = []
         self._stores: List[GraphStore] = []
         self._evaluated = False
         self._reads: Optional[List[CapturedRead]] = None
@@ -189,6 +203,12 @@ class FileModel:
         """Assignments that switch TensorFlow's override guard off (EST101)."""
         self.overrides  # found by the same pass
         return self._guard_patches
+
+    @property
+    def member_patches(self) -> List[MemberPatch]:
+        """Estimator members replaced on TensorFlow's class itself (EST101)."""
+        self.overrides  # found by the same pass
+        return self._member_patches
 
     @property
     def stores(self) -> List[GraphStore]:
@@ -587,12 +607,38 @@ class FileModel:
             if isinstance(node, ast.Assign):
                 targets = [(t, t) for t in node.targets]
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
-                if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value == tfapi.OVERRIDE_GUARD:
-                    targets = [(ast.Attribute(value=node.args[0], attr=tfapi.OVERRIDE_GUARD), node)]
+                if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+                    targets = [(ast.Attribute(value=node.args[0], attr=node.args[1].value), node)]
             for target, report in targets:
-                if isinstance(target, ast.Attribute) and target.attr == tfapi.OVERRIDE_GUARD:
+                if not isinstance(target, ast.Attribute):
+                    continue
+                if target.attr == tfapi.OVERRIDE_GUARD:
                     if self.is_estimator_class_expr(target.value):
-                        self.guard_patches.append(GuardPatch(report, ast.unparse(target.value)))
+                        local = self._local_class(target.value)
+                        self._guard_patches.append(GuardPatch(report, ast.unparse(target.value), local))
+                    elif self._own_class_expr(target.value, fn):
+                        self._guard_patches.append(GuardPatch(report, ast.unparse(target.value), self._method_class(fn)))
+                elif fn is None and target.attr in tfapi.ESTIMATOR_MEMBERS:
+                    # ``tf.estimator.Estimator.train = wrapped``: TensorFlow's class itself.
+                    qual = self.imports.resolve(self._dealias(target.value))
+                    if qual and tfapi.is_estimator_qualname(qual) and self._local_class(target.value) is None:
+                        self._member_patches.append(MemberPatch(report, tfapi.display_qualname(qual), target.attr))
+
+    def _own_class_expr(self, expr: ast.AST, fn: Optional[FunctionInfo]) -> bool:
+        """``self.__class__`` / ``type(self)`` in a method of an Estimator class."""
+        self_name = self._self_name(fn)
+        if self_name is None or self.estimator_of(fn) is None:
+            return False
+        if isinstance(expr, ast.Attribute) and expr.attr == "__class__":
+            return isinstance(expr.value, ast.Name) and expr.value.id == self_name
+        return (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Name)
+            and expr.func.id == "type"
+            and len(expr.args) == 1
+            and isinstance(expr.args[0], ast.Name)
+            and expr.args[0].id == self_name
+        )
 
     def _same_member(self, name: str, stmt: ast.AST) -> bool:
         """``predict = tf.estimator.Estimator.predict``: the Estimator's own function again,

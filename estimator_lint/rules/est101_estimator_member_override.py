@@ -115,8 +115,10 @@ class EstimatorMemberOverride(Rule):
             if tfapi.OVERRIDE_GUARD in cls.methods:
                 return f"`{cls.name}.{tfapi.OVERRIDE_GUARD}`"
             todo.extend(c for c in (model._local_class(b) for b in cls.node.bases) if c is not None)
-        if model.guard_patches:
-            return f"the patch of `{tfapi.OVERRIDE_GUARD}` at line {model.guard_patches[0].node.lineno}"
+        for patch in model.guard_patches:
+            # A patch of one class (``self.__class__.<guard> = ...``) covers it and its subclasses.
+            if patch.cls is None or patch.cls in seen:
+                return f"the patch of `{patch.target}.{tfapi.OVERRIDE_GUARD}` at line {patch.node.lineno}"
         return ""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -137,10 +139,15 @@ class EstimatorMemberOverride(Rule):
                 )
             elif est.subclasses or est.external_subclasses:
                 names = [s.name for s in est.subclasses] + list(est.external_subclasses)
-                subs = ", ".join(f"`{n}`" for n in names[:3]) + (" and others" if len(names) > 3 else "")
+                shown = [f"`{n}`" for n in names[:3]]
+                if len(names) > 3:
+                    subs = ", ".join(shown) + " and others"
+                else:
+                    subs = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+                verb = "runs" if len(names) == 1 else "run"
                 message = (
                     f"`{cls}.{override.member}` overrides an Estimator member in an intermediate base class "
-                    f"({chain}): TensorFlow checks only the instantiated class, so {subs} silently run this "
+                    f"({chain}): TensorFlow checks only the instantiated class, so {subs} silently {verb} this "
                     f"override (constructing `{cls}` itself raises `{tfapi.OVERRIDE_ERROR}`)"
                 )
             else:
@@ -153,10 +160,20 @@ class EstimatorMemberOverride(Rule):
             if override.member != tfapi.OVERRIDE_GUARD and captures and not any(s.computed for s in captures):
                 fix, reason = ctx.plan_fix(lambda planner, o: planner.override_fix(o), override)
             yield ctx.diagnostic(self.code, override.node, message, fix, reason)
+        for member_patch in model.member_patches:
+            yield ctx.diagnostic(
+                self.code,
+                member_patch.node,
+                f"Assigning `{member_patch.target}.{member_patch.member}` replaces an Estimator member on "
+                f"TensorFlow's class itself: it changes every `{member_patch.target.rsplit('.', 1)[-1]}` in the "
+                f"process (TensorFlow's override check never sees it); wrap the model_fn or use a "
+                f"`SessionRunHook` instead",
+            )
         for patch in model.guard_patches:
+            scope = f" for `{patch.cls.name}` and its subclasses" if patch.cls is not None else ""
             yield ctx.diagnostic(
                 self.code,
                 patch.node,
                 f"Replacing `{patch.target}.{tfapi.OVERRIDE_GUARD}` disables TensorFlow's check that "
-                "Estimator members are not overridden; overridden members then run silently",
+                f"Estimator members are not overridden{scope}; overridden members then run silently",
             )
