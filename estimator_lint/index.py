@@ -27,6 +27,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.imports import ImportTable, module_aliases
+from estimator_lint.analysis.model import SAME_KEYS_AS
 
 # The text scans run on b"\n" + data: a pattern starting with a literal newline lets the
 # regex engine jump from newline to newline instead of trying every position.
@@ -241,6 +242,14 @@ class ProjectIndex:
         """(qualname where defined, PREDICT keys) of a model_fn of another module, if known."""
         where = self.canonical(qualname, self.model_fn_keys)
         keys = self.model_fn_keys.get(where)
+        seen = {where}
+        # A class whose constructor installs another module's model_fn: that one's keys.
+        while keys is not None and len(keys) == 1 and keys[0].startswith(SAME_KEYS_AS):
+            target = self.canonical(keys[0][len(SAME_KEYS_AS):], self.model_fn_keys)
+            if target in seen:
+                return None
+            seen.add(target)
+            keys = self.model_fn_keys.get(target)
         return (where, keys) if keys is not None else None
 
     @staticmethod

@@ -23,6 +23,10 @@ from estimator_lint.analysis.imports import ImportTable, module_aliases
 from estimator_lint.analysis.scopes import ClassInfo, FunctionInfo, ScopeCollector
 from estimator_lint.analysis.values import GRAPH, FunctionValues, join
 
+#: An exported PREDICT-keys entry ``[SAME_KEYS_AS + "pkg.a.model_fn"]``: the class's
+#: constructor installs that model_fn of another module, whose keys are its keys.
+SAME_KEYS_AS = "\x00same-keys-as:"
+
 #: Methods that put a value into a container or object.
 MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "__setitem__"}
@@ -83,9 +87,11 @@ class MemberPatch:
     """``tf.estimator.Estimator.train = wrapped``: a member replaced on TensorFlow's class."""
 
     node: ast.AST
-    #: The class as written for messages (``tf.estimator.Estimator``).
+    #: The class as written (``tf.estimator.Estimator``).
     target: str
     member: str
+    #: TensorFlow's name of the class (``Estimator``, ``DNNClassifier``).
+    class_name: str
 
 
 @dataclass(eq=False)
@@ -622,7 +628,9 @@ class FileModel:
                     # ``tf.estimator.Estimator.train = wrapped``: TensorFlow's class itself.
                     qual = self.imports.resolve(self._dealias(target.value))
                     if qual and tfapi.is_estimator_qualname(qual) and self._local_class(target.value) is None:
-                        self._member_patches.append(MemberPatch(report, tfapi.display_qualname(qual), target.attr))
+                        self._member_patches.append(
+                            MemberPatch(report, ast.unparse(target.value), target.attr, qual.rsplit(".", 1)[-1])
+                        )
 
     def _own_class_expr(self, expr: ast.AST, fn: Optional[FunctionInfo]) -> bool:
         """``self.__class__`` / ``type(self)`` in a method of an Estimator class."""
@@ -889,6 +897,13 @@ class FileModel:
                 keys = prediction_keys(self, fn) if how == "fixed" and fn is not None else None
                 if keys is not None:
                     out[f"{self.module}.{name}"] = sorted(keys)
+                elif how == "unknown":
+                    # ``super().__init__(model_fn=imported_model_fn)``: the keys are that
+                    # module's; the index follows the link when asked (two hops).
+                    passed = self.constructor_imported_model_fn(cls)
+                    qual = self.imports.resolve(passed[0]) if passed is not None else None
+                    if qual:
+                        out[f"{self.module}.{name}"] = [SAME_KEYS_AS + qual]
         for method in self.passed_methods:
             # ``Estimator(model_fn=model.model_fn)`` in another module asks for these.
             keys = prediction_keys(self, method)
@@ -917,6 +932,40 @@ class FileModel:
                 return ("passthrough", None) if est is not None and est.is_direct else ("unknown", None)
             cls = local_bases[0]
         return "unknown", None
+
+    def constructor_imported_model_fn(self, cls: ClassInfo) -> Optional[Tuple[ast.expr, FunctionInfo]]:
+        """(expression, ``__init__``) when the constructor of Estimator class ``cls`` (or of
+        its nearest in-file base with one) passes an imported model_fn to the base:
+        ``super().__init__(model_fn=other_module.model_fn)``."""
+        seen: Set[ClassInfo] = set()
+        while cls not in seen:
+            seen.add(cls)
+            init = cls.methods.get("__init__")
+            if init is not None:
+                for call in init.calls:
+                    func = call.func
+                    if isinstance(func, ast.Attribute) and func.attr == "__init__":
+                        value = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
+                        if value is None and call.args and isinstance(func.value, ast.Call) and self.estimator_of(init):
+                            est = self.estimator_of(init)
+                            value = call.args[0] if est is not None and est.is_direct else None
+                        root = value
+                        while isinstance(root, ast.Attribute):
+                            root = root.value
+                        if (
+                            isinstance(root, ast.Name)
+                            and root.id in self.imports.names
+                            and not init.is_local(root.id)
+                            and not self._function_targets(value, init, 0)
+                        ):
+                            return value, init
+                        return None
+                return None
+            bases = [b for b in (self._local_class(base) for base in cls.node.bases) if b in self.estimators]
+            if not bases:
+                return None
+            cls = bases[0]
+        return None
 
     def _init_model_fn(self, init: FunctionInfo) -> Tuple[str, Optional[FunctionInfo]]:
         for call in init.calls:

@@ -165,7 +165,7 @@ class EstimatorMemberOverride(Rule):
                 self.code,
                 member_patch.node,
                 f"Assigning `{member_patch.target}.{member_patch.member}` replaces an Estimator member on "
-                f"TensorFlow's class itself: it changes every `{member_patch.target.rsplit('.', 1)[-1]}` in the "
+                f"TensorFlow's class itself: it changes every `{member_patch.class_name}` in the "
                 f"process (TensorFlow's override check never sees it); wrap the model_fn or use a "
                 f"`SessionRunHook` instead",
             )

@@ -169,6 +169,10 @@ class UnknownPredictionKey(Rule):
         if how == "fixed" and installed is not None:
             # ``MyEstimator()`` whose constructor passes ``model_fn=self._model_fn``.
             return UnknownPredictionKey._in_file(model, installed)
+        if how == "unknown" and local is not None:
+            # ``super().__init__(model_fn=other_module.model_fn)`` in the constructor.
+            passed = model.constructor_imported_model_fn(local)
+            return UnknownPredictionKey._imported_model_fn(model, passed[1], passed[0]) if passed else None
         if direct or how == "passthrough":
             target = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
             if target is None and call.args and direct:
