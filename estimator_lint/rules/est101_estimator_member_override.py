@@ -14,8 +14,12 @@ class EstimatorMemberOverride(Rule):
     ## What it does
     Checks for methods, properties and class attributes of an `Estimator` subclass whose
     name is a member of `tf.estimator.Estimator` (`train`, `predict`, `_call_model_fn`, ...)
-    that TensorFlow does not allow to override, and for code that disables TensorFlow's
-    guard, `_assert_members_are_not_overridden`.
+    that TensorFlow does not allow to override, for code that disables TensorFlow's
+    guard, `_assert_members_are_not_overridden` (on TensorFlow's class or a subclass, at
+    module level, or from a method through the instance's class: `self.__class__.<guard> = ...`,
+    `type(self).<guard> = ...`, `setattr(self.__class__, ...)`), and for module-level
+    assignments of an Estimator member on TensorFlow's class itself
+    (`tf.estimator.Estimator._call_model_fn = wrapped`, `setattr(Estimator, "evaluate", f)`).
 
     ## Why is this bad?
     `Estimator.__init__` checks the instantiated class's own `__dict__` against the
@@ -23,7 +27,9 @@ class EstimatorMemberOverride(Rule):
     `ValueError: Subclasses of Estimator cannot override members of Estimator` at
     construction. An override placed in an intermediate base class is *not* caught (the
     check reads only the instantiated class) and silently changes how the Estimator
-    trains, evaluates or predicts. Such overrides are usually there to capture tensors
+    trains, evaluates or predicts. Once the guard is patched, overrides of the classes
+    it covers run silently too. A member replaced on TensorFlow's class itself changes
+    every Estimator in the process, canned ones included, and no check ever sees it. Such overrides are usually there to capture tensors
     on `self`, which never works: the graph they belong to is discarded.
 
     TensorFlow allows `model_fn`, `latest_checkpoint`, `_create_and_assert_global_step`,

@@ -14,8 +14,10 @@ class TensorOnSelf(Rule):
     Checks for graph tensors stored on `self` inside an `Estimator` subclass or inside a
     method passed as a `model_fn` (`Estimator(model_fn=self.model_fn)`, or from another
     module of the project: `net = Net(); Estimator(model_fn=net.model_fn)`): plain, augmented,
-    annotated and tuple assignments, `setattr(self, ...)`, and `self.outputs[...] = t` /
-    `self.outputs.append(t)`.
+    annotated and tuple assignments, `setattr(self, ...)` (with a literal name, or one
+    computed at run time: `setattr(self, head + "_output", t)`), and
+    `self.outputs[...] = t` / `self.outputs.append(t)`. The same holds for an input_fn's
+    `self` (see EST103): a dataset iterator or tensor it keeps on its object.
 
     Graph values are the `features` and `labels` of a model_fn, results of TensorFlow and
     Keras operations (resolved through imports), `super()._call_model_fn(...)` and
@@ -48,7 +50,7 @@ class TensorOnSelf(Rule):
     ```
 
     ## Fix safety
-    The fix moves the tensor into the `predictions` dict under the attribute's name and
+    Stores under a computed name and stores in input_fns are never fixed. The fix moves the tensor into the `predictions` dict under the attribute's name and
     removes the capture and its `self.x = None` placeholder. It is safe for per-example
     values derived from `features`; it is unsafe when the value may be a scalar (a loss,
     a reduction, a metric's value, `tf.size`: predictions need the batch dimension),

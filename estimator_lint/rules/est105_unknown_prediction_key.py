@@ -31,8 +31,9 @@ class UnknownPredictionKey(Rule):
     tests (`if "k" in p:`) is not reported. The Estimator may be `tf.estimator.Estimator`
     itself or a subclass whose constructor hands the caller's `model_fn` on
     (`super().__init__(*args, **kwargs)`) or always passes its own
-    (`model_fn=self._model_fn`). The model_fn or the subclass may live in another module of
-    the project (imported directly or through a package's re-export): the command line
+    (`model_fn=self._model_fn`, or a model_fn imported from another module). The model_fn
+    or the subclass may live in another module of the project, the two also in different
+    ones (a subclass in `b.py` installing `a.py`'s model_fn, built in `main.py`) (imported directly or through a package's re-export): the command line
     learns their keys in the project index, which the flake8 plugin reads once saved.
 
     ## Why is this bad?
