@@ -210,6 +210,21 @@ class ProjectIndex:
     def captured_attributes(self, qualname: str) -> List[str]:
         return self.captured.get(self.canonical(qualname), [])
 
+    def descendants(self, qualname: str) -> List[ClassEntry]:
+        """The project's classes deriving from ``qualname``, directly or not."""
+        self.subclasses_of(qualname)  # builds the relation
+        assert self._subclasses is not None
+        found: List[ClassEntry] = []
+        todo, seen = [self.canonical(qualname)], set()
+        while todo:
+            qual = todo.pop()
+            for entry in self._subclasses.get(qual, ()):
+                if entry.qualname not in seen:
+                    seen.add(entry.qualname)
+                    found.append(entry)
+                    todo.append(entry.qualname)
+        return found
+
     def inherited_captures(self, qualname: str) -> List[Tuple[str, str]]:
         """(attribute, capturing class) for every capture an instance of ``qualname`` has:
         its own and those of its project bases, nearest first (``obj = Sub()`` where a base
