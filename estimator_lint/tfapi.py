@@ -575,7 +575,7 @@ def prediction_misfit(qualname: str) -> Optional[str]:
 #: finding mentions one of these (or a project class derived from them).
 PREFILTER_WORDS = tuple(
     sorted(
-        {"Estimator", "model_fn", OVERRIDE_GUARD}
+        {"Estimator", "model_fn", "input_fn", OVERRIDE_GUARD}
         | {n for n in ESTIMATOR_CLASS_NAMES if "Estimator" not in n}
     )
 )
