@@ -842,7 +842,7 @@ class FileModel:
                 continue
             seen.add(c)
             for store in self.stores:
-                if store.how == "self" and store.cls is c and not store.computed:
+                if store.how == "self" and store.cls is c and self._readable_capture(store):
                     found.setdefault(store.name, (store, store.function.qualname))
             for base in c.node.bases:
                 local = self._local_class(base)
@@ -851,6 +851,11 @@ class FileModel:
                 else:
                     self._external_captures(base, found)
         return found
+
+    def _readable_capture(self, store: GraphStore) -> bool:
+        """Whether EST104 follows reads of this capture: a named attribute a model_fn keeps
+        (an input_fn's iterator is no prediction to read instead)."""
+        return not store.computed and self.input_fn_of(store.model_fn) is None
 
     def _external_captures(self, expr: Optional[ast.AST], into: Dict[str, Tuple[Optional[GraphStore], str]]) -> None:
         if expr is None or self.index is None or not hasattr(self.index, "captured_attributes"):
@@ -874,7 +879,7 @@ class FileModel:
         """Class qualname -> captured attributes (what the project index learns from this file)."""
         out: Dict[str, List[str]] = {}
         for store in self.stores:
-            if store.how == "self" and store.cls is not None and not store.computed:
+            if store.how == "self" and store.cls is not None and self._readable_capture(store):
                 attrs = out.setdefault(self.class_qualname(store.cls), [])
                 if store.name not in attrs:
                     attrs.append(store.name)
