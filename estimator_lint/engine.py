@@ -275,7 +275,9 @@ def lint_file(
         if model is not None and module is not None:
             # What the project index learns from this file (see project.prepare_project).
             result.captures = model.captures_by_class()
-            if "EstimatorSpec" in text:  # no PREDICT keys without one (the index's spec_files)
+            # No PREDICT keys without an EstimatorSpec (the index's spec_files), or a
+            # constructor handing on another module's model_fn (``super().__init__(model_fn=f)``).
+            if "EstimatorSpec" in text or "model_fn" in text:
                 result.prediction_keys = model.exported_prediction_keys()
     except SourceError as exc:
         result.error = FileError(str(exc), exc.line, exc.column)

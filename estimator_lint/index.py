@@ -27,6 +27,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.imports import ImportTable, module_aliases
+from estimator_lint.analysis.model import SAME_KEYS_AS
 
 # The text scans run on b"\n" + data: a pattern starting with a literal newline lets the
 # regex engine jump from newline to newline instead of trying every position.
@@ -209,6 +210,42 @@ class ProjectIndex:
     def captured_attributes(self, qualname: str) -> List[str]:
         return self.captured.get(self.canonical(qualname), [])
 
+    def descendants(self, qualname: str) -> List[ClassEntry]:
+        """The project's classes deriving from ``qualname``, directly or not."""
+        self.subclasses_of(qualname)  # builds the relation
+        assert self._subclasses is not None
+        found: List[ClassEntry] = []
+        todo, seen = [self.canonical(qualname)], set()
+        while todo:
+            qual = todo.pop()
+            for entry in self._subclasses.get(qual, ()):
+                if entry.qualname not in seen:
+                    seen.add(entry.qualname)
+                    found.append(entry)
+                    todo.append(entry.qualname)
+        return found
+
+    def inherited_captures(self, qualname: str) -> List[Tuple[str, str]]:
+        """(attribute, capturing class) for every capture an instance of ``qualname`` has:
+        its own and those of its project bases, nearest first (``obj = Sub()`` where a base
+        in another module captures ``self.x``)."""
+        found: List[Tuple[str, str]] = []
+        names: Set[str] = set()
+        todo, seen = [self.canonical(qualname)], set()
+        while todo:
+            qual = todo.pop(0)
+            if qual in seen:
+                continue
+            seen.add(qual)
+            for attr in self.captured.get(qual, ()):
+                if attr not in names:
+                    names.add(attr)
+                    found.append((attr, qual))
+            entry = self.classes.get(qual)
+            if entry is not None:
+                todo.extend(self.canonical(base) for base in entry.bases)
+        return found
+
     def passed_methods_of(self, qualname: str) -> List[str]:
         return self.passed_methods.get(qualname, [])
 
@@ -220,6 +257,14 @@ class ProjectIndex:
         """(qualname where defined, PREDICT keys) of a model_fn of another module, if known."""
         where = self.canonical(qualname, self.model_fn_keys)
         keys = self.model_fn_keys.get(where)
+        seen = {where}
+        # A class whose constructor installs another module's model_fn: that one's keys.
+        while keys is not None and len(keys) == 1 and keys[0].startswith(SAME_KEYS_AS):
+            target = self.canonical(keys[0][len(SAME_KEYS_AS):], self.model_fn_keys)
+            if target in seen:
+                return None
+            seen.add(target)
+            keys = self.model_fn_keys.get(target)
         return (where, keys) if keys is not None else None
 
     @staticmethod
@@ -459,6 +504,9 @@ class _FileView:
     def captured_attributes(self, qualname: str):
         return self._index.captured_attributes(self._index.localize(qualname, self._tag))
 
+    def inherited_captures(self, qualname: str):
+        return self._index.inherited_captures(self._index.localize(qualname, self._tag))
+
     def prediction_keys(self, qualname: str):
         return self._index.prediction_keys(self._index.localize(qualname, self._tag))
 
@@ -489,7 +537,9 @@ class FactLog:
         # Comparable, picklable and JSON-able: lists become tuples.
         if isinstance(value, tuple):
             return (value[0], tuple(value[1]))
-        return tuple(value) if isinstance(value, list) else value
+        if isinstance(value, list):
+            return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        return value
 
     def _asked(self, name: str, *args: str):
         self.queries.append((name, args, self.answer(self.target, name, *args)))
@@ -497,6 +547,9 @@ class FactLog:
 
     def captured_attributes(self, qualname: str):
         return self._asked("captured_attributes", qualname)
+
+    def inherited_captures(self, qualname: str):
+        return self._asked("inherited_captures", qualname)
 
     def prediction_keys(self, qualname: str):
         return self._asked("prediction_keys", qualname)

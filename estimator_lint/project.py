@@ -360,11 +360,13 @@ def _find_external_reads(index: ProjectIndex, read=None) -> Set[Tuple[str, str]]
     """
     wanted = []
     for qual, attrs in index.captured.items():
-        module, _, name = qual.rpartition(".")
-        last = module.rpartition(".")[2].partition("@")[0]  # ``train@tag``: a shared module name
         entry = index.classes.get(qual)
-        for attr in attrs:
-            wanted.append((qual, name.encode(), last.encode(), b"." + attr.encode(), entry.path if entry else None, attr))
+        # Readers name the class, or a subclass inheriting the capture (``WideRegressor()``).
+        for named in [qual, *(sub.qualname for sub in index.descendants(qual))]:
+            module, _, name = named.rpartition(".")
+            last = module.rpartition(".")[2].partition("@")[0]  # ``train@tag``: a shared module name
+            for attr in attrs:
+                wanted.append((qual, name.encode(), last.encode(), b"." + attr.encode(), entry.path if entry else None, attr))
     read = read or _read_file
     found: Set[Tuple[str, str]] = set()
     if not wanted:

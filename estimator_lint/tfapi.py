@@ -260,6 +260,17 @@ SPEC_PYTHON_FIELDS = frozenset({"mode"})
 #: Parameters of a model_fn that carry tensors (``model_fn(features, labels, mode, params, config)``).
 MODEL_FN_TENSOR_PARAMS = ("features", "labels")
 
+#: Methods of a ``tf.data`` object that put the dataset's iterator into the current graph
+#: (graph mode: ``dataset.make_one_shot_iterator()``, ``iterator.get_next()``).
+ITERATOR_METHODS = frozenset({"make_one_shot_iterator", "make_initializable_iterator", "get_next"})
+
+#: Parameters an Estimator passes a model_fn, by name (``estimator._call_model_fn``).
+MODEL_FN_PARAMS = ("features", "labels", "mode", "params", "config")
+
+#: Calls whose ``input_fn`` is their first argument (``estimator.train(input_fn)``,
+#: ``tf.estimator.TrainSpec(input_fn)``).
+INPUT_FN_TAKERS = frozenset({"train", "evaluate", "predict", "TrainSpec", "EvalSpec"})
+
 # --------------------------------------------------------------------------------------
 # Which TensorFlow calls produce graph values
 # --------------------------------------------------------------------------------------
@@ -564,7 +575,7 @@ def prediction_misfit(qualname: str) -> Optional[str]:
 #: finding mentions one of these (or a project class derived from them).
 PREFILTER_WORDS = tuple(
     sorted(
-        {"Estimator", "model_fn", OVERRIDE_GUARD}
+        {"Estimator", "model_fn", "input_fn", OVERRIDE_GUARD}
         | {n for n in ESTIMATOR_CLASS_NAMES if "Estimator" not in n}
     )
 )

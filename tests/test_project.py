@@ -470,3 +470,52 @@ def test_a_reflective_read_in_another_module_makes_removing_the_capture_unsafe(t
     results = {os.path.relpath(r.path, tmp_path): r for r in project.lint_project(files, Settings())}
     [diag] = results[os.path.join("pkg", "model.py")].diagnostics
     assert diag.fix.applicability.value == "safe"
+
+
+def _copy_case(tmp_path, case):
+    root = tmp_path / case
+    shutil.copytree(os.path.join(FIXTURES, case), root)
+    return root, sorted(str(p) for p in root.rglob("*.py"))
+
+
+def test_a_capture_inherited_from_another_module_is_read_through_the_subclass(tmp_path):
+    root, files = _copy_case(tmp_path, "multi_module_subclass_capture")
+    # A reader that is itself linted first (it defines a subclass): its question about
+    # the inherited captures is logged, so it is linted again once they are learnt.
+    (root / "regpkg" / "reader.py").write_text(
+        "from regpkg.sub import WideRegressor\n\n\n"
+        "class Wider(WideRegressor):\n"
+        "    pass\n\n\n"
+        "def peek(est: Wider):\n"
+        "    return est.hidden\n"
+    )
+    files.append(str(root / "regpkg" / "reader.py"))
+    summary = _summary(project.lint_project(sorted(files), Settings()), root)
+    assert [(d[0], d[2]) for d in summary["main.py"]] == [(14, "EST104"), (33, "EST104")]
+    assert [(d[0], d[2]) for d in summary[os.path.join("regpkg", "reader.py")]] == [(9, "EST104")]
+    assert "captured in `regpkg.base.CapturingRegressor`" in summary["main.py"][0][3]
+    # Read only through subclasses elsewhere: removing the capture is an unsafe fix.
+    assert summary[os.path.join("regpkg", "base.py")][0][4] == "unsafe"
+
+
+def test_an_inherited_capture_no_other_module_reads_keeps_a_safe_fix(tmp_path):
+    root, files = _copy_case(tmp_path, "multi_module_subclass_capture")
+    main = root / "main.py"
+    main.write_text(main.read_text().replace(".hidden", ".model_dir"))
+    summary = _summary(project.lint_project(files, Settings()), root)
+    assert summary["main.py"] == []
+    assert summary[os.path.join("regpkg", "base.py")][0][4] == "safe"
+
+
+def test_prediction_keys_two_modules_away(tmp_path):
+    root, files = _copy_case(tmp_path, "multi_module_two_hop_predict_keys")
+    summary = _summary(project.lint_project(files, Settings()), root)
+    assert [(d[0], d[2]) for d in summary["main.py"]] == [(26, "EST105")]
+    assert "(keys: 'output')" in summary["main.py"][0][3]
+    # The same subclass built in its own module asks the model_fn's module too.
+    est = root / "hop" / "estimators.py"
+    est.write_text(est.read_text() + "\n\ndef build():\n    e = FixedRegressor()\n    return list(e.predict(None, predict_keys=['nope']))\n")
+    summary = _summary(project.lint_project(files, Settings()), root)
+    assert [d[2] for d in summary[os.path.join("hop", "estimators.py")]] == ["EST105"]
+    # A cycle of links (a class handing on a model_fn that is its own name) stays silent.
+    assert project.ProjectIndex(model_fn_keys={"a.C": [analysis_model.SAME_KEYS_AS + "a.C"]}).prediction_keys("a.C") is None

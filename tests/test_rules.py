@@ -481,3 +481,168 @@ def test_the_message_names_the_instance_parameter_as_written():
     )
     [diag] = lint(source)
     assert diag.message.startswith("Graph tensor stored on `me.logits` in `E._model_fn`")
+
+
+# -- recall on unseen code --------------------------------------------------------------
+
+
+def test_intermediate_base_message_agrees_with_the_number_of_subclasses():
+    base = "import tensorflow as tf\nclass Base(tf.estimator.Estimator):\n    def train(self, input_fn):\n        pass\n"
+    [one] = lint(base + "class Child(Base):\n    pass\n")
+    assert "so `Child` silently runs this override" in one.message
+    [two] = lint(base + "class A(Base):\n    pass\nclass B(Base):\n    pass\n")
+    assert "so `A` and `B` silently run this override" in two.message
+
+
+GUARD_BYPASSES = {
+    "self.__class__": "        self.__class__._assert_members_are_not_overridden = lambda _: None\n",
+    "type(self)": "        type(self)._assert_members_are_not_overridden = lambda _: None\n",
+    "setattr": "        setattr(self.__class__, '_assert_members_are_not_overridden', lambda _: None)\n",
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(GUARD_BYPASSES))
+def test_guard_bypass_through_the_instance_covers_its_class_only(spelling):
+    source = (
+        "import tensorflow as tf\n"
+        "class Quiet(tf.estimator.Estimator):\n"
+        "    def __init__(self, model_fn):\n"
+        + GUARD_BYPASSES[spelling]
+        + "        super().__init__(model_fn)\n"
+        "    def train(self, input_fn):\n"
+        "        pass\n"
+        "class Loud(tf.estimator.Estimator):\n"
+        "    def train(self, input_fn):\n"
+        "        pass\n"
+    )
+    patch, quiet, loud = lint(source)
+    assert (patch.line, quiet.line, loud.line) == (4, 6, 9)
+    assert "for `Quiet` and its subclasses" in patch.message
+    assert "disabled by the patch of" in quiet.message and "raises" not in quiet.message
+    assert "raises `ValueError" in loud.message
+
+
+def test_a_guard_set_on_the_instance_or_outside_an_estimator_is_no_bypass():
+    source = (
+        "import tensorflow as tf\n"
+        "class Strict(tf.estimator.Estimator):\n"
+        "    def __init__(self, model_fn):\n"
+        "        self._assert_members_are_not_overridden = lambda: None\n"
+        "        super().__init__(model_fn)\n"
+        "class Plain:\n"
+        "    def __init__(self):\n"
+        "        self.__class__._assert_members_are_not_overridden = None\n"
+    )
+    assert lint(source) == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "tf.estimator.Estimator._call_model_fn = wrapped",
+        "Estimator.train = wrapped",
+        "setattr(Estimator, 'evaluate', wrapped)",
+        "tf.estimator.DNNClassifier.predict = wrapped",
+    ],
+)
+def test_members_patched_on_tensorflows_class_change_every_estimator(statement):
+    source = "import tensorflow as tf\nfrom tensorflow.estimator import Estimator\nwrapped = None\n" + statement + "\n"
+    [diag] = lint(source)
+    assert diag.code == "EST101" and diag.line == 4
+    assert "changes every `" in diag.message and "in the process" in diag.message
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "tf.estimator.Estimator.project_tag = 'x'",  # not a member
+        "Mine.train = wrapped",  # not TensorFlow's class
+        "def restore():\n    Estimator.train = wrapped",  # not at module level
+    ],
+)
+def test_other_class_attribute_assignments_are_not_member_patches(statement):
+    source = (
+        "import tensorflow as tf\nfrom tensorflow.estimator import Estimator\nwrapped = None\n"
+        "class Mine:\n    def train(self):\n        pass\n" + statement + "\n"
+    )
+    assert lint(source) == []
+
+
+def test_computed_setattr_names_are_reported_without_a_fix():
+    source = (
+        "import tensorflow as tf\n"
+        "class E(tf.estimator.Estimator):\n"
+        "    def _call_model_fn(self, features, labels, mode, config):\n"
+        "        spec = super()._call_model_fn(features, labels, mode, config)\n"
+        "        for head in ('a', 'b'):\n"
+        "            setattr(self, head + '_output', spec.predictions[head])\n"
+        "            setattr(self, head + '_count', 1)\n"
+        "        return spec\n"
+        "est = E(model_fn=None)\n"
+        "print(est.a_output)\n"
+    )
+    override, store = lint(source)
+    assert (override.code, store.code, store.line) == ("EST101", "EST102", 6)
+    assert "`head + '_output'`" in store.message and store.fix is None
+    assert override.fix is None  # removing the override would drop the computed stores
+
+
+@pytest.mark.parametrize(
+    "definition, call",
+    [
+        ("def input_fn(self):", "est.train(input_fn=self.input_fn)"),
+        ("def make(self):", "est.evaluate(self.make, steps=1)"),
+        ("def make(self):", "tf.estimator.TrainSpec(self.make)"),
+        ("def train_input_fn(self, params):", ""),
+        ("def input_fn(self, mode):", ""),
+    ],
+)
+def test_input_fns_keeping_iterators_on_self(definition, call):
+    source = (
+        "import tensorflow as tf\n"
+        "class Data:\n"
+        f"    {definition}\n"
+        "        ds = tf.data.Dataset.range(3)\n"
+        "        self.it = tf.compat.v1.data.make_one_shot_iterator(ds)\n"
+        "        self.count = 1\n"
+        "        return self.it.get_next()\n"
+        "    def run(self):\n"
+        "        est = tf.estimator.Estimator(model_fn=None)\n"
+        f"        {call or 'pass'}\n"
+    )
+    [diag] = lint(source)
+    assert (diag.code, diag.line) == ("EST102", 5)
+    assert "escapes input_fn `Data." in diag.message and diag.fix is None
+
+
+def test_functions_not_used_or_named_as_input_fns_keep_their_values():
+    source = (
+        "import tensorflow as tf\n"
+        "class Data:\n"
+        "    def input_fn(self):\n"  # named, but neither params nor mode, and not passed
+        "        self.it = tf.compat.v1.data.make_one_shot_iterator(tf.data.Dataset.range(3))\n"
+        "    def run(self, model, x):\n"
+        "        model.predict(x)\n"  # data, not an in-file function
+    )
+    assert lint(source) == []
+
+
+@pytest.mark.parametrize(
+    "signature, found",
+    [
+        ("mode, features, labels, params", True),
+        ("labels, features, mode", True),
+        ("mode, features, labels=None, hparams=None", True),
+        ("hparams, features, mode", False),  # TensorFlow would not pass hparams
+        ("mode, params", False),  # no features
+    ],
+)
+def test_model_fns_are_recognised_by_tensorflows_parameter_names(signature, found):
+    source = (
+        "import tensorflow as tf\n"
+        "OUT = {}\n"
+        f"def model_fn({signature}):\n"
+        "    OUT['x'] = tf.compat.v1.layers.dense(features['x'] if 'features' in dir() else None, 1)\n"
+    )
+    source = source.replace("features['x'] if 'features' in dir() else None", "features" if "features" in signature else "None")
+    assert codes(source) == (["EST103"] if found else [])

@@ -23,6 +23,10 @@ from estimator_lint.analysis.imports import ImportTable, module_aliases
 from estimator_lint.analysis.scopes import ClassInfo, FunctionInfo, ScopeCollector
 from estimator_lint.analysis.values import GRAPH, FunctionValues, join
 
+#: An exported PREDICT-keys entry ``[SAME_KEYS_AS + "pkg.a.model_fn"]``: the class's
+#: constructor installs that model_fn of another module, whose keys are its keys.
+SAME_KEYS_AS = "\x00same-keys-as:"
+
 #: Methods that put a value into a container or object.
 MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "__setitem__"}
@@ -73,6 +77,21 @@ class GuardPatch:
 
     node: ast.AST
     target: str
+    #: For ``self.__class__.<guard> = ...`` in a method: the class it switches the check off
+    #: for (with its subclasses); None: every class (TensorFlow's own is patched).
+    cls: Optional[ClassInfo] = None
+
+
+@dataclass(eq=False)
+class MemberPatch:
+    """``tf.estimator.Estimator.train = wrapped``: a member replaced on TensorFlow's class."""
+
+    node: ast.AST
+    #: The class as written (``tf.estimator.Estimator``).
+    target: str
+    member: str
+    #: TensorFlow's name of the class (``Estimator``, ``DNNClassifier``).
+    class_name: str
 
 
 @dataclass(eq=False)
@@ -93,6 +112,9 @@ class GraphStore:
     model_fn: Optional[FunctionInfo]
     #: The class of ``self`` for EST102.
     cls: Optional[ClassInfo] = None
+    #: ``setattr(self, <expression>, t)``: ``name`` is the expression's source, not an
+    #: attribute name (never read back, exported or fixed).
+    computed: bool = False
 
 
 @dataclass(eq=False)
@@ -158,6 +180,8 @@ class FileModel:
 
         self.contexts: Dict[FunctionInfo, GraphContext] = {}
         self.model_fns: Dict[FunctionInfo, str] = {}
+        #: input_fns: called in the Estimator's graphs too (their graph values are as short-lived).
+        self.input_fns: Set[FunctionInfo] = set()
         #: Methods handed to an Estimator as its model_fn (here, or in another module).
         self.passed_methods: Set[FunctionInfo] = set()
         self._find_model_fns()
@@ -166,6 +190,7 @@ class FileModel:
         # for them: a run that selects EST101 alone never evaluates graph values.
         self._overrides: Optional[List[MemberOverride]] = None
         self._guard_patches: List[GuardPatch] = []
+        self._member_patches: List[MemberPatch] = []
         self._stores: List[GraphStore] = []
         self._evaluated = False
         self._reads: Optional[List[CapturedRead]] = None
@@ -185,6 +210,12 @@ class FileModel:
         """Assignments that switch TensorFlow's override guard off (EST101)."""
         self.overrides  # found by the same pass
         return self._guard_patches
+
+    @property
+    def member_patches(self) -> List[MemberPatch]:
+        """Estimator members replaced on TensorFlow's class itself (EST101)."""
+        self.overrides  # found by the same pass
+        return self._member_patches
 
     @property
     def stores(self) -> List[GraphStore]:
@@ -312,9 +343,10 @@ class FileModel:
                         self.model_fns.setdefault(method, "passed as model_fn in another module")
                         passed.add(method)
         for fn in self.scopes.functions:
-            # 2. Named like a model_fn, taking ``features`` first.
+            # 2. Named like a model_fn, with TensorFlow's parameter names (TF passes them
+            # by name: ``def model_fn(self, mode, features, labels)`` is one too).
             name = fn.name
-            if ("model_fn" == name or name.endswith("_model_fn")) and fn.call_params[:1] == ["features"]:
+            if ("model_fn" == name or name.endswith("_model_fn")) and _model_fn_signature(fn):
                 self.model_fns.setdefault(fn, "named like a model_fn")
             # 3. Returned by a model_fn builder.
             if "model_fn" in name:
@@ -325,6 +357,8 @@ class FileModel:
         for fn, reason in self.model_fns.items():
             est = self.estimator_of(fn)
             self.contexts[fn] = GraphContext(fn, reason, self_captures=fn in passed or est is not None)
+        # 3b. input_fns: the Estimator calls them inside each graph it builds, too.
+        self._find_input_fns()
         # 4. Overrides of the Estimator's own graph-building methods.
         for cls in self.estimators:
             for name, method in cls.methods.items():
@@ -356,6 +390,40 @@ class FileModel:
             if fn not in self.contexts and fn.parent is not None and fn.parent in self.contexts:
                 parent = self.contexts[fn.parent]
                 self.contexts[fn] = GraphContext(parent.root, "nested", parent.self_captures)
+
+    def _find_input_fns(self) -> None:
+        """input_fns: functions passed as ``input_fn=`` or first to ``train``/``evaluate``/
+        ``predict``/``TrainSpec``/``EvalSpec``, and functions named ``*input_fn`` taking
+        ``params`` or ``mode``.  A graph value they keep outlives the graph the Estimator
+        built around the call, like a model_fn's."""
+        found: Dict[FunctionInfo, None] = {}
+        for fn, node in self._all_calls():
+            args = [kw.value for kw in node.keywords if kw.arg == "input_fn"]
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if not args and node.args and name in tfapi.INPUT_FN_TAKERS:
+                args.append(node.args[0])
+            for arg in args:
+                for target in self._function_targets(arg, fn, 0):
+                    found.setdefault(target)
+        for fn in self.scopes.functions:
+            if (fn.name == "input_fn" or fn.name.endswith("_input_fn")) and {"params", "mode"} & set(fn.call_params):
+                found.setdefault(fn)
+        for fn in found:
+            if fn not in self.contexts:
+                self.input_fns.add(fn)
+                self.contexts[fn] = GraphContext(fn, "input_fn", self_captures=fn.cls is not None)
+
+    def input_fn_of(self, root: Optional[FunctionInfo]) -> Optional[FunctionInfo]:
+        """The input_fn whose call runs graph code rooted at ``root`` (a store's
+        ``model_fn``), itself or the input_fn calling its helper; None for model_fns."""
+        ctx = self.contexts.get(root) if root is not None else None
+        if ctx is None:
+            return None
+        for fn in (ctx.root, ctx.called_from):
+            if fn is not None and fn in self.input_fns:
+                return fn
+        return None
 
     def _all_calls(self):
         for node in self.scopes.module_calls:
@@ -546,12 +614,40 @@ class FileModel:
             if isinstance(node, ast.Assign):
                 targets = [(t, t) for t in node.targets]
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
-                if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value == tfapi.OVERRIDE_GUARD:
-                    targets = [(ast.Attribute(value=node.args[0], attr=tfapi.OVERRIDE_GUARD), node)]
+                if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+                    targets = [(ast.Attribute(value=node.args[0], attr=node.args[1].value), node)]
             for target, report in targets:
-                if isinstance(target, ast.Attribute) and target.attr == tfapi.OVERRIDE_GUARD:
+                if not isinstance(target, ast.Attribute):
+                    continue
+                if target.attr == tfapi.OVERRIDE_GUARD:
                     if self.is_estimator_class_expr(target.value):
-                        self.guard_patches.append(GuardPatch(report, ast.unparse(target.value)))
+                        local = self._local_class(target.value)
+                        self._guard_patches.append(GuardPatch(report, ast.unparse(target.value), local))
+                    elif self._own_class_expr(target.value, fn):
+                        self._guard_patches.append(GuardPatch(report, ast.unparse(target.value), self._method_class(fn)))
+                elif fn is None and target.attr in tfapi.ESTIMATOR_MEMBERS:
+                    # ``tf.estimator.Estimator.train = wrapped``: TensorFlow's class itself.
+                    qual = self.imports.resolve(self._dealias(target.value))
+                    if qual and tfapi.is_estimator_qualname(qual) and self._local_class(target.value) is None:
+                        self._member_patches.append(
+                            MemberPatch(report, ast.unparse(target.value), target.attr, qual.rsplit(".", 1)[-1])
+                        )
+
+    def _own_class_expr(self, expr: ast.AST, fn: Optional[FunctionInfo]) -> bool:
+        """``self.__class__`` / ``type(self)`` in a method of an Estimator class."""
+        self_name = self._self_name(fn)
+        if self_name is None or self.estimator_of(fn) is None:
+            return False
+        if isinstance(expr, ast.Attribute) and expr.attr == "__class__":
+            return isinstance(expr.value, ast.Name) and expr.value.id == self_name
+        return (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Name)
+            and expr.func.id == "type"
+            and len(expr.args) == 1
+            and isinstance(expr.args[0], ast.Name)
+            and expr.args[0].id == self_name
+        )
 
     def _same_member(self, name: str, stmt: ast.AST) -> bool:
         """``predict = tf.estimator.Estimator.predict``: the Estimator's own function again,
@@ -662,6 +758,11 @@ class FileModel:
                     name = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
                     if isinstance(name, str):
                         pairs.append((ast.Attribute(value=node.args[0], attr=name), node.args[2], values.kind(node.args[2]), node))
+                    elif not isinstance(node.args[1], (ast.Constant, ast.Starred)):
+                        # ``setattr(self, head + "_output", t)``: a name known only at run time
+                        # (kept as its source text; :attr:`GraphStore.computed`).
+                        target = ast.Attribute(value=node.args[0], attr=ast.unparse(node.args[1]))
+                        pairs.append((_ComputedName(target), node.args[2], values.kind(node.args[2]), node))
                 elif (
                     isinstance(func, ast.Attribute)
                     and func.attr in MUTATING_METHODS
@@ -676,9 +777,13 @@ class FileModel:
             for target, value, kind, report in pairs:
                 if kind != GRAPH:
                     continue
+                computed = isinstance(target, _ComputedName)
                 statement = _statement_of(node, fn)
-                store = self._classify_store(target, value, fn, ctx, self_name, self_captures, report, statement)
+                store = self._classify_store(
+                    target.expr if computed else target, value, fn, ctx, self_name, self_captures, report, statement
+                )
                 if store is not None:
+                    store.computed = computed
                     self.stores.append(store)
 
     def _classify_store(self, target, value, fn, ctx, self_name, self_captures, report, statement) -> Optional[GraphStore]:
@@ -738,7 +843,7 @@ class FileModel:
                 continue
             seen.add(c)
             for store in self.stores:
-                if store.how == "self" and store.cls is c:
+                if store.how == "self" and store.cls is c and self._readable_capture(store):
                     found.setdefault(store.name, (store, store.function.qualname))
             for base in c.node.bases:
                 local = self._local_class(base)
@@ -748,13 +853,25 @@ class FileModel:
                     self._external_captures(base, found)
         return found
 
+    def _readable_capture(self, store: GraphStore) -> bool:
+        """Whether EST104 follows reads of this capture: a named attribute a model_fn keeps
+        (an input_fn's iterator is no prediction to read instead)."""
+        return not store.computed and self.input_fn_of(store.model_fn) is None
+
     def _external_captures(self, expr: Optional[ast.AST], into: Dict[str, Tuple[Optional[GraphStore], str]]) -> None:
         if expr is None or self.index is None or not hasattr(self.index, "captured_attributes"):
             return
         qual = self.imports.resolve(expr)
-        if qual:
-            for attr in self.index.captured_attributes(qual):
-                into.setdefault(attr, (None, qual))
+        if not qual:
+            return
+        inherited = getattr(self.index, "inherited_captures", None)
+        if inherited is not None:
+            # The class's own captures and those it inherits from bases in other modules.
+            for attr, owner in inherited(qual):
+                into.setdefault(attr, (None, owner))
+            return
+        for attr in self.index.captured_attributes(qual):
+            into.setdefault(attr, (None, qual))
 
     def reflective_nodes(self) -> List[ast.AST]:
         """Reads by name or of a namespace: ``getattr``/``hasattr`` calls, ``vars()``,
@@ -778,7 +895,7 @@ class FileModel:
         """Class qualname -> captured attributes (what the project index learns from this file)."""
         out: Dict[str, List[str]] = {}
         for store in self.stores:
-            if store.how == "self" and store.cls is not None:
+            if store.how == "self" and store.cls is not None and self._readable_capture(store):
                 attrs = out.setdefault(self.class_qualname(store.cls), [])
                 if store.name not in attrs:
                     attrs.append(store.name)
@@ -801,6 +918,13 @@ class FileModel:
                 keys = prediction_keys(self, fn) if how == "fixed" and fn is not None else None
                 if keys is not None:
                     out[f"{self.module}.{name}"] = sorted(keys)
+                elif how == "unknown":
+                    # ``super().__init__(model_fn=imported_model_fn)``: the keys are that
+                    # module's; the index follows the link when asked (two hops).
+                    passed = self.constructor_imported_model_fn(cls)
+                    qual = self.imports.resolve(passed[0]) if passed is not None else None
+                    if qual:
+                        out[f"{self.module}.{name}"] = [SAME_KEYS_AS + qual]
         for method in self.passed_methods:
             # ``Estimator(model_fn=model.model_fn)`` in another module asks for these.
             keys = prediction_keys(self, method)
@@ -829,6 +953,40 @@ class FileModel:
                 return ("passthrough", None) if est is not None and est.is_direct else ("unknown", None)
             cls = local_bases[0]
         return "unknown", None
+
+    def constructor_imported_model_fn(self, cls: ClassInfo) -> Optional[Tuple[ast.expr, FunctionInfo]]:
+        """(expression, ``__init__``) when the constructor of Estimator class ``cls`` (or of
+        its nearest in-file base with one) passes an imported model_fn to the base:
+        ``super().__init__(model_fn=other_module.model_fn)``."""
+        seen: Set[ClassInfo] = set()
+        while cls not in seen:
+            seen.add(cls)
+            init = cls.methods.get("__init__")
+            if init is not None:
+                for call in init.calls:
+                    func = call.func
+                    if isinstance(func, ast.Attribute) and func.attr == "__init__":
+                        value = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
+                        if value is None and call.args and isinstance(func.value, ast.Call) and self.estimator_of(init):
+                            est = self.estimator_of(init)
+                            value = call.args[0] if est is not None and est.is_direct else None
+                        root = value
+                        while isinstance(root, ast.Attribute):
+                            root = root.value
+                        if (
+                            isinstance(root, ast.Name)
+                            and root.id in self.imports.names
+                            and not init.is_local(root.id)
+                            and not self._function_targets(value, init, 0)
+                        ):
+                            return value, init
+                        return None
+                return None
+            bases = [b for b in (self._local_class(base) for base in cls.node.bases) if b in self.estimators]
+            if not bases:
+                return None
+            cls = bases[0]
+        return None
 
     def _init_model_fn(self, init: FunctionInfo) -> Tuple[str, Optional[FunctionInfo]]:
         for call in init.calls:
@@ -928,6 +1086,15 @@ class FileModel:
 # --------------------------------------------------------------------------------------
 
 
+class _ComputedName:
+    """Marks ``setattr(obj, <expression>, v)``: ``expr`` is ``obj.<expression source>``."""
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: ast.Attribute) -> None:
+        self.expr = expr
+
+
 class _ContainerOf:
     """Marks a store made by a mutating call on ``expr`` (``expr.append(v)``)."""
 
@@ -935,6 +1102,20 @@ class _ContainerOf:
 
     def __init__(self, expr: ast.AST) -> None:
         self.expr = expr
+
+
+def _model_fn_signature(fn: FunctionInfo) -> bool:
+    """Parameters TensorFlow can pass a model_fn (by name): ``features`` first as most
+    code writes it, or ``features`` with ``mode``/``labels`` in any order, nothing else
+    required."""
+    params = fn.call_params
+    if params[:1] == ["features"]:
+        return True
+    if "features" not in params or not ({"mode", "labels"} & set(params)):
+        return False
+    args = fn.node.args
+    required = params[: len(params) - len(args.defaults)] if args.defaults else params
+    return set(required) <= set(tfapi.MODEL_FN_PARAMS)
 
 
 def _target_value_pairs(target: ast.AST, value: ast.expr, values: FunctionValues):

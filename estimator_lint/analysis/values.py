@@ -310,6 +310,8 @@ class FunctionValues:
             if receiver == GRAPH or receiver == HOLDER:
                 return GRAPH
             if receiver == CONFIG:
+                if self.graph_mode and func.attr in tfapi.ITERATOR_METHODS:
+                    return GRAPH  # ``dataset.make_one_shot_iterator()``: an op of this graph
                 # ``optimizer.minimize(loss)``, ``layer.apply(x)``.
                 return GRAPH if args_kind() >= HOLDER else CONFIG if func.attr[:1].isupper() else NONE
             produced = args_kind()

@@ -156,3 +156,14 @@ class Rule:
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
+
+
+def input_fn_message(target: str, function_name: str, input_fn) -> str:
+    """EST102/EST103 for a graph value an input_fn (or its helper ``function_name``) keeps."""
+    helper = f" (in its helper `{function_name}`)" if function_name != input_fn.qualname else ""
+    return (
+        f"Graph value escapes input_fn `{input_fn.qualname}`{helper} into {target}: the Estimator calls "
+        f"the input_fn inside each graph it builds and discards that graph after the call, so the kept "
+        f"dataset iterator or tensor belongs to a dead graph (\"must be from the same graph\" when reused); "
+        f"build it in the input_fn on every call and return it"
+    )

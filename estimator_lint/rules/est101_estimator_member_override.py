@@ -14,8 +14,12 @@ class EstimatorMemberOverride(Rule):
     ## What it does
     Checks for methods, properties and class attributes of an `Estimator` subclass whose
     name is a member of `tf.estimator.Estimator` (`train`, `predict`, `_call_model_fn`, ...)
-    that TensorFlow does not allow to override, and for code that disables TensorFlow's
-    guard, `_assert_members_are_not_overridden`.
+    that TensorFlow does not allow to override, for code that disables TensorFlow's
+    guard, `_assert_members_are_not_overridden` (on TensorFlow's class or a subclass, at
+    module level, or from a method through the instance's class: `self.__class__.<guard> = ...`,
+    `type(self).<guard> = ...`, `setattr(self.__class__, ...)`), and for module-level
+    assignments of an Estimator member on TensorFlow's class itself
+    (`tf.estimator.Estimator._call_model_fn = wrapped`, `setattr(Estimator, "evaluate", f)`).
 
     ## Why is this bad?
     `Estimator.__init__` checks the instantiated class's own `__dict__` against the
@@ -23,7 +27,9 @@ class EstimatorMemberOverride(Rule):
     `ValueError: Subclasses of Estimator cannot override members of Estimator` at
     construction. An override placed in an intermediate base class is *not* caught (the
     check reads only the instantiated class) and silently changes how the Estimator
-    trains, evaluates or predicts. Such overrides are usually there to capture tensors
+    trains, evaluates or predicts. Once the guard is patched, overrides of the classes
+    it covers run silently too. A member replaced on TensorFlow's class itself changes
+    every Estimator in the process, canned ones included, and no check ever sees it. Such overrides are usually there to capture tensors
     on `self`, which never works: the graph they belong to is discarded.
 
     TensorFlow allows `model_fn`, `latest_checkpoint`, `_create_and_assert_global_step`,
@@ -115,8 +121,10 @@ class EstimatorMemberOverride(Rule):
             if tfapi.OVERRIDE_GUARD in cls.methods:
                 return f"`{cls.name}.{tfapi.OVERRIDE_GUARD}`"
             todo.extend(c for c in (model._local_class(b) for b in cls.node.bases) if c is not None)
-        if model.guard_patches:
-            return f"the patch of `{tfapi.OVERRIDE_GUARD}` at line {model.guard_patches[0].node.lineno}"
+        for patch in model.guard_patches:
+            # A patch of one class (``self.__class__.<guard> = ...``) covers it and its subclasses.
+            if patch.cls is None or patch.cls in seen:
+                return f"the patch of `{patch.target}.{tfapi.OVERRIDE_GUARD}` at line {patch.node.lineno}"
         return ""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -137,10 +145,15 @@ class EstimatorMemberOverride(Rule):
                 )
             elif est.subclasses or est.external_subclasses:
                 names = [s.name for s in est.subclasses] + list(est.external_subclasses)
-                subs = ", ".join(f"`{n}`" for n in names[:3]) + (" and others" if len(names) > 3 else "")
+                shown = [f"`{n}`" for n in names[:3]]
+                if len(names) > 3:
+                    subs = ", ".join(shown) + " and others"
+                else:
+                    subs = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+                verb = "runs" if len(names) == 1 else "run"
                 message = (
                     f"`{cls}.{override.member}` overrides an Estimator member in an intermediate base class "
-                    f"({chain}): TensorFlow checks only the instantiated class, so {subs} silently run this "
+                    f"({chain}): TensorFlow checks only the instantiated class, so {subs} silently {verb} this "
                     f"override (constructing `{cls}` itself raises `{tfapi.OVERRIDE_ERROR}`)"
                 )
             else:
@@ -149,15 +162,24 @@ class EstimatorMemberOverride(Rule):
                     f"raises `{tfapi.OVERRIDE_ERROR}`"
                 )
             fix, reason = None, None
-            if override.member != tfapi.OVERRIDE_GUARD and any(
-                s.function.node is override.statement and s.how == "self" for s in model.stores
-            ):
+            captures = [s for s in model.stores if s.function.node is override.statement and s.how == "self"]
+            if override.member != tfapi.OVERRIDE_GUARD and captures and not any(s.computed for s in captures):
                 fix, reason = ctx.plan_fix(lambda planner, o: planner.override_fix(o), override)
             yield ctx.diagnostic(self.code, override.node, message, fix, reason)
+        for member_patch in model.member_patches:
+            yield ctx.diagnostic(
+                self.code,
+                member_patch.node,
+                f"Assigning `{member_patch.target}.{member_patch.member}` replaces an Estimator member on "
+                f"TensorFlow's class itself: it changes every `{member_patch.class_name}` in the "
+                f"process (TensorFlow's override check never sees it); wrap the model_fn or use a "
+                f"`SessionRunHook` instead",
+            )
         for patch in model.guard_patches:
+            scope = f" for `{patch.cls.name}` and its subclasses" if patch.cls is not None else ""
             yield ctx.diagnostic(
                 self.code,
                 patch.node,
                 f"Replacing `{patch.target}.{tfapi.OVERRIDE_GUARD}` disables TensorFlow's check that "
-                "Estimator members are not overridden; overridden members then run silently",
+                f"Estimator members are not overridden{scope}; overridden members then run silently",
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from estimator_lint.diagnostics import Diagnostic
-from estimator_lint.rules.base import Invalid, Rule, RuleContext
+from estimator_lint.rules.base import Invalid, Rule, RuleContext, input_fn_message
 
 
 class TensorOnSelf(Rule):
@@ -14,8 +14,10 @@ class TensorOnSelf(Rule):
     Checks for graph tensors stored on `self` inside an `Estimator` subclass or inside a
     method passed as a `model_fn` (`Estimator(model_fn=self.model_fn)`, or from another
     module of the project: `net = Net(); Estimator(model_fn=net.model_fn)`): plain, augmented,
-    annotated and tuple assignments, `setattr(self, ...)`, and `self.outputs[...] = t` /
-    `self.outputs.append(t)`.
+    annotated and tuple assignments, `setattr(self, ...)` (with a literal name, or one
+    computed at run time: `setattr(self, head + "_output", t)`), and
+    `self.outputs[...] = t` / `self.outputs.append(t)`. The same holds for an input_fn's
+    `self` (see EST103): a dataset iterator or tensor it keeps on its object.
 
     Graph values are the `features` and `labels` of a model_fn, results of TensorFlow and
     Keras operations (resolved through imports), `super()._call_model_fn(...)` and
@@ -48,7 +50,7 @@ class TensorOnSelf(Rule):
     ```
 
     ## Fix safety
-    The fix moves the tensor into the `predictions` dict under the attribute's name and
+    Stores under a computed name and stores in input_fns are never fixed. The fix moves the tensor into the `predictions` dict under the attribute's name and
     removes the capture and its `self.x = None` placeholder. It is safe for per-example
     values derived from `features`; it is unsafe when the value may be a scalar (a loss,
     a reduction, a metric's value, `tf.size`: predictions need the batch dimension),
@@ -143,6 +145,22 @@ class TensorOnSelf(Rule):
             if store.model_fn is not None and store.model_fn is not store.function:
                 where += f" (called from model_fn `{store.model_fn.qualname}`)"
             receiver = store.function.self_name or "self"  # ``def _model_fn(me, ...)``: ``me.x``
+            input_fn = ctx.model.input_fn_of(store.model_fn)
+            if input_fn is not None:
+                yield ctx.diagnostic(self.code, store.node, input_fn_message(f"`{receiver}.{store.name}`", store.function.qualname, input_fn))
+                continue
+            if store.computed:
+                yield ctx.diagnostic(
+                    self.code,
+                    store.node,
+                    f"Graph tensor stored on `{receiver}` under the computed name `{store.name}` "
+                    f"(`setattr({receiver}, {store.name}, ...)`) in {where}: it belongs to a graph that is "
+                    f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
+                    f"(under that key) and read it with `estimator.predict()`",
+                    None,
+                    "the attribute name is computed at run time",
+                )
+                continue
             message = (
                 f"Graph tensor stored on `{receiver}.{store.name}` in {where}: it belongs to a graph that is "
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "

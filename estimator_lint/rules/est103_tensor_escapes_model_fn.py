@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from estimator_lint.diagnostics import Diagnostic
-from estimator_lint.rules.base import Invalid, Rule, RuleContext
+from estimator_lint.rules.base import Invalid, Rule, RuleContext, input_fn_message
 
 
 class TensorEscapesModelFn(Rule):
@@ -17,8 +17,17 @@ class TensorEscapesModelFn(Rule):
 
     A model_fn is a function passed as `model_fn=` (or as an Estimator's first argument),
     a function returned by a `*model_fn*` builder, a function named `model_fn` or
-    `*_model_fn` taking `features` first, an override of an Estimator graph-building
-    method, and the in-file helpers these call.
+    `*_model_fn` taking `features` first, or taking `features` with `mode` or `labels`
+    in any order and nothing else TensorFlow would not pass by name
+    (`def model_fn(self, mode, features, labels, params)`), an override of an Estimator
+    graph-building method, and the in-file helpers these call.
+
+    input_fns are checked the same way: functions passed as `input_fn=` or first to
+    `train`/`evaluate`/`predict`/`TrainSpec`/`EvalSpec`, and functions named `input_fn`
+    or `*_input_fn` taking `params` or `mode`. The Estimator calls them inside each graph
+    it builds, so a dataset iterator or tensor they keep outside (or on their object's
+    `self`, EST102) belongs to a discarded graph; reused, TensorFlow refuses it ("must be
+    from the same graph"). These are never fixed automatically.
 
     ## Why is this bad?
     The Estimator calls the model_fn once per `train`/`evaluate`/`predict` call, in a new
@@ -137,6 +146,10 @@ class TensorEscapesModelFn(Rule):
                 "attribute": f"`{store.name}`, which lives outside it",
                 "call": f"`{store.name}`, which lives outside it",
             }[store.how]
+            input_fn = ctx.model.input_fn_of(store.model_fn)
+            if input_fn is not None:
+                yield ctx.diagnostic(self.code, store.node, input_fn_message(how, store.function.qualname, input_fn))
+                continue
             message = (
                 f"Graph tensor escapes model_fn {where} into {how}: it belongs to a graph that is "
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "

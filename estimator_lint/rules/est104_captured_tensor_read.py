@@ -14,7 +14,10 @@ class CapturedTensorRead(Rule):
     ## What it does
     Checks, outside any model_fn, for reads of an attribute that EST102 found holding a
     captured graph tensor: `estimator.dense_output`, `self.dense_output` in another
-    method, `sess.run(estimator.logits)`.
+    method, `sess.run(estimator.logits)`. The receiver is a name bound to a call of the
+    capturing class, or of a class inheriting the capture (`est = WideRegressor()` where a
+    base captures), annotated with one (`def f(est: WideRegressor)`), or built by a function
+    annotated to return one; the classes may live in other modules of the project.
 
     ## Why is this bad?
     The attribute holds a symbolic tensor of a graph the Estimator has already discarded

@@ -32,8 +32,9 @@ class UnknownPredictionKey(Rule):
     tests (`if "k" in p:`) is not reported. The Estimator may be `tf.estimator.Estimator`
     itself or a subclass whose constructor hands the caller's `model_fn` on
     (`super().__init__(*args, **kwargs)`) or always passes its own
-    (`model_fn=self._model_fn`). The model_fn or the subclass may live in another module of
-    the project (imported directly or through a package's re-export): the command line
+    (`model_fn=self._model_fn`, or a model_fn imported from another module). The model_fn
+    or the subclass may live in another module of the project, the two also in different
+    ones (a subclass in `b.py` installing `a.py`'s model_fn, built in `main.py`) (imported directly or through a package's re-export): the command line
     learns their keys in the project index, which the flake8 plugin reads once saved.
 
     ## Why is this bad?
@@ -179,6 +180,10 @@ class UnknownPredictionKey(Rule):
         if how == "fixed" and installed is not None:
             # ``MyEstimator()`` whose constructor passes ``model_fn=self._model_fn``.
             return UnknownPredictionKey._in_file(model, installed)
+        if how == "unknown" and local is not None:
+            # ``super().__init__(model_fn=other_module.model_fn)`` in the constructor.
+            passed = model.constructor_imported_model_fn(local)
+            return UnknownPredictionKey._imported_model_fn(model, passed[1], passed[0]) if passed else None
         if direct or how == "passthrough":
             target = next((k.value for k in call.keywords if k.arg == "model_fn"), None)
             if target is None and call.args and direct:
