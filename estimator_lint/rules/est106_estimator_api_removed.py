@@ -26,7 +26,7 @@ class EstimatorApiRemoved(Rule):
     Silent when the project declares no TensorFlow requirement (and sets no target), and
     when every version its requirement admits is older than 2.16. On by default, like every
     rule: it only speaks when the project itself says it allows 2.16+. How the requirement
-    is read, and the run-time proof: [docs/est106.md](docs/est106.md).
+    is read, and the run-time proof: [docs/est106.md](https://github.com/estimator-lint/estimator-lint/blob/main/docs/est106.md).
 
     ## Why is this bad?
     TensorFlow 2.16 removed `tf.estimator` and `tensorflow-estimator` has no release after
