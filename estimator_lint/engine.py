@@ -112,6 +112,37 @@ def decode_source(data: bytes) -> str:
     return text
 
 
+def is_notebook(path) -> bool:
+    """A Jupyter notebook: linted as the module its code cells make (estimator_lint.notebook)."""
+    return isinstance(path, str) and path.lower().endswith(".ipynb")
+
+
+def source_text(path: str, data: bytes):
+    """``(text, notebook)``: the Python text of a file's bytes -- a notebook's code cells
+    (with the :class:`~estimator_lint.notebook.Notebook`), any other file decoded (None)."""
+    if not is_notebook(path):
+        return decode_source(data), None
+    from estimator_lint.notebook import Notebook, NotebookError
+
+    try:
+        notebook = Notebook.parse(data)
+    except NotebookError as exc:
+        raise SourceError(str(exc)) from None
+    return notebook.text, notebook
+
+
+def read_code_bytes(path: str) -> bytes:
+    """:func:`read_source_bytes`, a notebook's code cells as UTF-8 (for text screens);
+    an invalid notebook raises ``ValueError``."""
+    data = read_source_bytes(path)
+    if is_notebook(path):
+        try:
+            return source_text(path, data)[0].encode("utf-8", "surrogatepass")
+        except SourceError as exc:
+            raise ValueError(str(exc)) from None
+    return data
+
+
 # --------------------------------------------------------------------------------------
 # the C stack: a recursion budget while we parse and analyse
 # --------------------------------------------------------------------------------------
@@ -486,8 +517,9 @@ def lint_file(
         except (OSError, ValueError) as exc:
             result.error = read_error(path, exc)
             return result
+    notebook = None
     try:
-        text = decode_source(data)
+        text, notebook = source_text(path, data)
         # With a project index, its fixed-point words (Estimator subclasses of other files too).
         words = getattr(index, "words", None) or settings.prefilter_words()
         if settings.prefilter and not screened and not might_have_findings(text, words):
@@ -497,6 +529,8 @@ def lint_file(
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
         result.diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
+        if notebook is not None:
+            result.diagnostics = notebook.to_cells(result.diagnostics)
         if hasattr(index, "queries"):  # a FactLog: the project runner checks these answers later
             result.fact_queries = index.queries
         if model is not None and module is not None:
@@ -505,7 +539,8 @@ def lint_file(
             if "EstimatorSpec" in text:  # no PREDICT keys without one (the index's spec_files)
                 result.prediction_keys = model.exported_prediction_keys()
     except SourceError as exc:
-        result.error = FileError(str(exc), exc.line, exc.column)
+        cell, line = notebook.locate(exc.line) if notebook is not None else (None, exc.line)
+        result.error = FileError(str(exc), line, exc.column, cell=cell)
     except Exception as exc:  # an internal fault: report it, keep going with other files
         detail = " ".join(str(exc).split())  # one line, whatever the exception says
         if len(detail) > 300:
@@ -715,8 +750,10 @@ def _check_file(path: str, settings: Settings, known_digest: Optional[str], stam
         if known_digest is not None and stamp.digest == known_digest:
             return None, stamp
     # The project index already screened every file (to its fixed point of words).
-    if path in index.candidates if index is not None else may_hold_findings_bytes(data, settings):
-        return lint_file(path, settings, index, data=data, screened=True), stamp
+    # A notebook's JSON is screened as its code, by lint_file.
+    notebook = is_notebook(path)
+    if path in index.candidates if index is not None else (notebook or may_hold_findings_bytes(data, settings)):
+        return lint_file(path, settings, index, data=data, screened=not notebook), stamp
     return FileResult(path), stamp
 
 

@@ -17,6 +17,11 @@ def _display(path: str) -> str:
     return display_path(path)
 
 
+def _line_ended(cell_source: str) -> str:
+    """A cell's source for its diff: a cell is no file, its last line needs no newline."""
+    return cell_source if not cell_source or cell_source.endswith(("\n", "\r")) else cell_source + "\n"
+
+
 def run_fix(
     files: List[str],
     settings: Union[Settings, Callable[[str], Settings]],
@@ -51,16 +56,23 @@ def run_fix(
             fixed_total += len(result.applied)
             applied_by_file.append((shown, result.applied))
             if diff_only:
-                out.writelines(
-                    difflib.unified_diff(
-                        result.original.splitlines(keepends=True),
-                        result.text.splitlines(keepends=True),
-                        fromfile=shown if shown.startswith("/") else f"a/{shown}",
-                        tofile=shown if shown.startswith("/") else f"b/{shown}",
-                    )
+                # A notebook's diff is one per changed cell, named as Ruff names them.
+                parts = (
+                    [(f"{shown}:cell {cell}", _line_ended(old), _line_ended(new)) for cell, old, new in result.cells]
+                    if result.cells is not None
+                    else [(shown, result.original, result.text)]
                 )
-                if not result.text.endswith("\n"):
-                    out.write("\n\\ No newline at end of file\n")
+                for name, old, new in parts:
+                    out.writelines(
+                        difflib.unified_diff(
+                            old.splitlines(keepends=True),
+                            new.splitlines(keepends=True),
+                            fromfile=name if name.startswith("/") else f"a/{name}",
+                            tofile=name if name.startswith("/") else f"b/{name}",
+                        )
+                    )
+                    if new and not new.endswith("\n"):
+                        out.write("\n\\ No newline at end of file\n")
         unsafe_left += result.unsafe_available() if not unsafe else 0
     if show_fixes and applied_by_file:
         # Ruff's --show-fixes: what was (or would be) fixed, per file and code.

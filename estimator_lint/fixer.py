@@ -19,12 +19,12 @@ from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileErro
 from estimator_lint.engine import (
     Settings,
     SourceError,
-    decode_source,
     in_project,
     lint_source,
     package_of,
     read_error,
     read_source_bytes,
+    source_text,
 )
 from estimator_lint.fixes import apply_edits
 
@@ -42,6 +42,10 @@ class FixResult:
     #: Findings left in the fixed text.
     remaining: List[Diagnostic] = field(default_factory=list)
     error: Optional[FileError] = None
+    #: A notebook's (cell, old source, new source) of each changed code cell.
+    cells: Optional[List[Tuple[int, str, str]]] = None
+    #: The fixed notebook (a notebook's fix only).
+    notebook: Optional[object] = field(default=None, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -71,10 +75,13 @@ def _non_overlapping(diagnostics: List[Diagnostic], unsafe: bool) -> List[Diagno
 
 
 def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] = None, unsafe: bool = False,
-               package: Optional[str] = None, index=None) -> FixResult:
+               package: Optional[str] = None, index=None, notebook=None) -> FixResult:
     """Apply fixes until none applies. Raises :class:`SourceError` for bad input.
 
     ``index``: the project index, so that cross-module findings are fixed alike.
+    ``notebook``: ``text`` is this notebook's code (:mod:`estimator_lint.notebook`); fixes
+    whose edits cross a cell boundary or touch a magic line are left out, and the fixed
+    notebook is ``result.notebook``.
     """
     settings = settings or Settings()
     result = FixResult(path, text, text)
@@ -88,19 +95,28 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
     diagnostics = lint(current)
     for _ in range(MAX_PASSES):
         chosen = _non_overlapping(diagnostics, unsafe)
+        if notebook is not None:
+            chosen = [d for d in chosen if notebook.accepts(d.fix.edits)]
         if not chosen:
             break
         edits: List[Edit] = [e for d in chosen for e in d.fix.edits]
-        candidate = apply_edits(current, edits)
+        if notebook is not None:
+            fixed_notebook = notebook.apply(edits)
+            candidate = fixed_notebook.text
+        else:
+            candidate = apply_edits(current, edits)
         try:
             ast.parse(candidate)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             break  # never write code that does not parse (a bug: the edits are dropped)
         current = candidate
+        if notebook is not None:
+            notebook = fixed_notebook
         result.applied.extend(chosen)
         diagnostics = lint(current)
     result.text = current
     result.remaining = diagnostics
+    result.notebook = notebook
     return result
 
 
@@ -131,26 +147,41 @@ def fix_file(
         result.error = read_error(path, exc)
         return result
     try:
-        text = decode_source(data)
+        text, notebook = source_text(path, data)
     except SourceError as exc:
         result = FixResult(path, "", "")
         result.error = FileError(str(exc), exc.line, exc.column)
         return result
     try:
         package = package_of(path) if "from ." in text else None
-        result = fix_source(text, path, settings, unsafe, package=package, index=index)
+        result = fix_source(text, path, settings, unsafe, package=package, index=index, notebook=notebook)
     except SourceError as exc:
         result = FixResult(path, text, text)
-        result.error = FileError(str(exc), exc.line, exc.column)
+        cell, line = notebook.locate(exc.line) if notebook is not None else (None, exc.line)
+        result.error = FileError(str(exc), line, exc.column, cell=cell)
         return result
+    if notebook is not None:
+        result.remaining = result.notebook.to_cells(result.remaining)
+        result.cells = notebook.changed_cells(result.notebook)
     if write and result.changed:
-        encoding, bom = _encoding_of(data)
-        try:
-            new_data = (b"\xef\xbb\xbf" if bom else b"") + result.text.encode(encoding)
-        except UnicodeEncodeError as exc:
-            result.error = FileError(f"not fixed: the fixed text cannot be encoded as {encoding}: {exc.reason}")
-            result.text = result.original
-            return result
+        if notebook is not None:
+            from estimator_lint.notebook import NotebookError
+
+            try:
+                new_data = result.notebook.dumps()
+            except NotebookError as exc:
+                result.error = FileError(f"not fixed: {exc}")
+                result.text = result.original
+                result.cells = []
+                return result
+        else:
+            encoding, bom = _encoding_of(data)
+            try:
+                new_data = (b"\xef\xbb\xbf" if bom else b"") + result.text.encode(encoding)
+            except UnicodeEncodeError as exc:
+                result.error = FileError(f"not fixed: the fixed text cannot be encoded as {encoding}: {exc.reason}")
+                result.text = result.original
+                return result
         try:
             write_atomically(path, data, new_data)
         except (OSError, FileChangedError) as exc:

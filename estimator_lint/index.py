@@ -256,10 +256,10 @@ class ProjectIndex:
 
 def _read(path: str) -> Optional[bytes]:
     """The file's bytes; never blocks on a FIFO or reads a device (the lint pass reports those)."""
-    from estimator_lint.engine import read_source_bytes
+    from estimator_lint.engine import read_code_bytes
 
     try:
-        return read_source_bytes(path)
+        return read_code_bytes(path)  # a notebook's code cells
     except (OSError, ValueError):
         return None
 

@@ -161,7 +161,7 @@ def _analysed_facts(index: ProjectIndex, settings: engine.Settings):
         if module is None:
             continue
         try:
-            text = engine.decode_source(engine.read_source_bytes(path))
+            text = engine.source_text(path, engine.read_source_bytes(path))[0]
             tree = engine.parse(text, path)
             with engine.bounded_recursion():
                 model = FileModel(
@@ -278,7 +278,7 @@ def _find_external_reads(index: ProjectIndex) -> Set[Tuple[str, str]]:
         return found
     for path in index.candidates:
         try:
-            data = engine.read_source_bytes(path)
+            data = engine.read_code_bytes(path)
         except (OSError, ValueError):
             continue
         words = _import_words(data)

@@ -1,6 +1,6 @@
 """``json``: one array of findings shaped like Ruff's ``--output-format json``.
 
-Each finding::
+Each finding (``cell``: the 1-based notebook cell its rows count in, else null)::
 
     {"cell": null, "code": "EST102", "message": "...", "filename": "/abs/path.py",
      "location": {"row": 5, "column": 9}, "end_location": {"row": 5, "column": 26},
@@ -41,7 +41,7 @@ class JsonReporter(Reporter):
             err = result.error
             self.items.append(
                 {
-                    "cell": None,
+                    "cell": err.cell,
                     "code": None,
                     "message": err.message,
                     "filename": filename,
@@ -68,7 +68,7 @@ class JsonReporter(Reporter):
                 ],
             }
         return {
-            "cell": None,
+            "cell": diag.cell,
             "code": diag.code,
             "message": diag.message,
             "filename": filename,

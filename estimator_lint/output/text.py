@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from estimator_lint.diagnostics import FileResult
-from estimator_lint.output import Reporter, RunStats, display_path, fix_enabled
+from estimator_lint.output import Reporter, RunStats, display_path, fix_enabled, position
 
 
 class TextReporter(Reporter):
@@ -12,11 +12,11 @@ class TextReporter(Reporter):
         write = self.out.write
         if result.error is not None:
             err = result.error
-            write(f"{path}:{err.line}:{err.column + 1}: error: {err.message}\n")
+            write(f"{path}:{position(err.line, err.column + 1, err.cell)}: error: {err.message}\n")
         for diag in result.diagnostics:
             # As in Ruff: marked when this run's --fix would apply it (unsafe ones need --unsafe-fixes).
             mark = " [*]" if fix_enabled(diag, self.unsafe_fixes) else ""
-            write(f"{path}:{diag.line}:{diag.column + 1}: {diag.code}{mark} {diag.message}\n")
+            write(f"{path}:{position(diag.line, diag.column + 1, diag.cell)}: {diag.code}{mark} {diag.message}\n")
 
     def finish(self, stats: RunStats) -> None:
         if self.quiet:
