@@ -39,6 +39,17 @@ def _codes(value: str) -> List[str]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _per_file_ignore(value: str):
+    import argparse
+
+    from estimator_lint import config
+
+    try:
+        return config.parse_per_file_ignore(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _dotted(value: str) -> str:
     import argparse
 
@@ -82,6 +93,22 @@ def build_parser() -> "argparse.ArgumentParser":
         help="treat this class (e.g. my_pkg.base.MyEstimatorBase) as an Estimator base; repeatable",
     )
 
+    rules.add_argument(
+        "--per-file-ignores",
+        type=_per_file_ignore,
+        action="append",
+        metavar="PATTERN:CODES",
+        help="ignore these codes in the files PATTERN matches, replacing the configured per-file-ignores; repeatable",
+    )
+    rules.add_argument(
+        "--extend-per-file-ignores",
+        type=_per_file_ignore,
+        action="append",
+        default=[],
+        metavar="PATTERN:CODES",
+        help="like --per-file-ignores, on top of the configured ones; repeatable",
+    )
+
     files = parser.add_argument_group("file selection")
     files.add_argument("--exclude", action="append", metavar="PATTERN", help="paths to skip, replacing the defaults")
     files.add_argument("--extend-exclude", action="append", default=[], metavar="PATTERN", help="more paths to skip")
@@ -90,6 +117,12 @@ def build_parser() -> "argparse.ArgumentParser":
         action=argparse.BooleanOptionalAction,
         default=None,
         help="apply the excludes to paths named on the command line too (for pre-commit)",
+    )
+    files.add_argument(
+        "--respect-gitignore",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="skip files that .gitignore, .git/info/exclude and git's global excludes ignore (default: on)",
     )
 
     fixing = parser.add_argument_group("fixing")
@@ -144,6 +177,9 @@ def _overrides(args: "argparse.Namespace") -> "config.Overrides":
         output_format=args.output_format,
         extra_estimator_bases=tuple(args.extra_estimator_bases) or None,
         prefilter=not args.no_prefilter,
+        respect_gitignore=args.respect_gitignore,
+        per_file_ignores=tuple(args.per_file_ignores) if args.per_file_ignores is not None else None,
+        extend_per_file_ignores=tuple(args.extend_per_file_ignores),
     )
 
 
@@ -200,13 +236,13 @@ def _main(argv: List[str]) -> int:
         # same invocation on unchanged inputs then only replays it.  (Not with a progress
         # bar on a terminal: a bar is not output to replay.)
 
-        seen: dict = {"files": [], "walked": []}
+        seen: dict = {"files": [], "walked": [], "ignore_files": []}
         recorder = run_record.Recorder(argv, cache_dir)
         with recorder:
             code = _check(args, paths, options, cache_dir, seen)
         if code in (EXIT_CLEAN, EXIT_FINDINGS):
             search = None if args.isolated or args.config else config.search_start(paths)
-            probes = run_record.probes(paths, search, options.config_path, args.config)
+            probes = run_record.probes(paths, search, options.config_path, args.config) + seen["ignore_files"]
             from estimator_lint.project import INDEX_FILE
 
             saved = [os.path.join(cache_dir, INDEX_FILE)] if _saves_index(paths) and len(seen["files"]) > 1 else []
@@ -229,11 +265,20 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     from estimator_lint.project import build_project_index, lint_project
 
     walked = seen["walked"] if seen is not None else None
+    gitignore = discovery.GitIgnores() if options.respect_gitignore else None
     files, missing = discovery.discover(
-        paths, options.exclude, force_exclude=options.force_exclude, root=options.root, walked=walked
+        paths,
+        options.exclude,
+        force_exclude=options.force_exclude,
+        root=options.root,
+        walked=walked,
+        include=options.include,
+        gitignore=gitignore,
     )
     if seen is not None:
         seen["files"] = files
+        # The ignore files read decide which files were checked: the run record stats them.
+        seen["ignore_files"] = gitignore.consulted if gitignore is not None else []
     for path in missing:
         print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
     fixing = args.fix or args.diff
