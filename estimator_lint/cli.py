@@ -134,6 +134,11 @@ def build_parser() -> "argparse.ArgumentParser":
         help="with --fix/--diff, also apply unsafe fixes",
     )
     fixing.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
+    fixing.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="add '# noqa: CODES' to every line with findings (adopting the linter on existing code)",
+    )
     fixing.add_argument("--exit-non-zero-on-fix", action="store_true", help="with --fix, exit 1 if anything was fixed")
     fixing.add_argument(
         "--show-fixes",
@@ -228,7 +233,7 @@ def _main(argv: List[str]) -> int:
 
     # Results and the project index (read by flake8 too) are cached here.
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-    fixing = args.fix or args.diff
+    fixing = args.fix or args.diff or args.add_noqa
     from estimator_lint import run_record
 
     if cache_dir is not None and not fixing and not run_record.isatty(sys.stderr):
@@ -281,7 +286,7 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
         seen["ignore_files"] = gitignore.consulted if gitignore is not None else []
     for path in missing:
         print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
-    fixing = args.fix or args.diff
+    fixing = args.fix or args.diff or args.add_noqa
     save_index = _saves_index(paths)
     # Fixes need the whole-project index first (which captures other modules read).
     index = (
@@ -289,6 +294,9 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
         if fixing and len(files) > 1
         else None
     )
+
+    if args.add_noqa:
+        return _add_noqa(files, options, index, args.quiet) if not missing else EXIT_ERROR
 
     if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix
@@ -348,6 +356,27 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     if args.exit_non_zero_on_fix and stats.fixed:
         return EXIT_FINDINGS
     return EXIT_FINDINGS if stats.findings or stats.errors else EXIT_CLEAN
+
+
+def _add_noqa(files: Sequence[str], options: Options, index, quiet: bool) -> int:
+    from estimator_lint.add_noqa import add_noqa_file
+    from estimator_lint.output import display_path, position
+
+    added = skipped = errors = 0
+    for path in files:
+        result = add_noqa_file(path, options.settings_for(path), index=index)
+        added += result.added
+        skipped += result.skipped
+        if result.error is not None:
+            errors += 1
+            err = result.error
+            print(f"{display_path(path)}:{position(err.line, err.column + 1, err.cell)}: error: {err.message}")
+    if not quiet:
+        print(f"Added {added} noqa directive{'' if added == 1 else 's'}.")
+        if skipped:
+            print(f"{skipped} finding(s) are on lines that cannot take a comment (in a multi-line string).")
+    sys.stdout.flush()
+    return EXIT_FINDINGS if errors or skipped else EXIT_CLEAN
 
 
 def _fixed(files: Sequence[str], options: Options, index=None) -> Iterator[FileResult]:

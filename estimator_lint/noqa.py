@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 _NOQA = re.compile(r"#\s*noqa(?::[\s]*(?P<codes>[A-Z][0-9A-Z]*(?:[\s,]+[A-Z][0-9A-Z]*)*))?", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z][0-9A-Z]*", re.IGNORECASE)
@@ -33,3 +33,23 @@ class NoqaMap:
         if codes is None:
             return True
         return any(code.startswith(c) for c in codes)
+
+
+def merge_noqa(line: str, codes: Sequence[str]) -> Tuple[str, int]:
+    """``line`` (without its ending) with ``codes`` in its ``# noqa``: (new line, codes added).
+
+    Codes join an existing ``# noqa: ...`` (none twice); a bare ``# noqa`` already covers
+    every code; otherwise ``  # noqa: CODES`` goes at the end, after any other comment.
+    """
+    match = _NOQA.search(line) if "noqa" in line.lower() else None
+    if match is not None and not match.group("codes"):
+        return line, 0
+    if match is not None:
+        present = [c.upper() for c in _CODE.findall(match.group("codes"))]
+        missing = [c for c in codes if not any(c.startswith(p) for p in present)]
+        if not missing:
+            return line, 0
+        merged = f"# noqa: {', '.join(present + missing)}"
+        return line[: match.start()] + merged + line[match.end():], len(missing)
+    stripped = line.rstrip()
+    return f"{stripped}  # noqa: {', '.join(codes)}", len(codes)
