@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from estimator_lint.discovery import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, glob_match
 from estimator_lint.engine import Settings
 from estimator_lint.output import FORMATS
-from estimator_lint.rules import RULE_CODES
+from estimator_lint.rules import DEFAULT_CODES, OPT_IN, RULE_CODES
 
 __all__ = [
     "KEYS",
@@ -343,15 +343,18 @@ def resolve_rules(layers: Sequence[RuleSelection]) -> Tuple[str, ...]:
 
     Within a layer the most specific prefix wins and ``ignore`` wins a tie: ``select = ["EST"]``
     with ``ignore = ["EST1"]`` and ``extend-select = ["EST104"]`` enables EST104 only.
+    Opt-in rules (EST100) are enabled only by their full code.
     """
     codes = RULE_CODES
-    enabled = set(codes)
+    enabled = set(DEFAULT_CODES)
     for layer in layers:
         selectors = (layer.select or ()) + layer.extend_select
         base = set() if layer.select is not None else enabled
         chosen = set()
         for code in codes:
             sel, ign = _weight(code, selectors), _weight(code, layer.ignore)
+            if code in OPT_IN and sel != len(code):
+                sel = -1  # opt-in rules are selected by their full code only
             if sel > ign or (ign < 0 and code in base):
                 chosen.add(code)
         enabled = chosen
@@ -450,7 +453,7 @@ def resolve(overrides: Overrides, config: Optional[FileConfig], cwd: Optional[st
     enabled = resolve_rules(layers)
     bases = overrides.extra_estimator_bases or cfg.extra_estimator_bases or ()
     settings = Settings(
-        select=("EST",) if enabled == RULE_CODES else enabled,
+        select=("EST",) if enabled == DEFAULT_CODES else enabled,
         extra_estimator_bases=tuple(bases),
         prefilter=overrides.prefilter,
     )

@@ -66,6 +66,13 @@ class Settings:
     #: know whether a finding is fixable (a text check run, flake8).
     fix_edits: bool = True
 
+    def screens_noqa(self) -> bool:
+        """Whether EST100 (unused noqa) is selected: then a file with a ``noqa`` comment
+        is analysed even when the prefilter finds no Estimator code in it."""
+        from estimator_lint.rules import selected_codes
+
+        return "EST100" in selected_codes(self.select, self.ignore)
+
     def prefilter_words(self) -> Tuple[str, ...]:
         extra = tuple(name.rsplit(".", 1)[-1] for name in self.extra_estimator_bases)
         return tfapi.PREFILTER_WORDS + extra
@@ -283,7 +290,18 @@ def _analyse(
         raise SourceError(TOO_DEEP) from None
     if settings.respect_noqa and diagnostics:
         noqa = NoqaMap(ctx.source.lines)
+        unfiltered = diagnostics
         diagnostics = [d for d in diagnostics if not noqa.suppresses(d.line, d.code)]
+    else:
+        unfiltered = diagnostics
+    if settings.respect_noqa and any(rule.code == "EST100" for rule in rules):
+        from estimator_lint.noqa import unused_suppressions
+
+        enabled = [rule.code for rule in rules]
+        unused = unused_suppressions(text, ctx.source.lines, unfiltered, enabled)
+        noqa = NoqaMap(ctx.source.lines)
+        # ``# noqa: EST102, EST100`` keeps its stale code on purpose.
+        diagnostics += [d for d in unused if "EST100" not in (noqa.codes(d.line) or ())]
     if any(d.fix is not None for d in diagnostics):
         diagnostics = _finish_fixes(diagnostics, text, settings.fix_edits)
     diagnostics.sort(key=Diagnostic.sort_key)
@@ -311,7 +329,9 @@ def _finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> Lis
         return [dataclasses.replace(d, fix=None) if d.fix is not None else d for d in diagnostics]
     finished = []
     for d in diagnostics:
-        if d.fix is not None:
+        if d.fix is not None and d.fix.plan is None:
+            pass  # edits made with the finding (EST100)
+        elif d.fix is not None:
             try:
                 with bounded_recursion():
                     edits = concrete.render(d.fix.plan)
@@ -394,7 +414,7 @@ def lint_source(
     settings = settings or Settings()
     text = decode_source(source) if isinstance(source, bytes) else source
     words = getattr(index, "words", None) or settings.prefilter_words()
-    if settings.prefilter and not might_have_findings(text, words):
+    if settings.prefilter and not might_have_findings(text, words) and not _noqa_to_check(text, settings):
         return []
     tree = parse(text, path)
     return lint_tree(tree, text, path, settings, package=package, index=index, module=module)
@@ -523,7 +543,8 @@ def lint_file(
         # With a project index, its fixed-point words (Estimator subclasses of other files too).
         words = getattr(index, "words", None) or settings.prefilter_words()
         if settings.prefilter and not screened and not might_have_findings(text, words):
-            return result
+            if not _noqa_to_check(text, settings):
+                return result
         tree = parse(text, path)
         index, module, package = in_project(index, path)
         if module is None and package is None and _has_relative_import(text):
@@ -550,6 +571,10 @@ def lint_file(
             kind="internal",
         )
     return result
+
+
+def _noqa_to_check(text: str, settings: Settings) -> bool:
+    return "noqa" in text and settings.screens_noqa()
 
 
 def _has_relative_import(text: str) -> bool:
@@ -754,6 +779,8 @@ def _check_file(path: str, settings: Settings, known_digest: Optional[str], stam
     notebook = is_notebook(path)
     if path in index.candidates if index is not None else (notebook or may_hold_findings_bytes(data, settings)):
         return lint_file(path, settings, index, data=data, screened=not notebook), stamp
+    if b"noqa" in data and settings.screens_noqa():  # EST100: its noqa comments may be stale
+        return lint_file(path, settings, index, data=data, screened=True), stamp
     return FileResult(path), stamp
 
 
