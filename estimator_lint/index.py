@@ -351,6 +351,8 @@ def build_index(
 
     del pending
     for path in sorted(index.candidates - unreadable):
+        if path.lower().endswith(".ipynb"):
+            continue  # a notebook is linted with the index, but no module imports it
         module, package = module_name(path)
         index.modules[path] = (module, package)
     counts: Dict[str, int] = {}

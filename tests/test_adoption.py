@@ -123,3 +123,44 @@ def test_per_file_ignores_flags_and_extend_config(tmp_path, capsys, monkeypatch)
     with pytest.raises(SystemExit) as exit_info:
         main(["--no-cache", "--per-file-ignores", "nocodes", "."])
     assert exit_info.value.code == 2 and "PATTERN:CODES" in capsys.readouterr().err
+
+
+def test_unused_noqa_is_opt_in_and_fixed_safely(tmp_path, capsys):
+    source = (
+        "import tensorflow as tf\n"
+        "OUT = []\n"
+        "def model_fn(features, labels, mode):\n"
+        "    OUT.append(features)  # noqa: EST103, EST102\n"
+        "    x = 1  # keep  # noqa: EST104\n"
+        "    y = '# noqa: EST101'\n"
+        "    z = 2  # noqa: E501, EST105\n"
+        "    w = 3  # noqa\n"
+    )
+    path = tmp_path / "a.py"
+    path.write_text(source)
+    assert run(capsys, "--no-cache", str(path))[0] == 0  # not selected by the default EST
+    assert run(capsys, "--no-cache", "--select", "EST1", str(path))[0] == 0
+    code, out, _ = run(capsys, "--no-cache", "--extend-select", "EST100", str(path))
+    assert [line.split(": ", 1)[0].rsplit(":", 2)[1:] + [line.split(" ")[1]] for line in out.splitlines() if "EST100" in line] == [
+        ["4", "27", "EST100"], ["5", "20", "EST100"], ["7", "12", "EST100"],
+    ]
+    # A code of a rule the run turns off is not judged.
+    _, out, _ = run(capsys, "--no-cache", "--extend-select", "EST100", "--ignore", "EST104", str(path))
+    assert ":5:" not in out
+    run(capsys, "--no-cache", "--extend-select", "EST100", "--fix", str(path))
+    assert path.read_text() == source.replace("  # noqa: EST103, EST102", "  # noqa: EST103").replace(
+        "  # keep  # noqa: EST104", "  # keep"
+    ).replace("# noqa: E501, EST105", "# noqa: E501")
+    assert run(capsys, "--no-cache", "--extend-select", "EST100", str(path))[0] == 0
+
+
+def test_unused_noqa_in_a_file_without_estimator_code_and_in_notebooks(tmp_path, capsys):
+    (tmp_path / "plain.py").write_text("x = 1  # noqa: EST102\n")
+    cells = [c if c[1] != MODEL_CELL else ("code", MODEL_CELL + "  # noqa: EST104") for c in CELLS]
+    (tmp_path / "n.ipynb").write_text(notebook(cells))
+    _, out, _ = run(capsys, "--no-cache", "--extend-select", "EST100", str(tmp_path))
+    assert "plain.py:1:8: EST100 [*] Unused `noqa` directive (unused: EST102)" in out
+    assert "n.ipynb:cell 3:13:" in out and "(unused: EST104)" in out
+    run(capsys, "--no-cache", "--extend-select", "EST100", "--fix", str(tmp_path))
+    assert (tmp_path / "plain.py").read_text() == "x = 1\n"
+    assert "noqa" not in "".join(json.loads((tmp_path / "n.ipynb").read_text())["cells"][2]["source"])
