@@ -163,6 +163,7 @@ class GitIgnores:
     def __init__(self) -> None:
         self.consulted: List[str] = []
         self._stacks: dict = {}
+        self._absolute: dict = {}
 
     def _spec(self, path: str):
         self.consulted.append(path)
@@ -197,26 +198,39 @@ class GitIgnores:
                 if spec is not None:
                     stack.append((directory, spec))
         self._stacks = {os.path.dirname(top): tuple(stack)}
+        if stack and self.ignored(os.path.dirname(top), os.path.basename(top), True):
+            # Named explicitly although git ignores it (or a directory above it): walked
+            # with the ignore files below it only, as an explicitly named file is checked.
+            self._stacks = {os.path.dirname(top): ()}
 
     def enter(self, directory: str, filenames: Sequence[str]) -> None:
         """A directory of the walk, with its file names (its own ``.gitignore`` joins)."""
-        directory = os.path.abspath(directory)
-        stack = self._stacks.get(os.path.dirname(directory), ())
+        absolute = os.path.abspath(directory)
+        stack = self._stacks.get(os.path.dirname(absolute), ())
         if ".gitignore" in filenames:
-            spec = self._spec(os.path.join(directory, ".gitignore"))
+            spec = self._spec(os.path.join(absolute, ".gitignore"))
             if spec is not None:
-                stack = stack + ((directory, spec),)
+                stack = stack + ((absolute, spec),)
+        self._stacks[absolute] = stack
         self._stacks[directory] = stack
+        self._absolute[directory] = absolute
 
     def ignored(self, directory: str, name: str, is_dir: bool) -> bool:
         """Whether git ignores ``name`` in ``directory`` (entered before)."""
-        full = os.path.join(os.path.abspath(directory), name)
+        stack = self._stacks.get(directory)
+        if stack is None:
+            stack = self._stacks.get(os.path.abspath(directory), ())
+        if not stack:
+            return False
+        absolute = self._absolute.get(directory) or os.path.abspath(directory)
+        full = os.path.join(absolute, name)
         verdict = None
-        for base, spec in self._stacks.get(os.path.abspath(directory), ()):
-            rel = os.path.relpath(full, base).replace(os.sep, "/") + ("/" if is_dir else "")
-            if rel.startswith("../"):
-                continue
-            result = spec.check_file(rel).include
+        for base, spec in stack:
+            # ``base`` is ``absolute`` or a directory above it: the path below it, git-style.
+            rel = full[len(base):].lstrip(os.sep)
+            if os.sep != "/":
+                rel = rel.replace(os.sep, "/")
+            result = spec.check_file(rel + "/" if is_dir else rel).include
             if result is not None:
                 verdict = result
         return bool(verdict)
