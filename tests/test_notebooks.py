@@ -183,3 +183,27 @@ def test_cached_run_keeps_cells(tmp_path, capsys, monkeypatch):
     first = main(["n.ipynb"]), capsys.readouterr().out
     second = main(["n.ipynb"]), capsys.readouterr().out
     assert first == second and "n.ipynb:cell 3:8:13" in first[1]
+
+
+def test_edits_stay_in_their_cell_and_off_magic_lines():
+    from estimator_lint.diagnostics import Edit
+
+    nb = Notebook.parse(notebook([("code", "%time x = 1\ny = 2"), ("markdown", "m"), ("code", "z = 3\n")]).encode())
+    assert nb.text == "# (IPython)\ny = 2\nz = 3\n"
+    second = nb.text.index("z")
+    assert not nb.accepts([Edit(second - 2, second + 1, "")])  # across the cell boundary
+    assert not nb.accepts([Edit(2, 4, "")])  # inside the magic line
+    assert nb.accepts([Edit(second, second, "w = 0\n")])  # at a cell's start: that cell's
+    fixed = nb.apply([Edit(second, second, "w = 0\n"), Edit(12, 17, "y = 20")])
+    sources = ["".join(c["source"]) for c in fixed.document["cells"]]
+    assert sources == ["%time x = 1\ny = 20", "m", "w = 0\nz = 3\n"]
+    assert fixed.dumps() == notebook([("code", "%time x = 1\ny = 20"), ("markdown", "m"), ("code", "w = 0\nz = 3\n")]).encode()
+
+
+def test_unreproducible_layout_is_not_rewritten(tmp_path, capsys):
+    path = tmp_path / "n.ipynb"
+    text = notebook().replace('\n "metadata"', '\n   "metadata"', 1)  # hand-indented
+    path.write_text(text)
+    code, out, _ = run(capsys, "--fix", "--unsafe-fixes", str(path))
+    assert "not fixed: the notebook's JSON layout cannot be reproduced" in out
+    assert path.read_text() == text
