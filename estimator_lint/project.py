@@ -162,7 +162,7 @@ def _analysed_facts(index: ProjectIndex, settings: Settings):
         if module is None:
             continue
         try:
-            text = source.decode_source(source.read_source_bytes(path))
+            text = source.source_text(path, source.read_source_bytes(path))[0]
             tree = source.parse(text, path)
             with source.bounded_recursion():
                 model = FileModel(
@@ -346,7 +346,7 @@ def _find_external_reads(index: ProjectIndex) -> Set[Tuple[str, str]]:
         return found
     for path in index.candidates:
         try:
-            data = source.read_source_bytes(path)
+            data = source.read_code_bytes(path)
         except (OSError, ValueError):
             continue
         words = _import_words(data)
