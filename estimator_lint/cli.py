@@ -39,6 +39,17 @@ def _codes(value: str) -> List[str]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _per_file_ignore(value: str):
+    import argparse
+
+    from estimator_lint import config
+
+    try:
+        return config.parse_per_file_ignore(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _dotted(value: str) -> str:
     import argparse
 
@@ -102,6 +113,21 @@ def build_parser() -> "argparse.ArgumentParser":
         metavar="VERSION",
         help="the TensorFlow version the code runs on (EST106); default: read from the project's requirements",
     )
+    rules.add_argument(
+        "--per-file-ignores",
+        type=_per_file_ignore,
+        action="append",
+        metavar="PATTERN:CODES",
+        help="ignore these codes in the files PATTERN matches, replacing the configured per-file-ignores; repeatable",
+    )
+    rules.add_argument(
+        "--extend-per-file-ignores",
+        type=_per_file_ignore,
+        action="append",
+        default=[],
+        metavar="PATTERN:CODES",
+        help="like --per-file-ignores, on top of the configured ones; repeatable",
+    )
 
     files = parser.add_argument_group("file selection")
     files.add_argument("--exclude", action="append", metavar="PATTERN", help="paths to skip, replacing the defaults")
@@ -117,6 +143,12 @@ def build_parser() -> "argparse.ArgumentParser":
         default=None,
         help="apply the excludes to paths named on the command line too (for pre-commit)",
     )
+    files.add_argument(
+        "--respect-gitignore",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="skip files that .gitignore, .git/info/exclude and git's global excludes ignore (default: on)",
+    )
 
     fixing = parser.add_argument_group("fixing")
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes in place")
@@ -127,6 +159,11 @@ def build_parser() -> "argparse.ArgumentParser":
         help="with --fix/--diff, also apply unsafe fixes",
     )
     fixing.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
+    fixing.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="add '# noqa: CODES' to every line with findings (adopting the linter on existing code)",
+    )
     fixing.add_argument("--exit-non-zero-on-fix", action="store_true", help="with --fix, exit 1 if anything was fixed")
     fixing.add_argument(
         "--show-fixes",
@@ -171,6 +208,9 @@ def _overrides(args: "argparse.Namespace") -> "config.Overrides":
         extra_estimator_bases=tuple(args.extra_estimator_bases) or None,
         prefilter=not args.no_prefilter,
         target_tensorflow=args.target_tensorflow,
+        respect_gitignore=args.respect_gitignore,
+        per_file_ignores=tuple(args.per_file_ignores) if args.per_file_ignores is not None else None,
+        extend_per_file_ignores=tuple(args.extend_per_file_ignores),
     )
 
 
@@ -240,7 +280,7 @@ def _main(argv: List[str]) -> int:
             print(f"{PROG}: warning: {cache_dir}: the cache directory is tracked by git; running without it",
                   file=sys.stderr)
             cache_dir = None
-    fixing = args.fix or args.diff
+    fixing = args.fix or args.diff or args.add_noqa
     from estimator_lint import run_record
 
     if cache_dir is not None and not fixing and not run_record.isatty(sys.stderr):
@@ -248,7 +288,7 @@ def _main(argv: List[str]) -> int:
         # same invocation on unchanged inputs then only replays it.  (Not with a progress
         # bar on a terminal: a bar is not output to replay.)
 
-        seen: dict = {"files": [], "walked": []}
+        seen: dict = {"files": [], "walked": [], "ignore_files": []}
         recorder = run_record.Recorder(argv, cache_dir)
         with recorder:
             code = _check(args, paths, options, cache_dir, seen)
@@ -257,6 +297,7 @@ def _main(argv: List[str]) -> int:
             probes = run_record.probes(paths, search, options.config_path, args.config)
             # The requirement scan is an input too: editing requirements.txt changes EST106's answer.
             probes += run_record.requirement_probes(config.search_start(paths), scan.looked_at)
+            probes += seen["ignore_files"]
             from estimator_lint.project import INDEX_FILE
 
             saved = [os.path.join(cache_dir, INDEX_FILE)] if _saves_index(paths) and len(seen["files"]) > 1 else []
@@ -290,15 +331,24 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     from estimator_lint.project import build_project_index, lint_project
 
     walked = seen["walked"] if seen is not None else None
+    gitignore = discovery.GitIgnores() if options.respect_gitignore else None
     files, missing = discovery.discover(
-        paths, options.exclude, force_exclude=options.force_exclude, root=options.root, walked=walked
+        paths,
+        options.exclude,
+        force_exclude=options.force_exclude,
+        root=options.root,
+        walked=walked,
+        include=options.include,
+        gitignore=gitignore,
     )
     if seen is not None:
         seen["files"] = files
+        # The ignore files read decide which files were checked: the run record stats them.
+        seen["ignore_files"] = gitignore.consulted if gitignore is not None else []
     # A path that does not exist is reported like a file that could not be checked
     # (Ruff's ``E902 No such file or directory``), never followed by a success line.
     missing_results = [output.missing_path(path) for path in missing]
-    fixing = args.fix or args.diff
+    fixing = args.fix or args.diff or args.add_noqa
     # Files a directory walk reached through a symbolic link to outside the directories
     # given: linted, never rewritten (as Ruff and Black do not follow such links).
     outside = _outside_roots(paths, files) if fixing else {}
@@ -309,6 +359,11 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
         if fixing and len(files) > 1
         else None
     )
+
+    if args.add_noqa:
+        for path in missing:
+            print(f"{PROG}: error: {output.printable(path)}: no such file or directory", file=sys.stderr)
+        return _add_noqa(files, options, index, args.quiet, outside) if not missing else EXIT_ERROR
 
     if args.diff or (args.fix and options.output_format == "text" and not args.statistics):
         from estimator_lint.fix_command import run_fix
@@ -392,6 +447,32 @@ def _outside_roots(paths: Sequence[str], files: Sequence[str]) -> dict:
         if not any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
             outside[path] = f"not fixed: a symbolic link to {real}, outside the directories given"
     return outside
+
+
+def _add_noqa(files: Sequence[str], options: Options, index, quiet: bool, outside=None) -> int:
+    from estimator_lint.add_noqa import add_noqa_file
+    from estimator_lint.output import display_path, position, printable
+
+    added = skipped = errors = 0
+    for path in files:
+        if outside and path in outside:
+            # As --fix: a file reached through a symbolic link out of the tree is not rewritten.
+            print(f"{PROG}: warning: {printable(display_path(path))}: {outside[path]}", file=sys.stderr)
+            continue
+        result = add_noqa_file(path, options.settings_for(path), index=index)
+        added += result.added
+        skipped += result.skipped
+        if result.error is not None:
+            errors += 1
+            err = result.error
+            where = position(err.line, err.column + 1, err.cell)
+            print(f"{printable(display_path(path))}:{where}: error: {printable(err.message)}")
+    if not quiet:
+        print(f"Added {added} noqa directive{'' if added == 1 else 's'}.")
+        if skipped:
+            print(f"{skipped} finding(s) are on lines that cannot take a comment (in a multi-line string).")
+    sys.stdout.flush()
+    return EXIT_FINDINGS if errors or skipped else EXIT_CLEAN
 
 
 def _fixed(files: Sequence[str], options: Options, index=None, outside=None) -> Iterator[FileResult]:

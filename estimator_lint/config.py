@@ -6,7 +6,7 @@ PATH`` names one or ``--isolated`` ignores them all (as Ruff does). Command-line
 override the file. Anything wrong with the file is one :class:`ConfigError` line naming the
 file and the key; nothing is silently ignored.
 
-Patterns (``exclude``, ``extend-exclude``, ``per-file-ignores``) with a ``/`` are relative to
+Patterns (``exclude``, ``include``, ``per-file-ignores`` and their ``extend-`` forms) with a ``/`` are relative to
 the directory of the file that sets them (the current directory for flags); patterns
 without one match a file or directory name anywhere.
 """
@@ -20,9 +20,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from estimator_lint.discovery import DEFAULT_EXCLUDE, glob_match
+from estimator_lint.discovery import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, glob_match
 from estimator_lint.settings import FORMATS, Settings
-from estimator_lint.rules import RULE_CODES
+from estimator_lint.rules import DEFAULT_CODES, OPT_IN, RULE_CODES
 
 if TYPE_CHECKING:
     from estimator_lint.requirements import Scan
@@ -36,6 +36,7 @@ __all__ = [
     "Options",
     "parse_codes",
     "parse_dotted_name",
+    "parse_per_file_ignore",
     "load_pyproject",
     "find_config",
     "search_start",
@@ -72,8 +73,20 @@ KEYS: Dict[str, Key] = {
     "force-exclude": Key(
         "bool", "`false`", "apply the excludes to files named explicitly too (pre-commit names every file)"
     ),
+    "include": Key(
+        "list of globs", '`["*.py", "*.pyi", "*.ipynb"]`', "the files a directory walk checks, replacing the defaults"
+    ),
+    "extend-include": Key("list of globs", "`[]`", "more files a directory walk checks, on top of `include`"),
+    "respect-gitignore": Key(
+        "bool",
+        "`true`",
+        "skip what `.gitignore`, `.git/info/exclude` and git's global excludes file ignore in directory walks",
+    ),
     "per-file-ignores": Key(
         "table: glob = list of codes", "`{}`", "codes to ignore in the files a glob matches (also under `--fix`)"
+    ),
+    "extend-per-file-ignores": Key(
+        "table: glob = list of codes", "`{}`", "more per-file ignores, on top of `per-file-ignores`"
     ),
     "unsafe-fixes": Key("bool", "`false`", "let `--fix` apply unsafe fixes too, and count them as fixable"),
     "output-format": Key("string", '`"text"`', ", ".join(f"`{f}`" for f in FORMATS[:-1]) + f" or `{FORMATS[-1]}`"),
@@ -112,6 +125,14 @@ def parse_codes(values: Sequence[str]) -> Tuple[str, ...]:
             raise ValueError(f"unknown rule code or prefix {value.strip()!r}")
         codes.append(code)
     return tuple(codes)
+
+
+def parse_per_file_ignore(value: str) -> Tuple[str, Tuple[str, ...]]:
+    """``GLOB:CODE[,CODE...]`` (the command line's form of a per-file ignore)."""
+    glob, sep, codes = value.rpartition(":")
+    if not sep or not glob.strip() or not codes.strip():
+        raise ValueError(f"expected PATTERN:CODES (e.g. 'tests/*.py:EST102,EST104'), not {value!r}")
+    return glob.strip(), parse_codes(codes.split(","))
 
 
 def parse_dotted_name(value: str) -> str:
@@ -159,6 +180,10 @@ class FileConfig:
     extend_exclude: Optional[Tuple[str, ...]] = None
     force_exclude: Optional[bool] = None
     per_file_ignores: Optional[Tuple[Tuple[str, Tuple[str, ...]], ...]] = None
+    extend_per_file_ignores: Optional[Tuple[Tuple[str, Tuple[str, ...]], ...]] = None
+    include: Optional[Tuple[str, ...]] = None
+    extend_include: Optional[Tuple[str, ...]] = None
+    respect_gitignore: Optional[bool] = None
     unsafe_fixes: Optional[bool] = None
     output_format: Optional[str] = None
     extra_estimator_bases: Optional[Tuple[str, ...]] = None
@@ -210,9 +235,9 @@ def _validate(path: str, table: Mapping[str, Any]) -> FileConfig:
         attr = key.replace("-", "_")
         if key in ("select", "extend-select", "ignore"):
             values[attr] = v.codes(key, value)
-        elif key in ("exclude", "extend-exclude"):
+        elif key in ("exclude", "extend-exclude", "include", "extend-include"):
             values[attr] = tuple(v.strings(key, value))
-        elif key in ("force-exclude", "unsafe-fixes"):
+        elif key in ("force-exclude", "unsafe-fixes", "respect-gitignore"):
             values[attr] = v.boolean(key, value)
         elif key == "output-format":
             if not isinstance(value, str) or value not in FORMATS:
@@ -238,12 +263,10 @@ def _validate(path: str, table: Mapping[str, Any]) -> FileConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise v.fail(f"'max-file-size' must be a whole number of bytes (0: no limit), not {value!r}")
             values[attr] = value
-        elif key == "per-file-ignores":
+        elif key in ("per-file-ignores", "extend-per-file-ignores"):
             if not isinstance(value, dict):
-                raise v.fail(f"'per-file-ignores' must be a table of glob = array of codes, not {_kind(value)}")
-            values[attr] = tuple(
-                (glob, v.codes(f"per-file-ignores.{_toml_key(glob)}", codes)) for glob, codes in value.items()
-            )
+                raise v.fail(f"{key!r} must be a table of glob = array of codes, not {_kind(value)}")
+            values[attr] = tuple((glob, v.codes(f"{key}.{_toml_key(glob)}", codes)) for glob, codes in value.items())
     return FileConfig(path=path, **values)
 
 
@@ -346,15 +369,18 @@ def resolve_rules(layers: Sequence[RuleSelection]) -> Tuple[str, ...]:
 
     Within a layer the most specific prefix wins and ``ignore`` wins a tie: ``select = ["EST"]``
     with ``ignore = ["EST1"]`` and ``extend-select = ["EST104"]`` enables EST104 only.
+    Opt-in rules (EST100) are enabled only by their full code.
     """
     codes = RULE_CODES
-    enabled = set(codes)
+    enabled = set(DEFAULT_CODES)
     for layer in layers:
         selectors = (layer.select or ()) + layer.extend_select
         base = set() if layer.select is not None else enabled
         chosen = set()
         for code in codes:
             sel, ign = _weight(code, selectors), _weight(code, layer.ignore)
+            if code in OPT_IN and sel != len(code):
+                sel = -1  # opt-in rules are selected by their full code only
             if sel > ign or (ign < 0 and code in base):
                 chosen.add(code)
         enabled = chosen
@@ -376,6 +402,10 @@ class Overrides:
     extra_estimator_bases: Optional[Tuple[str, ...]] = None
     prefilter: bool = True
     target_tensorflow: Optional[str] = None
+    respect_gitignore: Optional[bool] = None
+    #: ``--per-file-ignores`` (replaces the file's) and ``--extend-per-file-ignores``.
+    per_file_ignores: Optional[Tuple[Tuple[str, Tuple[str, ...]], ...]] = None
+    extend_per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
 
 
 def _anchor(pattern: str, root: str, *, in_file: bool = True) -> str:
@@ -403,6 +433,8 @@ class Options:
     #: The project root: the configuration file's directory, else the current directory.
     root: str = field(default_factory=os.getcwd)
     config_path: Optional[str] = None
+    include: Tuple[str, ...] = DEFAULT_INCLUDE
+    respect_gitignore: bool = True
 
     def ignored_codes(self, path: str) -> Tuple[str, ...]:
         """Code prefixes ``per-file-ignores`` turns off for ``path``."""
@@ -463,7 +495,7 @@ def resolve(
         where = "--target-tensorflow" if overrides.target_tensorflow else _display(cfg.path)
         tensorflow = tensorflow_requirement(requirements, target, where)
     settings = Settings(
-        select=("EST",) if enabled == RULE_CODES else enabled,
+        select=("EST",) if enabled == DEFAULT_CODES else enabled,
         extra_estimator_bases=tuple(bases),
         prefilter=overrides.prefilter,
         tensorflow_requirement=tensorflow,
@@ -479,11 +511,23 @@ def resolve(
     exclude += tuple(_anchor(p, root) for p in cfg.extend_exclude or ())
     exclude += tuple(_anchor(p, cwd, in_file=False) for p in overrides.extend_exclude)
 
+    include = tuple(_anchor(p, root) for p in cfg.include) if cfg.include is not None else DEFAULT_INCLUDE
+    include += tuple(_anchor(p, root) for p in cfg.extend_include or ())
+
+    if overrides.per_file_ignores is not None:
+        per_file = tuple((_anchor(g, cwd, in_file=False), c) for g, c in overrides.per_file_ignores)
+    else:
+        per_file = tuple((_anchor(g, root), c) for g, c in cfg.per_file_ignores or ())
+    per_file += tuple((_anchor(g, root), c) for g, c in cfg.extend_per_file_ignores or ())
+    per_file += tuple((_anchor(g, cwd, in_file=False), c) for g, c in overrides.extend_per_file_ignores)
+
     return Options(
         settings=settings,
         exclude=exclude,
         force_exclude=_first(overrides.force_exclude, cfg.force_exclude, False),
-        per_file_ignores=tuple((_anchor(glob, root), codes) for glob, codes in cfg.per_file_ignores or ()),
+        per_file_ignores=per_file,
+        include=include,
+        respect_gitignore=_first(overrides.respect_gitignore, cfg.respect_gitignore, True),
         unsafe_fixes=_first(overrides.unsafe_fixes, cfg.unsafe_fixes, False),
         output_format=_first(overrides.output_format, cfg.output_format, "text"),
         root=root,

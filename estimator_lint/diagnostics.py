@@ -63,9 +63,11 @@ class Diagnostic:
     fix: Optional[Fix] = None
     #: Why no fix is offered, when the rule could have fixed such a case.
     no_fix_reason: Optional[str] = None
+    #: In a notebook: the 1-based cell (over all cells) that ``line`` counts rows of.
+    cell: Optional[int] = None
 
     def sort_key(self) -> tuple:
-        return (self.line, self.column, self.code, self.message)
+        return (self.cell or 0, self.line, self.column, self.code, self.message)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class FileError:
     line: int = 1
     column: int = 0
     kind: str = "error"
+    #: In a notebook: the cell ``line`` counts rows of.
+    cell: Optional[int] = None
 
 
 @dataclass

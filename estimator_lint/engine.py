@@ -33,6 +33,7 @@ from estimator_lint.source import (
     physical_lines,
     read_error,
     read_source_bytes,
+    source_text,
     too_large,
 )
 
@@ -105,7 +106,18 @@ def _analyse(
         raise SourceError(TOO_DEEP) from None
     if settings.respect_noqa and diagnostics:
         noqa = NoqaMap(ctx.source.lines)
+        unfiltered = diagnostics
         diagnostics = [d for d in diagnostics if not noqa.suppresses(d.line, d.code)]
+    else:
+        unfiltered = diagnostics
+    if settings.respect_noqa and any(rule.code == "EST100" for rule in rules):
+        from estimator_lint.noqa import unused_suppressions
+
+        enabled = [rule.code for rule in rules]
+        unused = unused_suppressions(text, ctx.source.lines, unfiltered, enabled)
+        noqa = NoqaMap(ctx.source.lines)
+        # ``# noqa: EST102, EST100`` keeps its stale code on purpose.
+        diagnostics += [d for d in unused if "EST100" not in (noqa.codes(d.line) or ())]
     diagnostics.sort(key=Diagnostic.sort_key)
     return diagnostics, ctx.model
 
@@ -214,7 +226,7 @@ def lint_source(
     settings = settings or Settings()
     text = decode_source(source) if isinstance(source, bytes) else source
     words = getattr(index, "words", None) or settings.prefilter_words()
-    if settings.prefilter and not might_have_findings(text, words):
+    if settings.prefilter and not might_have_findings(text, words) and not noqa_to_check(text, settings):
         return []
     tree = parse(text, path)
     diagnostics = _analyse(tree, text, path, settings, package, index, module)[0]
@@ -258,18 +270,22 @@ def lint_file(
     if reason is not None:
         result.error = FileError(reason)
         return result
+    notebook = None
     try:
-        text = decode_source(data)
+        text, notebook = source_text(path, data)
         # With a project index, its fixed-point words (Estimator subclasses of other files too).
         words = getattr(index, "words", None) or settings.prefilter_words()
         if settings.prefilter and not screened and not might_have_findings(text, words):
-            return result
+            if not noqa_to_check(text, settings):
+                return result
         tree = parse(text, path)
         index, module, package = in_project(index, path)
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
         diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
         result.diagnostics = finish_fixes(diagnostics, text, settings.fix_edits)
+        if notebook is not None:
+            result.diagnostics = notebook.to_cells(result.diagnostics)
         if hasattr(index, "queries"):  # a FactLog: the project runner checks these answers later
             result.fact_queries = index.queries
         if model is not None and module is not None:
@@ -280,7 +296,8 @@ def lint_file(
             if "EstimatorSpec" in text or "model_fn" in text:
                 result.prediction_keys = model.exported_prediction_keys()
     except SourceError as exc:
-        result.error = FileError(str(exc), exc.line, exc.column)
+        cell, line = notebook.locate(exc.line) if notebook is not None else (None, exc.line)
+        result.error = FileError(str(exc), line, exc.column, cell=cell)
     except MemoryError:
         result.error = FileError(memory_error_reason(len(data)))
     except Exception as exc:  # an internal fault: report it, keep going with other files
@@ -294,3 +311,13 @@ def lint_file(
     return result
 
 
+def screens_noqa(settings: Settings) -> bool:
+    """Whether EST100 (unused noqa) is selected: then a file with a ``noqa`` comment
+    is analysed even when the prefilter finds no Estimator code in it."""
+    from estimator_lint.rules import selected_codes
+
+    return "EST100" in selected_codes(settings.select, settings.ignore)
+
+
+def noqa_to_check(text: str, settings: Settings) -> bool:
+    return "noqa" in text and screens_noqa(settings)

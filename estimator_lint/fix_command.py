@@ -28,6 +28,11 @@ def lint_without_fixing(path: str, settings: Settings, index, why: str):
     return result
 
 
+def _line_ended(cell_source: str) -> str:
+    """A cell's source for its diff: a cell is no file, its last line needs no newline."""
+    return cell_source if not cell_source or cell_source.endswith(("\n", "\r")) else cell_source + "\n"
+
+
 def run_fix(
     files: List[str],
     settings: Union[Settings, Callable[[str], Settings]],
@@ -81,16 +86,23 @@ def run_fix(
             fixed_by_file.append((shown, result.fixed_by_code()))
         changed_files += result.changed
         if result.changed and diff_only:
-            out.writelines(
-                difflib.unified_diff(
-                    result.original.splitlines(keepends=True),
-                    result.text.splitlines(keepends=True),
-                    fromfile=shown if shown.startswith("/") else f"a/{shown}",
-                    tofile=shown if shown.startswith("/") else f"b/{shown}",
-                )
+            # A notebook's diff is one per changed cell, named as Ruff names them.
+            parts = (
+                [(f"{shown}:cell {cell}", _line_ended(old), _line_ended(new)) for cell, old, new in result.cells]
+                if result.cells is not None
+                else [(shown, result.original, result.text)]
             )
-            if not result.text.endswith("\n"):
-                out.write("\n\\ No newline at end of file\n")
+            for name, old, new in parts:
+                out.writelines(
+                    difflib.unified_diff(
+                        old.splitlines(keepends=True),
+                        new.splitlines(keepends=True),
+                        fromfile=name if name.startswith("/") else f"a/{name}",
+                        tofile=name if name.startswith("/") else f"b/{name}",
+                    )
+                )
+                if (new or result.cells is None) and not new.endswith("\n"):
+                    out.write("\n\\ No newline at end of file\n")
     if show_fixes and fixed_by_file:
         # Ruff's --show-fixes: what was (or would be) fixed, per file and code.
         from estimator_lint.output import plural

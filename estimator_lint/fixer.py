@@ -21,7 +21,7 @@ from estimator_lint import trust
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError, apply_edits
 from estimator_lint.engine import finish_fixes, in_project, lint_source
 from estimator_lint.settings import Settings
-from estimator_lint.source import SourceError, decode_source, package_of, read_error, read_source_bytes, too_large
+from estimator_lint.source import SourceError, package_of, read_error, read_source_bytes, source_text, too_large
 
 #: Conflicting fixes are applied one pass at a time; this bounds the passes.
 MAX_PASSES = 10
@@ -41,6 +41,10 @@ class FixResult:
     found: List[Diagnostic] = field(default_factory=list)
     #: Whether unsafe fixes were applied too.
     unsafe: bool = False
+    #: A notebook's (cell, old source, new source) of each changed code cell.
+    cells: Optional[List[Tuple[int, str, str]]] = None
+    #: The fixed notebook (a notebook's fix only).
+    notebook: Optional[object] = field(default=None, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -110,10 +114,13 @@ def _non_overlapping(diagnostics: List[Diagnostic], unsafe: bool) -> List[Diagno
 
 
 def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] = None, unsafe: bool = False,
-               package: Optional[str] = None, index=None) -> FixResult:
+               package: Optional[str] = None, index=None, notebook=None) -> FixResult:
     """Apply fixes until none applies. Raises :class:`SourceError` for bad input.
 
     ``index``: the project index, so that cross-module findings are fixed alike.
+    ``notebook``: ``text`` is this notebook's code (:mod:`estimator_lint.notebook`); fixes
+    whose edits cross a cell boundary or touch a magic line are left out, and the fixed
+    notebook is ``result.notebook``.
     """
     settings = settings or Settings()
     result = FixResult(path, text, text, unsafe=unsafe)
@@ -131,20 +138,31 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
         wanted = [d for d in diagnostics if _allowed(d, unsafe)]
         if not wanted:
             break
-        chosen = _non_overlapping(finish_fixes(wanted, current, render=True), unsafe)
+        rendered = finish_fixes(wanted, current, render=True)
+        if notebook is not None:
+            # Edits must stay inside one cell and off magic lines.
+            rendered = [d for d in rendered if d.fix is None or notebook.accepts(d.fix.edits)]
+        chosen = _non_overlapping(rendered, unsafe)
         if not chosen:
             break
         edits: List[Edit] = [e for d in chosen for e in d.fix.edits]
-        candidate = apply_edits(current, edits)
+        if notebook is not None:
+            fixed_notebook = notebook.apply(edits)
+            candidate = fixed_notebook.text
+        else:
+            candidate = apply_edits(current, edits)
         try:
             ast.parse(candidate)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             break  # never write code that does not parse (a bug: the edits are dropped)
         current = candidate
+        if notebook is not None:
+            notebook = fixed_notebook
         result.applied.extend(chosen)
         diagnostics = lint(current)
     result.text = current
     result.remaining = finish_fixes(diagnostics, current, settings.fix_edits)
+    result.notebook = notebook
     return result
 
 
@@ -180,25 +198,40 @@ def fix_file(
         result.error = FileError(reason)
         return result
     try:
-        text = decode_source(data)
+        text, notebook = source_text(path, data)
     except SourceError as exc:
         result = FixResult(path, "", "")
         result.error = FileError(str(exc), exc.line, exc.column)
         return result
     try:
         package = package_of(path) if "from ." in text else None
-        result = fix_source(text, path, settings, unsafe, package=package, index=index)
+        result = fix_source(text, path, settings, unsafe, package=package, index=index, notebook=notebook)
     except SourceError as exc:
         result = FixResult(path, text, text)
-        result.error = FileError(str(exc), exc.line, exc.column)
+        cell, line = notebook.locate(exc.line) if notebook is not None else (None, exc.line)
+        result.error = FileError(str(exc), line, exc.column, cell=cell)
         return result
+    if notebook is not None:
+        result.remaining = result.notebook.to_cells(result.remaining)
+        result.found = notebook.to_cells(result.found)
+        result.cells = notebook.changed_cells(result.notebook)
     if write and result.changed:
-        encoding, bom = _encoding_of(data)
-        try:
-            new_data = (b"\xef\xbb\xbf" if bom else b"") + result.text.encode(encoding)
-        except UnicodeEncodeError as exc:
-            result._not_written(FileError(f"not fixed: the fixed text cannot be encoded as {encoding}: {exc.reason}"))
-            return result
+        if notebook is not None:
+            from estimator_lint.notebook import NotebookError
+
+            try:
+                new_data = result.notebook.dumps()
+            except NotebookError as exc:
+                result._not_written(FileError(f"not fixed: {exc}"))
+                result.cells = []
+                return result
+        else:
+            encoding, bom = _encoding_of(data)
+            try:
+                new_data = (b"\xef\xbb\xbf" if bom else b"") + result.text.encode(encoding)
+            except UnicodeEncodeError as exc:
+                result._not_written(FileError(f"not fixed: the fixed text cannot be encoded as {encoding}: {exc.reason}"))
+                return result
         try:
             write_atomically(path, data, new_data)
         except (OSError, FileChangedError) as exc:

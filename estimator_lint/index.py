@@ -307,10 +307,10 @@ class ProjectIndex:
 
 def _read_file(path: str) -> Optional[bytes]:
     """The file's bytes; never blocks on a FIFO or reads a device (the lint pass reports those)."""
-    from estimator_lint.source import read_source_bytes
+    from estimator_lint.source import read_code_bytes
 
     try:
-        return read_source_bytes(path)
+        return read_code_bytes(path)  # a notebook's code cells
     except (OSError, ValueError):
         return None
 
@@ -405,6 +405,8 @@ def build_index(
 
     del pending
     for path in sorted(index.candidates - unreadable):
+        if path.lower().endswith(".ipynb"):
+            continue  # a notebook is linted with the index, but no module imports it
         module, package = module_name(path)
         index.modules[path] = (module, package)
     counts: Dict[str, int] = {}

@@ -182,7 +182,7 @@ def _analysed_facts(index: ProjectIndex, settings: Settings, read=None):
             data = read(path)
             if data is None:
                 continue
-            text = source.decode_source(data)
+            text = source.source_text(path, data)[0]
             tree = source.parse(text, path)
             with source.bounded_recursion():
                 model = FileModel(
@@ -374,6 +374,10 @@ def _find_external_reads(index: ProjectIndex, read=None) -> Set[Tuple[str, str]]
     for path in index.candidates:
         data = read(path)
         if data is None:
+            continue
+        try:
+            data = source.code_bytes(path, data)  # a notebook: its code cells
+        except ValueError:
             continue
         words = _import_words(data)
         mentioned: Dict[bytes, bool] = {}

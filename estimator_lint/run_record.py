@@ -54,7 +54,7 @@ MAX_RECORDS = 32
 #: Environment variables the linter reads.
 ENV_KEYS = ("ESTIMATOR_LINT_CACHE_DIR", "PYTHONIOENCODING", "PYTHONUTF8")
 #: Arguments whose runs are never replayed (they change files or print no findings).
-NOT_REPLAYED = ("--fix", "--diff", "--no-cache", "--help", "-h", "--version")
+NOT_REPLAYED = ("--fix", "--diff", "--add-noqa", "--no-cache", "--help", "-h", "--version")
 
 
 def _stat(path: str):

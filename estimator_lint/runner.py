@@ -10,10 +10,10 @@ from collections import deque
 from typing import Iterable, Iterator, List, Optional
 
 from estimator_lint.diagnostics import FileError, FileResult
-from estimator_lint.engine import lint_file
+from estimator_lint.engine import lint_file, screens_noqa
 from estimator_lint.screen import may_hold_findings_bytes
 from estimator_lint.settings import Settings
-from estimator_lint.source import package_of, read_source_bytes
+from estimator_lint.source import is_notebook, package_of, read_source_bytes
 
 def _check_file(path: str, settings: Settings, known_digest: Optional[str], stamp_wanted: bool, index=None):
     """Lint one file of a run: ``(result, stamp)``.
@@ -36,7 +36,11 @@ def _check_file(path: str, settings: Settings, known_digest: Optional[str], stam
         if known_digest is not None and stamp.digest == known_digest:
             return None, stamp
     # The project index already screened every file (to its fixed point of words).
-    if path in index.candidates if index is not None else may_hold_findings_bytes(data, settings):
+    # A notebook's JSON is screened as its code, by lint_file.
+    notebook = is_notebook(path)
+    if path in index.candidates if index is not None else (notebook or may_hold_findings_bytes(data, settings)):
+        return lint_file(path, settings, index, data=data, screened=not notebook), stamp
+    if b"noqa" in data and screens_noqa(settings):  # EST100: its noqa comments may be stale
         return lint_file(path, settings, index, data=data, screened=True), stamp
     return FileResult(path), stamp
 

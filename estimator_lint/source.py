@@ -139,6 +139,43 @@ def bounded_recursion() -> Iterator[None]:
                 _budget_saved = None
 
 
+
+def is_notebook(path) -> bool:
+    """A Jupyter notebook: linted as the module its code cells make (estimator_lint.notebook)."""
+    return isinstance(path, str) and path.lower().endswith(".ipynb")
+
+
+def source_text(path: str, data: bytes):
+    """``(text, notebook)``: the Python text of a file's bytes -- a notebook's code cells
+    (with the :class:`~estimator_lint.notebook.Notebook`), any other file decoded (None)."""
+    if not is_notebook(path):
+        return decode_source(data), None
+    from estimator_lint.notebook import Notebook, NotebookError
+
+    try:
+        notebook = Notebook.parse(data)
+    except NotebookError as exc:
+        raise SourceError(str(exc)) from None
+    return notebook.text, notebook
+
+
+def read_code_bytes(path: str) -> bytes:
+    """:func:`read_source_bytes`, a notebook's code cells as UTF-8 (for text screens);
+    an invalid notebook raises ``ValueError``."""
+    return code_bytes(path, read_source_bytes(path))
+
+
+def code_bytes(path: str, data: bytes) -> bytes:
+    """A file's bytes as text screens read them: a notebook's code cells as UTF-8 (an
+    invalid notebook raises ``ValueError``), any other file as it is."""
+    if is_notebook(path):
+        try:
+            return source_text(path, data)[0].encode("utf-8", "surrogatepass")
+        except SourceError as exc:
+            raise ValueError(str(exc)) from None
+    return data
+
+
 @functools.lru_cache(maxsize=64)
 def _ascii_compatible(encoding: str) -> bool:
     sample = bytes(range(32, 127)) + b"\t\n\r"

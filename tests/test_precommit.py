@@ -131,17 +131,21 @@ def test_hook_manifest_declares_the_hook():
     assert hook["id"] == "estimator-lint"
     assert hook["entry"] == "estimator-lint"
     assert hook["language"] == "python"
-    assert hook["types_or"] == ["python", "pyi"]
+    assert hook["types_or"] == ["python", "pyi", "jupyter"]
     assert hook["require_serial"] is False
     assert hook["args"] == []
 
 
 def test_hook_fails_on_a_bad_file_with_our_message(tmp_path, hook_source):
-    project = _project(tmp_path, hook_source, {"pkg/bad.py": BAD, "pkg/ok.py": "x = 1\n", "notes.txt": BAD})
+    from test_notebooks import notebook
+
+    files = {"pkg/bad.py": BAD, "pkg/ok.py": "x = 1\n", "notes.txt": BAD, "train.ipynb": notebook()}
+    project = _project(tmp_path, hook_source, files)
     proc = _pre_commit(project, hook_source)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "estimator-lint" in proc.stdout and "Failed" in proc.stdout
     assert "pkg/bad.py:3:5: EST101 `M.train` overrides an Estimator member" in proc.stdout
+    assert "train.ipynb:cell 3:8:13: EST102" in proc.stdout  # types_or: jupyter
     assert "notes.txt" not in proc.stdout  # types_or: python files only
 
 

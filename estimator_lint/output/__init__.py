@@ -97,6 +97,11 @@ def _escape(match: "re.Match[str]") -> str:
     )
 
 
+def position(row: int, column: int, cell=None) -> str:
+    """``row:col`` (1-based column), ``cell N:row:col`` in a notebook, as Ruff prints them."""
+    return f"cell {cell}:{row}:{column}" if cell is not None else f"{row}:{column}"
+
+
 def fix_enabled(diag: Diagnostic, unsafe_fixes: bool) -> bool:
     """Whether ``--fix`` would apply this finding's fix."""
     return diag.fix is not None and (unsafe_fixes or diag.fix.applicability is Applicability.SAFE)
@@ -159,14 +164,22 @@ class RunStats:
 
 
 class SourceIndex:
-    """Character offsets of a text to 1-based (row, column); lines end as Python's do."""
+    """Character offsets of a text to 1-based (row, column); lines end as Python's do.
 
-    def __init__(self, text: str) -> None:
+    For a notebook (``notebook``: its :class:`~estimator_lint.notebook.Notebook`) the text
+    is its code cells' and rows count within the offset's cell.
+    """
+
+    def __init__(self, text: str, notebook=None) -> None:
         self._starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        self._notebook = notebook
 
     def location(self, offset: int) -> Tuple[int, int]:
         row = bisect.bisect_right(self._starts, offset) - 1
-        return row + 1, offset - self._starts[row] + 1
+        column = offset - self._starts[row] + 1
+        if self._notebook is not None:
+            return self._notebook.locate(row + 1)[1], column
+        return row + 1, column
 
 
 class Reporter:
@@ -209,11 +222,11 @@ class Reporter:
     def source_index(self, path: str) -> Optional[SourceIndex]:
         """The file's text as the analysis saw it (for fix edit positions), read on demand."""
         if path not in self._sources:
-            from estimator_lint.source import SourceError, decode_source
+            from estimator_lint.source import SourceError, source_text
 
             try:
                 with open(path, "rb") as handle:
-                    self._sources[path] = SourceIndex(decode_source(handle.read()))
+                    self._sources[path] = SourceIndex(*source_text(path, handle.read()))
             except (OSError, SourceError):
                 self._sources[path] = None
         return self._sources[path]

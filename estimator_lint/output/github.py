@@ -34,6 +34,9 @@ class GithubReporter(Reporter):
         if result.error is not None:
             err = result.error
             col = err.column + 1
-            self.out.write(command(path, err.line, col, err.line, col, FILE_ERROR_TITLE, err.message))
+            message = f"cell {err.cell}: {err.message}" if err.cell is not None else err.message
+            self.out.write(command(path, err.line, col, err.line, col, FILE_ERROR_TITLE, message))
         for d in result.diagnostics:
-            self.out.write(command(path, d.line, d.column + 1, d.end_line, d.end_column + 1, d.code, d.message))
+            # A notebook's rows count within a cell: the message names the cell (as Ruff's does).
+            message = f"cell {d.cell}:{d.line}:{d.column + 1}: {d.message}" if d.cell is not None else d.message
+            self.out.write(command(path, d.line, d.column + 1, d.end_line, d.end_column + 1, d.code, message))

@@ -1,8 +1,8 @@
 """``json``: one array of findings shaped like Ruff's ``--output-format json``.
 
-Each finding has every key of current Ruff's (``cell``, ``code``, ``end_location``,
-``filename``, ``fix``, ``location``, ``message``, ``noqa_row``, ``url``) and the rule's
-``name``::
+Each finding has every key of current Ruff's (``cell``: the 1-based notebook cell its rows
+count in, else null; ``code``, ``end_location``, ``filename``, ``fix``, ``location``,
+``message``, ``noqa_row``, ``url``) and the rule's ``name``::
 
     {"cell": null, "code": "EST102", "name": "tensor-on-self", "message": "...",
      "filename": "/abs/path.py",
@@ -46,7 +46,7 @@ class JsonReporter(Reporter):
             code = error_code(err)
             self.items.append(
                 {
-                    "cell": None,
+                    "cell": err.cell,
                     "code": code,
                     "name": "io-error" if code == IO_ERROR_CODE else code,
                     "message": err.message,
@@ -74,7 +74,7 @@ class JsonReporter(Reporter):
                 ],
             }
         return {
-            "cell": None,
+            "cell": diag.cell,
             "code": diag.code,
             "name": rule.name if rule else None,
             "message": diag.message,

@@ -79,7 +79,8 @@ class SarifReporter(Reporter):
                             "physicalLocation": {
                                 "artifactLocation": artifact,
                                 "region": {"startLine": err.line, "startColumn": err.column + 1},
-                            }
+                            },
+                            **({"properties": {"cell": err.cell}} if err.cell is not None else {}),
                         }
                     ],
                 }
@@ -103,6 +104,9 @@ class SarifReporter(Reporter):
         }
         if diag.code in self.rule_index:
             item["ruleIndex"] = self.rule_index[diag.code]
+        if diag.cell is not None:
+            # SARIF has no notebook cells: rows count within the cell this property names.
+            item["locations"][0]["properties"] = {"cell": diag.cell}
         edits = self.edit_ranges(path, diag)
         if edits:
             item["fixes"] = [

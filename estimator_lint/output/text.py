@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import List
 
 from estimator_lint.diagnostics import FileResult
-from estimator_lint.output import IO_ERROR_CODE, MISSING, Reporter, RunStats, display_path, fix_enabled, plural, printable
+from estimator_lint.output import (
+    IO_ERROR_CODE,
+    MISSING,
+    Reporter,
+    RunStats,
+    display_path,
+    fix_enabled,
+    plural,
+    position,
+    printable,
+)
 
 
 def summary(stats: RunStats) -> List[str]:
@@ -68,11 +78,11 @@ class TextReporter(Reporter):
                 # As Ruff reports it: a finding-like line, never a success after it.
                 write(f"{path}:1:1: {IO_ERROR_CODE} {err.message}\n")
             else:
-                write(f"{path}:{err.line}:{err.column + 1}: error: {printable(err.message)}\n")
+                write(f"{path}:{position(err.line, err.column + 1, err.cell)}: error: {printable(err.message)}\n")
         for diag in result.diagnostics:
             # As in Ruff: marked when this run's --fix would apply it (unsafe ones need --unsafe-fixes).
             mark = " [*]" if fix_enabled(diag, self.unsafe_fixes) else ""
-            write(f"{path}:{diag.line}:{diag.column + 1}: {diag.code}{mark} {printable(diag.message)}\n")
+            write(f"{path}:{position(diag.line, diag.column + 1, diag.cell)}: {diag.code}{mark} {printable(diag.message)}\n")
 
     def finish(self, stats: RunStats) -> None:
         if not self.quiet:

@@ -12,6 +12,7 @@ from typing import Dict, List, Sequence, Tuple
 
 #: code -> (module in this package, class): the order is the rules' order everywhere.
 REGISTRY: Dict[str, Tuple[str, str]] = {
+    "EST100": ("est100_unused_noqa", "UnusedNoqa"),
     "EST101": ("est101_estimator_member_override", "EstimatorMemberOverride"),
     "EST102": ("est102_tensor_on_self", "TensorOnSelf"),
     "EST103": ("est103_tensor_escapes_model_fn", "TensorEscapesModelFn"),
@@ -20,8 +21,13 @@ REGISTRY: Dict[str, Tuple[str, str]] = {
     "EST106": ("est106_estimator_api_removed", "EstimatorApiRemoved"),
 }
 RULE_CODES: Tuple[str, ...] = tuple(REGISTRY)
+#: Rules enabled only when selected by their full code (a prefix such as ``EST`` leaves them
+#: off), as Ruff keeps RUF100 out of most prefix selections.
+OPT_IN: Tuple[str, ...] = ("EST100",)
+#: The rules a run enables when nothing is selected.
+DEFAULT_CODES: Tuple[str, ...] = tuple(code for code in RULE_CODES if code not in OPT_IN)
 
-__all__ = ["REGISTRY", "RULE_CODES", "ALL_RULES", "RULES_BY_CODE", "selected_codes", "select_rules"]
+__all__ = ["REGISTRY", "RULE_CODES", "OPT_IN", "DEFAULT_CODES", "ALL_RULES", "RULES_BY_CODE", "selected_codes", "select_rules"]
 
 
 def _rules_by_code() -> Dict[str, type]:
@@ -48,7 +54,8 @@ def selected_codes(select: Sequence[str] = ("EST",), ignore: Sequence[str] = ())
     """Codes that start with a selected prefix and with no ignored prefix.
 
     The longest matching prefix wins, as in Ruff and flake8 (``--select EST --ignore EST1``
-    then ``--select EST104`` keeps EST104); a tie goes to ``ignore``.
+    then ``--select EST104`` keeps EST104); a tie goes to ``ignore``.  :data:`OPT_IN`
+    rules need their full code.
     """
 
     def weight(code: str, prefixes: Sequence[str]) -> int:
@@ -57,6 +64,8 @@ def selected_codes(select: Sequence[str] = ("EST",), ignore: Sequence[str] = ())
     chosen = []
     for code in RULE_CODES:
         sel, ign = weight(code, select), weight(code, ignore)
+        if code in OPT_IN and sel != len(code):
+            continue
         if sel >= 0 and sel > ign:
             chosen.append(code)
     return tuple(chosen)
