@@ -17,6 +17,19 @@ import subprocess
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Hypothesis keeps its example database and Unicode tables in ./.hypothesis by default:
+# outside the checkout instead (the suite leaves the checkout as it found it).
+try:
+    import tempfile
+
+    from hypothesis import configuration as _hypothesis_configuration
+
+    _hypothesis_configuration.set_hypothesis_home_dir(
+        os.path.join(tempfile.gettempdir(), f"estimator-lint-tests-hypothesis-{os.getuid()}")
+    )
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
 FIXTURES = os.path.join(ROOT, "fixtures")
 
 

@@ -140,7 +140,7 @@ def _compare(root, cache, later=3600):
     return cached, uncached
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=6))
 def test_cached_runs_answer_as_uncached_runs_after_every_edit(edits):
     with tempfile.TemporaryDirectory() as tmp:
