@@ -110,7 +110,9 @@ class Rewriter(cst.CSTTransformer):
         self.rename: Dict[cst.Attribute, str] = {}
         #: Expressions replaced by new code (``make(x)`` -> ``{**make(x), 'k': v}``).
         self.replace: Dict[cst.CSTNode, str] = {}
-        self._emptied: Set[int] = set()
+        #: Blocks this rewriter emptied, keyed by ``id`` and holding the block itself: a
+        #: bare id of a discarded node can be reused by a later, unrelated block.
+        self._emptied: Dict[int, cst.IndentedBlock] = {}
         self.config: Optional[cst.PartialParserConfig] = None
 
     def on_leave(self, original, updated):
@@ -185,14 +187,14 @@ class Rewriter(cst.CSTTransformer):
     def leave_IndentedBlock(self, original, updated):
         if not updated.body:
             block = updated.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
-            self._emptied.add(id(block))
+            self._emptied[id(block)] = block
             return block
         return updated
 
     def leave_If(self, original, updated):
         # ``if mode == TRAIN: <capture>`` with the capture gone: drop the whole ``if``
         # when nothing else is lost (no else branch, a test without calls).
-        if id(updated.body) in self._emptied and updated.orelse is None and _pure(original.test):
+        if self._emptied.get(id(updated.body)) is updated.body and updated.orelse is None and _pure(original.test):
             return cst.RemoveFromParent()
         return updated
 

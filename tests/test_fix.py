@@ -730,3 +730,16 @@ def test_an_entry_added_under_a_condition_other_than_the_mode_is_unsafe():
     assert probs.fix.applicability is Applicability.UNSAFE
     assert top.fix.applicability is Applicability.SAFE
     assert "        predictions['top'] = tf.argmax(logits, 1)\n" in fix_source(src).text
+
+
+def test_rendering_does_not_trust_a_reused_object_id(monkeypatch):
+    """CPython reuses the id of a freed node for a later one; an emptied ``if`` block
+    recognised by id alone once deleted the PREDICT ``if`` after it (run-dependent, seen
+    in CI). Make every id collide: only the block really emptied may take its ``if``."""
+    from estimator_lint import fix_render
+
+    monkeypatch.setattr(fix_render, "id", lambda obj: 0, raising=False)
+    case = "fix_setattr_capture_tpu_spec"
+    result = fix_source(read(case, "before.py"), "before.py")
+    assert result.text == read(case, "after.py")
+    assert "if mode == tf.estimator.ModeKeys.PREDICT:" in result.text
