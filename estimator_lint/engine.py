@@ -129,14 +129,15 @@ def finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> List
 
     if not any(d.fix is not None and d.fix.plan is not None for d in diagnostics):
         return diagnostics
-    from estimator_lint.fix_render import ConcreteFile
-    from estimator_lint.fixes import NoFix
-
     if not render:
         return [
             dataclasses.replace(d, fix=dataclasses.replace(d.fix, plan=None)) if d.fix is not None and d.fix.plan else d
             for d in diagnostics
         ]
+    # Imported only to render: a check run never loads libcst.
+    from estimator_lint.fix_render import ConcreteFile
+    from estimator_lint.fixes import NoFix
+
     try:
         with bounded_recursion():
             concrete = ConcreteFile(text)

@@ -113,6 +113,16 @@ class FixPlanner:
         self._too_deep: Optional[bool] = None
         self._lines: Optional[List[str]] = None
         self._parent_maps: Dict[int, Dict[int, ast.AST]] = {}
+        #: ``ast.walk`` of a function or statement, kept: every capture's fix walks the
+        #: capturing class's methods again (id keys: the tree outlives the planner).
+        self._walks: Dict[int, List[ast.AST]] = {}
+        self._capture_node_ids: Optional[Set[int]] = None
+
+    def walk(self, node: ast.AST) -> List[ast.AST]:
+        found = self._walks.get(id(node))
+        if found is None:
+            found = self._walks[id(node)] = list(ast.walk(node))
+        return found
 
     def rewriter(self) -> RewritePlan:
         if self._too_deep is None:
@@ -226,7 +236,7 @@ class FixPlanner:
         if store.cls is None:
             return
         for fn in self._family_methods(store.cls):
-            for node in ast.walk(fn.node):
+            for node in self.walk(fn.node):
                 if (
                     isinstance(node, ast.Attribute) and node.attr == store.name
                     and isinstance(node.value, ast.Name) and node.value.id == fn.self_name
@@ -241,7 +251,7 @@ class FixPlanner:
             id(node)
             for other in self.model.stores
             if other.how == "self" and other.name == store.name and (not of_class or other.cls is store.cls)
-            for node in ast.walk(other.statement)
+            for node in self.walk(other.statement)
         }
 
     def _other_uses(self, store: GraphStore, target: ast.Attribute) -> Optional[str]:
@@ -270,7 +280,7 @@ class FixPlanner:
         for fn in self._family_methods(store.cls):
             if fn.name == "__init__":
                 continue
-            for node in ast.walk(fn.node):
+            for node in self.walk(fn.node):
                 if (
                     isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2
@@ -432,7 +442,9 @@ class FixPlanner:
     def _reflective_reads(self, store: GraphStore) -> bool:
         if store.how in ("item", "call"):
             return False  # items of a container: no attribute to read by name
-        capture_nodes = {id(n) for other in self.model.stores for n in ast.walk(other.statement)}
+        if self._capture_node_ids is None:
+            self._capture_node_ids = {id(n) for other in self.model.stores for n in self.walk(other.statement)}
+        capture_nodes = self._capture_node_ids
         global_name = store.how in ("global", "nonlocal")
         for node in self.model.reflective_nodes():
             if id(node) in capture_nodes:
@@ -496,7 +508,7 @@ class FixPlanner:
         """Whether ``fn`` or a function nested in it reads ``name``."""
         return any(
             isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-            for n in ast.walk(fn.node)
+            for n in self.walk(fn.node)
         )
 
     def global_local_fix(self, store: GraphStore, key: str) -> Fix:
@@ -505,8 +517,8 @@ class FixPlanner:
         fn, statement = store.function, store.statement
         if statement not in fn.node.body:
             raise NoFix(f"`{fn.name}` reads `{store.name}` again and the store is inside a block")
-        stores = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)]
-        loads = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, ast.Load)]
+        stores = [n for n in self.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)]
+        loads = [n for n in self.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, ast.Load)]
         if len(stores) != 1 or any(n.lineno <= (statement.end_lineno or statement.lineno) for n in loads):
             raise NoFix(f"`{fn.name}` reads `{store.name}` before the store or assigns it again")
         for nested in self.model.scopes.functions:
@@ -915,7 +927,7 @@ class FixPlanner:
         cached = self._parent_maps.get(id(fn))
         if cached is None:
             cached = {}
-            for node in ast.walk(fn.node):
+            for node in self.walk(fn.node):
                 for child in ast.iter_child_nodes(node):
                     cached[id(child)] = node
             self._parent_maps[id(fn)] = cached

@@ -49,6 +49,28 @@ def _check_chunk(chunk, settings: Settings, stamp_wanted: bool, index=None) -> l
     return [_check_file(path, settings, digest, stamp_wanted, index) for path, digest in chunk]
 
 
+#: A worker's part of the run, set once when the worker starts (:func:`_start_worker`):
+#: the settings and the project index (hundreds of kilobytes on a big project) are not
+#: sent again with every chunk.
+_WORKER_RUN: Optional[tuple] = None
+
+
+def _start_worker(settings: Settings, stamp_wanted: bool, index) -> None:
+    global _WORKER_RUN
+    _WORKER_RUN = (settings, stamp_wanted, index)
+
+
+def _check_chunk_in_worker(chunk) -> list:
+    assert _WORKER_RUN is not None, "a pool worker runs _start_worker first"
+    return _check_chunk(chunk, *_WORKER_RUN)
+
+
+def _pool(jobs: int, settings: Settings, stamp_wanted: bool, index):
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(settings, stamp_wanted, index))
+
+
 WORKER_DIED = "worker process died while checking this file"
 
 
@@ -59,7 +81,6 @@ def _check_chunk_isolated(chunk, settings: Settings, stamp_wanted: bool, index=N
     with ``BrokenProcessPool``, so a chunk's files are checked again one at a time; only a
     file that kills its worker again is reported (:data:`WORKER_DIED`), and not cached.
     """
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     answers = []
@@ -67,9 +88,9 @@ def _check_chunk_isolated(chunk, settings: Settings, stamp_wanted: bool, index=N
     try:
         for path, digest in chunk:
             if solo is None:
-                solo = ProcessPoolExecutor(max_workers=1)
+                solo = _pool(1, settings, stamp_wanted, index)
             try:
-                answers.append(solo.submit(_check_file, path, settings, digest, stamp_wanted, index).result())
+                answers.append(solo.submit(_check_chunk_in_worker, [(path, digest)]).result()[0])
             except BrokenProcessPool:
                 solo.shutdown(wait=False, cancel_futures=True)
                 solo = None
@@ -177,21 +198,20 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
             chunks.append(current)
         futures: list = []
         # Imported when there is work: a run the cache answers starts no pool.
-        from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
         for chunk in chunks:
             # Always in workers, even a few files: a worker's crash costs one file, ours the run.
             work = [misses[i][:2] for i in chunk]
             if pool is None:
-                pool = ProcessPoolExecutor(max_workers=jobs)
+                pool = _pool(jobs, settings, stamps, index)
             try:
-                futures.append(pool.submit(_check_chunk, work, settings, stamps, index))
+                futures.append(pool.submit(_check_chunk_in_worker, work))
             except BrokenProcessPool:
                 # Broken by a worker's death in an earlier chunk: a fresh pool from here on.
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=jobs)
-                futures.append(pool.submit(_check_chunk, work, settings, stamps, index))
+                pool = _pool(jobs, settings, stamps, index)
+                futures.append(pool.submit(_check_chunk_in_worker, work))
         windows.append((slots, misses, chunks, futures))
         slots, misses = [], []
 

@@ -9,6 +9,7 @@ Nothing here imports TensorFlow: the linter never does.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import List, Optional
 
@@ -469,6 +470,7 @@ def is_tf_qualname(qualname: Optional[str]) -> bool:
     return bool(qualname) and qualname.split(".", 1)[0] in TF_ROOTS
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a name that files repeat
 def classify_tf_call(qualname: str) -> str:
     """Classify a call of the TensorFlow function or class ``qualname``."""
     parts = qualname.split(".")

@@ -47,10 +47,20 @@ def install(names, how, marker_dir=None):
     runner.lint_file = lint_file
 
 
+def _install_then(names, how, marker_dir, initializer, initargs):
+    install(names, how, marker_dir)
+    if initializer is not None:
+        initializer(*initargs)  # the runner's own worker set-up
+
+
 def hooked_pool(names, how, marker_dir=None):
     class HookedPool(_REAL_POOL):
-        def __init__(self, max_workers=None, **kwargs):
-            super().__init__(max_workers=max_workers, initializer=install, initargs=(tuple(names), how, marker_dir))
+        def __init__(self, max_workers=None, initializer=None, initargs=(), **kwargs):
+            super().__init__(
+                max_workers=max_workers,
+                initializer=_install_then,
+                initargs=(tuple(names), how, marker_dir, initializer, initargs),
+            )
 
     return HookedPool
 

@@ -519,3 +519,26 @@ def test_prediction_keys_two_modules_away(tmp_path):
     assert [d[2] for d in summary[os.path.join("hop", "estimators.py")]] == ["EST105"]
     # A cycle of links (a class handing on a model_fn that is its own name) stays silent.
     assert project.ProjectIndex(model_fn_keys={"a.C": [analysis_model.SAME_KEYS_AS + "a.C"]}).prediction_keys("a.C") is None
+
+
+def test_a_text_check_with_fixable_findings_never_loads_libcst(tmp_path):
+    """Whether a finding has a fix (``[*]``) is decided on the ``ast``; libcst is loaded
+    only to render edits (``--fix``, ``--diff``, json, sarif)."""
+    import subprocess
+    import sys
+
+    root, _ = _tree(tmp_path)
+    probe = (
+        "import sys\n"
+        "from estimator_lint.cli import main\n"
+        "code = main(['--isolated', '--no-cache', {fmt!r} , sys.argv[1]])\n"
+        "print('LIBCST', 'libcst' in sys.modules, file=sys.stderr)\n"
+    )
+    seen = {}
+    for fmt in ("--output-format=text", "--output-format=json"):
+        run = subprocess.run(
+            [sys.executable, "-c", probe.format(fmt=fmt), str(root)], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert "1 unsafe fix with --fix --unsafe-fixes" in run.stdout or '"applicability": "unsafe"' in run.stdout
+        seen[fmt] = run.stderr.strip().splitlines()[-1]
+    assert seen == {"--output-format=text": "LIBCST False", "--output-format=json": "LIBCST True"}

@@ -17,7 +17,7 @@ TensorFlow op builds a graph value; elsewhere only explicit tensor makers do
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.scopes import FunctionInfo
@@ -77,6 +77,11 @@ class FunctionValues:
         #: Hook called for every call expression evaluated (the model records the
         #: argument kinds of calls to in-file helper functions).
         self.on_call: Optional[Callable[[ast.Call, "FunctionValues"], None]] = None
+        #: Kinds of expressions asked once the environment is final (rules and fixes ask
+        #: about the same values again): id -> (the node itself, kind).  The node is kept
+        #: so that its id cannot pass to another, later node.
+        self._kinds: Dict[int, Tuple[ast.AST, int]] = {}
+        self._final = False
 
     # -- the environment --------------------------------------------------------------
 
@@ -97,6 +102,7 @@ class FunctionValues:
                 self._bind(node)
             if self.env == before:
                 break
+        self._final = True
 
     def _set(self, target: ast.AST, kind: int) -> None:
         if isinstance(target, ast.Name):
@@ -162,10 +168,20 @@ class FunctionValues:
             return NONE
         if self._pending is not None:
             self._solve()
+        # Memoized only when nothing can change the answer: this environment is final and
+        # no hook watches the calls evaluated (enclosing scopes are solved before a lookup).
+        memo = self._final and self.on_call is None
+        if memo:
+            known = self._kinds.get(id(expr))
+            if known is not None and known[0] is expr:
+                return known[1]
         method = _KIND_METHODS.get(type(expr))
         if method is None:
             method = _KIND_METHODS[type(expr)] = getattr(type(self), "_kind_" + type(expr).__name__, _no_kind)
-        return method(self, expr)
+        kind = method(self, expr)
+        if memo:
+            self._kinds[id(expr)] = (expr, kind)
+        return kind
 
     def _kind_Name(self, node: ast.Name) -> int:
         return self.lookup(node.id)
