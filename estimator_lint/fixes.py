@@ -200,11 +200,27 @@ class FixPlanner:
         ``softmax(self.logits)``): removing the store would break building the graph.
         (Reads outside graph code are EST104's: they make a fix unsafe, :meth:`reads_elsewhere`.)"""
         storing = self._store_nodes(store, of_class=True)
+        augmented = self._augmented_targets(store)
         return [
             (fn, node)
             for fn, node in self._self_attributes(store)
-            if fn in self.model.contexts and isinstance(node.ctx, ast.Load) and id(node) not in storing
+            if fn in self.model.contexts and node is not store.node and (
+                isinstance(node.ctx, ast.Load) and id(node) not in storing or id(node) in augmented
+            )
         ]
+
+    def _augmented_targets(self, store: GraphStore) -> Set[int]:
+        """Ids of ``self.<attr>`` targets of ``+=`` (and other augmented stores) in the
+        class family: an augmented store reads the attribute before it stores it."""
+        if store.cls is None:
+            return set()
+        return {
+            id(node.target)
+            for fn in self._family_methods(store.cls)
+            for node in ast.walk(fn.node)
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute)
+            and node.target.attr == store.name
+        }
 
     def _family_methods(self, cls) -> Iterator[FunctionInfo]:
         """Methods (with an instance parameter) of ``cls`` and of the classes of this file
@@ -244,7 +260,7 @@ class FixPlanner:
             for node in ast.walk(other.statement)
         }
 
-    def _other_uses(self, store: GraphStore, target: ast.Attribute) -> Optional[str]:
+    def _other_uses(self, store: GraphStore, target: ast.Attribute, renamed: Set[int] = frozenset()) -> Optional[str]:
         """Why renaming ``self.<attr>`` to a local name would change the program: another
         store, augmented store or ``del`` of it, or its name in ``getattr``, anywhere in
         the class or its subclasses here."""
@@ -257,7 +273,7 @@ class FixPlanner:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Constant)
         }
         for fn, node in self._self_attributes(store):
-            if node is not target and id(node) not in placeholders and not isinstance(node.ctx, ast.Load):
+            if node is not target and id(node) not in placeholders and id(node) not in renamed and not isinstance(node.ctx, ast.Load):
                 return f"`{fn.name}` also assigns or deletes `self.{store.name}`"
         return self._string_mention(store)
 
@@ -312,6 +328,8 @@ class FixPlanner:
         if elsewhere is not None:
             raise NoFix(f"`{elsewhere.name}` reads `self.{attr}` too: keep the tensor in a local name by hand")
         target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+        if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            target = statement.target  # ``self.total: tf.Tensor = t`` -> ``total: tf.Tensor = t``
         if unpacked:
             # ``self.values, self.indices = tf.nn.top_k(x)``: this element becomes a local name.
             elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else []
@@ -322,9 +340,19 @@ class FixPlanner:
                 raise NoFix("the capture is part of a nested or starred unpacking")
         if not (isinstance(target, ast.Attribute) and target.attr == attr):
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is not a plain assignment")
-        if reads and statement not in fn.node.body:
-            raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is inside a block")
-        other = self._other_uses(store, target)
+        parents = self._parents(fn)
+        if any(f is fn and id(node) in {id(n) for n in fn.nodes} and not _dominates(parents, statement, node) for f, node in reads) and (
+            statement not in fn.node.body
+        ):
+            # ``if mode == PREDICT: self.logits = t; ... self.logits``: fine inside that block only.
+            raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is inside a block that may not run first")
+        # ``self.total += t`` after the store: renamed with the reads (``total += t``); the
+        # prediction then follows the last of them.
+        augmented = [
+            parents[id(node)] for _, node in reads
+            if isinstance(parents.get(id(node)), ast.AugAssign) and parents[id(node)].target is node
+        ]
+        other = self._other_uses(store, target, {id(a.target) for a in augmented})
         if other is not None:
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and {other}")
         local = key
@@ -349,8 +377,11 @@ class FixPlanner:
         predicted = misfit not in _NOT_A_PREDICTION
         fresh = True
         if predicted:
-            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local)
-        safe = fresh and not self.reads_elsewhere(store) and (
+            last = max(augmented, key=lambda a: (a.lineno, a.col_offset), default=None)
+            if last is not None and not _dominates(parents, statement, last):
+                raise NoFix(f"`{fn.name}` adds to `self.{attr}` where the store does not always run first")
+            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local, at=last)
+        safe = fresh and not augmented and not self.reads_elsewhere(store) and (
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
         )
@@ -414,7 +445,7 @@ class FixPlanner:
         inside = {id(f) for f in self.model.scopes.functions if root in f.enclosing()}
 
         def loads(nodes) -> bool:
-            return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in nodes)
+            return _reads_name(nodes, name)
 
         if loads(self.model.scopes.module_nodes):
             return True
@@ -492,39 +523,65 @@ class FixPlanner:
             return value
         raise NoFix("only a plain assignment or a single-value store is moved")
 
-    def _loads_in(self, fn: FunctionInfo, name: str) -> bool:
-        """Whether ``fn`` or a function nested in it reads ``name``."""
-        return any(
-            isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-            for n in ast.walk(fn.node)
+    def _first_store(self, store: GraphStore) -> Optional[GraphStore]:
+        """The plain capture of the same attribute or name earlier in the same function
+        (``self.total = t`` before ``self.total += u``)."""
+        return next(
+            (
+                other for other in self.model.stores
+                if other.how == store.how and other.name == store.name and other.function is store.function
+                and isinstance(other.statement, (ast.Assign, ast.AnnAssign)) and other.statement.lineno < store.statement.lineno
+            ),
+            None,
         )
+
+    def _loads_in(self, fn: FunctionInfo, name: str) -> bool:
+        """Whether ``fn`` or a function nested in it reads ``name`` (``name += x`` reads it too)."""
+        return _reads_name(ast.walk(fn.node), name)
 
     def global_local_fix(self, store: GraphStore, key: str) -> Fix:
         """``global probs; probs = t; ... top(probs)``: the model_fn reads the name again,
-        so the store stays and becomes local (the name leaves the ``global`` statement)."""
+        so the store stays and becomes local (the name leaves the ``global`` or ``nonlocal``
+        statement)."""
         fn, statement = store.function, store.statement
         if statement not in fn.node.body:
             raise NoFix(f"`{fn.name}` reads `{store.name}` again and the store is inside a block")
-        stores = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)]
-        loads = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, ast.Load)]
+        # ``probs += t`` after the store reads and stores the (now local) name: it stays.
+        augmented = [
+            n for n in ast.walk(fn.node)
+            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == store.name
+        ]
+        augmented_targets = {id(n.target) for n in augmented}
+        stores = [
+            n for n in ast.walk(fn.node)
+            if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load) and id(n) not in augmented_targets
+        ]
+        loads = [
+            n for n in ast.walk(fn.node)
+            if isinstance(n, ast.Name) and n.id == store.name and (isinstance(n.ctx, ast.Load) or id(n) in augmented_targets)
+        ]
         if len(stores) != 1 or any(n.lineno <= (statement.end_lineno or statement.lineno) for n in loads):
             raise NoFix(f"`{fn.name}` reads `{store.name}` before the store or assigns it again")
+        last = max(augmented, key=lambda a: (a.lineno, a.col_offset), default=None)
+        if last is not None and not _dominates(self._parents(fn), statement, last):
+            raise NoFix(f"`{fn.name}` adds to `{store.name}` where the store does not always run first")
         for nested in self.model.scopes.functions:
             if nested is not fn and fn in list(nested.enclosing()) and (
                 store.name in nested.global_names or store.name in nested.nonlocal_names
             ):
                 raise NoFix(f"a function nested in `{fn.name}` declares `{store.name}` too")
         rewriter = self.rewriter()
-        declarations = [n for n in fn.node.body if isinstance(n, ast.Global) and store.name in n.names]
+        declaration = ast.Global if store.how == "global" else ast.Nonlocal
+        declarations = [n for n in fn.node.body if isinstance(n, declaration) and store.name in n.names]
         if len(declarations) != 1:
-            raise NoFix(f"`{store.name}` is declared global more than once")
-        rewriter.global_names[("Global", declarations[0].lineno, self._col(declarations[0]))] = {store.name}
+            raise NoFix(f"`{store.name}` is declared {store.how} more than once, or inside a block")
+        rewriter.global_names[(declaration.__name__, declarations[0].lineno, self._col(declarations[0]))] = {store.name}
         misfit = self.prediction_misfit(store.value, fn)
         predicted = misfit not in _NOT_A_PREDICTION
         fresh = True
         if predicted:
-            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=store.name), source=store.name)
-        safe = fresh and not self.reads_elsewhere(store) and (
+            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=store.name), source=store.name, at=last)
+        safe = fresh and not augmented and not self.reads_elsewhere(store) and (
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
         )
@@ -604,6 +661,11 @@ class FixPlanner:
         value = store.value
         aug_note = ""
         if isinstance(statement, ast.AugAssign) and statement.target is store.node and value is not None:
+            primary = self._first_store(store)
+            if primary is not None:
+                # ``self.total = t`` ... ``self.total += u``: the first store's fix (a local
+                # name that the ``+=`` adds to) fixes this one too.
+                return self.capture_fix(primary)
             # ``self.total += t`` with no other store than a constant placeholder: in the one
             # graph of a call the total is ``t`` (the running total across calls goes: unsafe).
             value = self._augmented_value(store)
@@ -621,14 +683,17 @@ class FixPlanner:
                 # ``self.values, self.indices = tf.nn.top_k(x)``: unpack into local names.
                 return self.local_name_fix(store, store.key or store.name, self.graph_reads(store), unpacked=True)
         is_setattr = False
+        key = store.key
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value
             is_setattr = isinstance(call.func, ast.Name) and call.func.id == "setattr" and store.how == "self"
-            if not is_setattr and (len(call.args) + len(call.keywords) != 1 or store.how not in ("call", "self")):
-                raise NoFix("the store call passes more than one value")
-        key = store.key
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and statement.value.keywords:
-            key = statement.value.keywords[0].arg  # ``OUTER.update(probs=t)`` -> 'probs'
+            if not is_setattr:
+                value, key = self._container_call_value(call, store, value, key)
+        elif isinstance(value, (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)):
+            raise NoFix(
+                f"`{_short(self.source_of(value))}` is a {_LITERAL_KIND[type(value)]}, not a Tensor: "
+                "`predictions` cannot hold it (predict its tensors one by one)"
+            )
         if not key or not key.isidentifier():
             raise NoFix("no name to use as the predictions key")
         fn = store.function
@@ -641,9 +706,9 @@ class FixPlanner:
             mention = self._string_mention(store)
             if mention is not None:
                 raise NoFix(f"{mention}: removing the attribute would change it")
-        if store.how == "global" and not aug_note and element is None and isinstance(statement, ast.Assign) and (
-            self._loads_in(fn, store.name)
-        ):
+        if store.how in ("global", "nonlocal") and self._loads_in(fn, store.name):
+            if aug_note or element is not None or not isinstance(statement, ast.Assign):
+                raise NoFix(f"`{fn.name}` reads `{store.name}` again: keep the tensor in a local name by hand")
             return self.global_local_fix(store, key)
         returned = None
         context = self.model.contexts.get(fn)
@@ -695,6 +760,39 @@ class FixPlanner:
             else f"Move `{key}` into the PREDICT `predictions` dict" + aug_note
         )
         return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
+
+    def _container_call_value(self, call: ast.Call, store: GraphStore, value: ast.expr, key: Optional[str]):
+        """The one tensor (and its key) a container call stores: ``OUT.append(t)``,
+        ``OUT.extend([t])``, ``OUT.update(probs=t)``, ``OUT.update({'probs': t})``,
+        ``OUT.setdefault('probs', t)``, ``OUT.insert(0, t)``."""
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else None
+        if store.how not in ("call", "self") or method is None:
+            raise NoFix("the store call passes more than one value")
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            raise NoFix(f"`{method}` gets unpacked arguments: which tensor it stores is unclear")
+        if method in ("setdefault", "insert") and len(call.args) == 2 and not call.keywords:
+            if method == "setdefault":
+                first = call.args[0]
+                if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                    raise NoFix("`setdefault` stores under a computed key: name the prediction by hand")
+                return call.args[1], first.value  # ``OUT.setdefault('probs', t)`` -> 'probs'
+            return call.args[1], key
+        if len(call.args) + len(call.keywords) != 1:
+            raise NoFix(f"`{method}` stores several values: move them into `predictions` by hand")
+        if call.keywords:
+            return call.keywords[0].value, call.keywords[0].arg  # ``OUTER.update(probs=t)`` -> 'probs'
+        if method in ("extend", "extendleft", "update"):
+            items = value
+            if isinstance(items, ast.Dict) and method == "update":
+                if len(items.keys) == 1 and isinstance(items.keys[0], ast.Constant) and isinstance(items.keys[0].value, str):
+                    return items.values[0], items.keys[0].value  # ``OUT.update({'probs': t})``
+                raise NoFix("`update` stores several or computed keys: move them into `predictions` by hand")
+            if isinstance(items, (ast.List, ast.Tuple)) and len(items.elts) == 1 and not isinstance(items.elts[0], ast.Starred):
+                return items.elts[0], key  # ``OUT.extend([t])``: one tensor
+            raise NoFix(
+                f"`{method}` stores each item of `{_short(self.source_of(items))}`: predict the tensors one by one"
+            )
+        return value, key
 
     def prediction_misfit(self, value: ast.expr, fn: FunctionInfo) -> Optional[str]:
         """Why ``value`` is no safe prediction (:func:`estimator_lint.tfapi.prediction_misfit`,
@@ -848,8 +946,10 @@ class FixPlanner:
         value it had at ``at``: each local name it reads is bound before, on every path to
         ``anchor``, and not bound again between ``at`` and ``anchor``."""
         if source is not None:
+            # The local name the fix binds at ``at`` is bound where the dict is only when
+            # ``at`` runs first on every path there.
             end = at.end_lineno or at.lineno
-            return anchor.lineno > end and not any(
+            return anchor.lineno > end and _dominates(self._parents(fn), at, anchor) and not any(
                 isinstance(n, ast.Name) and n.id == source and isinstance(n.ctx, ast.Store) and end < n.lineno <= anchor.lineno
                 for n in fn.nodes
             )
@@ -1133,6 +1233,11 @@ class _PredictionSite:
     inline: Optional[ast.expr] = None
 
 
+_LITERAL_KIND = {
+    ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict",
+    ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dict",
+}
+
 _SINGLE_TENSOR = (
     "the PREDICT spec predicts a single tensor, not a dict: adding a key would make predict() yield "
     "dicts instead of arrays (make it a dict by hand)"
@@ -1322,3 +1427,12 @@ def _parallel_element(statement: ast.Assign, target: ast.AST) -> Optional[int]:
         if element is target:
             return index
     return None
+
+
+def _reads_name(nodes, name: str) -> bool:
+    """Whether ``nodes`` read ``name``: a load, or ``name += x`` (which reads it first)."""
+    return any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        or isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == name
+        for n in nodes
+    )
