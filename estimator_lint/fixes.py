@@ -380,7 +380,20 @@ class FixPlanner:
             last = max(augmented, key=lambda a: (a.lineno, a.col_offset), default=None)
             if last is not None and not _dominates(parents, statement, last):
                 raise NoFix(f"`{fn.name}` adds to `self.{attr}` where the store does not always run first")
-            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local, at=last)
+            context = self.model.contexts.get(fn)
+            if store.model_fn is not fn or (context is not None and context.reason == "helper"):
+                # ``def encode(self, x): self.encoded = t; return self.encoded``: predicted
+                # where the model_fn binds what the helper returns.
+                if augmented:
+                    raise NoFix(f"`{fn.name}` is a helper of the model_fn that adds to `self.{attr}`: predict it by hand")
+                caller, there, call_statement, _ = self._result_in_caller(
+                    store, target, fn, *self._caller_of(store)
+                )
+                fresh = self._add_prediction(
+                    rewriter, store, key, ast.Name(id=there), source=there, at=call_statement, fn=caller
+                )
+            else:
+                fresh = self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local, at=last)
         safe = fresh and not augmented and not self.reads_elsewhere(store) and (
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
@@ -518,7 +531,9 @@ class FixPlanner:
                 if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)
                 and (f is store.function or store.name in f.global_names)
             ]
-            if any(n is not store.node for n in stores) or self._loads_in(store.function, store.name):
+            if any(n is not store.node for n in stores) or _reads_name(
+                (n for n in ast.walk(store.function.node) if n is not statement), store.name
+            ):
                 raise NoFix(f"`{store.name}` is assigned or read elsewhere too: what it should hold is unclear")
             return value
         raise NoFix("only a plain assignment or a single-value store is moved")
@@ -534,10 +549,6 @@ class FixPlanner:
             ),
             None,
         )
-
-    def _loads_in(self, fn: FunctionInfo, name: str) -> bool:
-        """Whether ``fn`` or a function nested in it reads ``name`` (``name += x`` reads it too)."""
-        return _reads_name(ast.walk(fn.node), name)
 
     def global_local_fix(self, store: GraphStore, key: str) -> Fix:
         """``global probs; probs = t; ... top(probs)``: the model_fn reads the name again,
@@ -588,37 +599,40 @@ class FixPlanner:
         message = f"Keep `{store.name}` local" + (" and move it into the PREDICT `predictions` dict" if predicted else "")
         return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
 
-    def _returned_to(self, store: GraphStore, value: ast.expr) -> Tuple[FunctionInfo, str, ast.stmt]:
-        """A helper's capture whose tensor the helper returns to the model_fn: (the model_fn,
-        the local name it binds the result to, that statement)."""
+    def _returned_to(self, store: GraphStore, value: ast.expr) -> Tuple[FunctionInfo, object, ast.stmt, Optional[str]]:
+        """Where the model_fn has a helper's captured tensor: (the model_fn, the local name
+        it binds the helper's result to, or the expression it can compute the tensor with,
+        the statement after which it has it, that expression's source)."""
+        helper = store.function
+        caller, why = self._caller_of(store)
+        try:
+            return self._result_in_caller(store, value, helper, caller, why)
+        except NoFix as returned:
+            # ``def _record(t): TENSORS.append(t)``, ``def _head(x): OUT['p'] = tf.nn.softmax(x)``:
+            # the same expression over the arguments the model_fn passed.
+            computed = self._from_arguments(store, value, helper, caller, why)
+            if computed is None:
+                raise returned
+            return computed
+
+    def _caller_of(self, store: GraphStore) -> Tuple[FunctionInfo, str]:
+        """The model_fn that calls the helper holding ``store``, and how messages say so."""
         helper = store.function
         context = self.model.contexts.get(helper)
         caller = context.called_from if context is not None and context.called_from is not None else store.model_fn
         if caller is None or caller is helper:
             raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
-        why = f"`{helper.name}` is a helper of the model_fn `{caller.name}`"
-        if isinstance(value, ast.Name) and value.id in helper.call_params and not any(
-            isinstance(n, ast.Name) and n.id == value.id and isinstance(n.ctx, ast.Store) for n in helper.nodes
-        ):
-            # ``def _remember(self, inputs): self.inputs = inputs``: the tensor is the argument.
-            call = self._single_call(helper, caller, why)
-            position = helper.call_params.index(value.id)
-            argument = next((k.value for k in call.keywords if k.arg == value.id), None)
-            if argument is None and position < len(call.args) and not any(
-                isinstance(a, ast.Starred) for a in call.args[: position + 1]
-            ):
-                argument = call.args[position]
-            if argument is None:
-                raise NoFix(f"{why}: which argument holds the tensor is unclear")
-            return caller, argument, _enclosing_statement(self._parents(caller), call)  # type: ignore[return-value]
+        return caller, f"`{helper.name}` is a helper of the model_fn `{caller.name}`"
+
+    def _result_in_caller(self, store, value, helper, caller, why):
         returns = [n for n in helper.nodes if isinstance(n, ast.Return)]
         if len(returns) != 1 or returns[0] is not helper.node.body[-1] or returns[0].value is None:
             raise NoFix(f"{why}: return the tensor to it and predict it there")
         result = returns[0].value
         index = None
-        if ast.dump(result) != ast.dump(value):
+        if not _same_expression(result, value):
             elements = result.elts if isinstance(result, (ast.Tuple, ast.List)) else []
-            index = next((i for i, e in enumerate(elements) if ast.dump(e) == ast.dump(value)), None)
+            index = next((i for i, e in enumerate(elements) if _same_expression(e, value)), None)
             if index is None:
                 raise NoFix(f"{why} that does not return the tensor: return it and predict it there")
         names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
@@ -633,13 +647,84 @@ class FixPlanner:
         bound = parents.get(id(call))
         target = bound.targets[0] if isinstance(bound, ast.Assign) and len(bound.targets) == 1 else None
         if index is None and isinstance(target, ast.Name):
-            return caller, target.id, bound
+            return caller, target.id, bound, None
         if (
             index is not None and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == len(result.elts)
             and isinstance(target.elts[index], ast.Name)
         ):
-            return caller, target.elts[index].id, bound
+            return caller, target.elts[index].id, bound, None
         raise NoFix(f"{why} whose result `{caller.name}` does not bind to a name: predict the tensor by hand")
+
+    def _from_arguments(self, store: GraphStore, value: ast.expr, helper: FunctionInfo, caller: FunctionInfo, why: str):
+        """The captured value as the model_fn can compute it: the value reads only the
+        helper's parameters (never rebound in it) and names from outside the helper; each
+        parameter becomes the argument of the model_fn's one call (``self`` its ``self``).
+        None when the value reads anything else."""
+        params = set(helper.call_params)
+        if helper.self_name is not None:
+            params.add(helper.self_name)
+        names = [n for n in ast.walk(value) if isinstance(n, ast.Name)]
+        used = {n.id for n in names if n.id in params}
+        if not used or any(n.id not in params and helper.is_local(n.id) for n in names):
+            return None
+        if any(isinstance(n, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.NamedExpr)) for n in ast.walk(value)):
+            return None
+        if any(isinstance(n, ast.Name) and n.id in used and not isinstance(n.ctx, ast.Load) for n in helper.nodes):
+            return None  # a parameter rebound in the helper
+        for node in ast.walk(value):
+            if isinstance(node, ast.Call):
+                # Computed in the model_fn instead of the helper: only plain TensorFlow ops,
+                # never a layer or anything else that makes variables (their names, and so
+                # the checkpoints, follow the order they are made in).
+                qualname = self._callee(node.func, helper)
+                if not tfapi.is_tf_qualname(qualname) or _VARIABLE_MAKERS & set((qualname or "").split(".")):
+                    return None
+        call = self._single_call(helper, caller, why)
+        arguments: Dict[str, Tuple[ast.expr, str]] = {}
+        for name in used:
+            if name == helper.self_name:
+                if caller.self_name is None or not isinstance(call.func, ast.Attribute):
+                    return None
+                arguments[name] = (ast.Name(id=caller.self_name, ctx=ast.Load()), caller.self_name)
+                continue
+            position = helper.call_params.index(name)
+            argument = next((k.value for k in call.keywords if k.arg == name), None)
+            if argument is None and position < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[: position + 1]
+            ):
+                argument = call.args[position]
+            if argument is None:
+                raise NoFix(f"{why}: which argument holds the tensor is unclear")
+            text = self.source_of(argument)
+            if not isinstance(argument, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.Constant)) and not (
+                text.startswith("(") and text.endswith(")")
+            ):
+                text = f"({text})"
+            arguments[name] = (argument, text)
+        if isinstance(value, ast.Name):
+            expression, text = arguments[value.id]
+        else:
+            expression = _substitute(value, {k: a for k, (a, _) in arguments.items()})
+            text = self._spliced(value, {k: t for k, (_, t) in arguments.items()})
+        return caller, expression, _enclosing_statement(self._parents(caller), call), text
+
+    def _spliced(self, value: ast.expr, texts: Dict[str, str]) -> str:
+        """``value``'s source with each parameter name replaced by its argument's text (a
+        value over several lines is printed anew)."""
+        segment = self.segment(value)
+        if segment is None or "\n" in segment or value.lineno != value.end_lineno:  # type: ignore[attr-defined]
+            return ast.unparse(_substitute(value, {k: ast.parse(t, mode="eval").body for k, t in texts.items()}))
+        raw = segment.encode()
+        pieces, at = [], 0
+        for node in sorted(
+            (n for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in texts), key=lambda n: n.col_offset
+        ):
+            start, stop = node.col_offset - value.col_offset, node.end_col_offset - value.col_offset  # type: ignore[operator]
+            pieces.append(raw[at:start].decode())
+            pieces.append(texts[node.id])
+            at = stop
+        pieces.append(raw[at:].decode())
+        return "".join(pieces)
 
     def _single_call(self, helper: FunctionInfo, caller: FunctionInfo, why: str) -> ast.Call:
         calls = [c for c in caller.nodes if isinstance(c, ast.Call) and self._calls_function(c, helper, caller)]
@@ -706,7 +791,9 @@ class FixPlanner:
             mention = self._string_mention(store)
             if mention is not None:
                 raise NoFix(f"{mention}: removing the attribute would change it")
-        if store.how in ("global", "nonlocal") and self._loads_in(fn, store.name):
+        if store.how in ("global", "nonlocal") and _reads_name(
+            (n for n in ast.walk(fn.node) if n is not statement), store.name
+        ):
             if aug_note or element is not None or not isinstance(statement, ast.Assign):
                 raise NoFix(f"`{fn.name}` reads `{store.name}` again: keep the tensor in a local name by hand")
             return self.global_local_fix(store, key)
@@ -740,9 +827,9 @@ class FixPlanner:
             raise NoFix(f"`{self.source_of(value)}` is {_NOT_A_PREDICTION[misfit]}")
         fresh = True
         if not already and returned is not None:
-            caller, local, call_statement = returned
-            if isinstance(local, ast.expr):  # the argument the model_fn passed the helper
-                fresh = self._add_prediction(rewriter, store, key, local, at=call_statement, fn=caller)
+            caller, local, call_statement, text = returned
+            if isinstance(local, ast.expr):  # computed from the arguments the model_fn passed the helper
+                fresh = self._add_prediction(rewriter, store, key, local, at=call_statement, fn=caller, text=text)
             else:
                 fresh = self._add_prediction(
                     rewriter, store, key, ast.Name(id=local), source=local, at=call_statement, fn=caller
@@ -847,6 +934,7 @@ class FixPlanner:
         source: Optional[str] = None,
         at: Optional[ast.stmt] = None,
         fn: Optional[FunctionInfo] = None,
+        text: Optional[str] = None,
     ) -> bool:
         """Add ``key: value`` to the PREDICT predictions; ``source``: the value's text when it
         is the local name the fix itself binds at the store (then the dict must follow it).
@@ -900,7 +988,7 @@ class FixPlanner:
                     and isinstance(node.ctx, ast.Store) and isinstance(node.slice, ast.Constant) and node.slice.value == key
                 ):
                     raise NoFix(f"the predictions dict already gets a key '{key}'")
-        value_src = source if source is not None else self.source_of(value)
+        value_src = source if source is not None else text if text is not None else self.source_of(value)
         # 1. into the literal (or right after the statement binding the dict), when all the
         #    value reads is bound there on every path and unchanged since the store.
         if site.inline is not None:
@@ -1233,6 +1321,13 @@ class _PredictionSite:
     inline: Optional[ast.expr] = None
 
 
+#: Parts of TensorFlow names whose calls make variables (a moved call would make them in
+#: another order, under other names, and an existing checkpoint would no longer load).
+_VARIABLE_MAKERS = frozenset(
+    {"layers", "keras", "get_variable", "Variable", "variable_scope", "make_template", "feature_column",
+     "estimator", "hub", "get_local_variable", "Module"}
+)
+
 _LITERAL_KIND = {
     ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict",
     ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dict",
@@ -1436,3 +1531,20 @@ def _reads_name(nodes, name: str) -> bool:
         or isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == name
         for n in nodes
     )
+
+
+def _same_expression(a: ast.AST, b: ast.AST) -> bool:
+    """The same code, whether loaded or stored (``return self.x`` and ``self.x = t``)."""
+    return ast.unparse(a) == ast.unparse(b)
+
+
+def _substitute(value: ast.expr, names: Dict[str, ast.expr]) -> ast.expr:
+    """A copy of ``value`` with each name of ``names`` replaced by its expression."""
+    import copy
+
+    class _Substitute(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            replacement = names.get(node.id)
+            return copy.deepcopy(replacement) if replacement is not None else node
+
+    return _Substitute().visit(copy.deepcopy(value))
