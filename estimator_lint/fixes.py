@@ -210,11 +210,27 @@ class FixPlanner:
         ``softmax(self.logits)``): removing the store would break building the graph.
         (Reads outside graph code are EST104's: they make a fix unsafe, :meth:`reads_elsewhere`.)"""
         storing = self._store_nodes(store, of_class=True)
+        augmented = self._augmented_targets(store)
         return [
             (fn, node)
             for fn, node in self._self_attributes(store)
-            if fn in self.model.contexts and isinstance(node.ctx, ast.Load) and id(node) not in storing
+            if fn in self.model.contexts and node is not store.node and (
+                isinstance(node.ctx, ast.Load) and id(node) not in storing or id(node) in augmented
+            )
         ]
+
+    def _augmented_targets(self, store: GraphStore) -> Set[int]:
+        """Ids of ``self.<attr>`` targets of ``+=`` (and other augmented stores) in the
+        class family: an augmented store reads the attribute before it stores it."""
+        if store.cls is None:
+            return set()
+        return {
+            id(node.target)
+            for fn in self._family_methods(store.cls)
+            for node in ast.walk(fn.node)
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute)
+            and node.target.attr == store.name
+        }
 
     def _family_methods(self, cls) -> Iterator[FunctionInfo]:
         """Methods (with an instance parameter) of ``cls`` and of the classes of this file
@@ -254,7 +270,7 @@ class FixPlanner:
             for node in self.walk(other.statement)
         }
 
-    def _other_uses(self, store: GraphStore, target: ast.Attribute) -> Optional[str]:
+    def _other_uses(self, store: GraphStore, target: ast.Attribute, renamed: Set[int] = frozenset()) -> Optional[str]:
         """Why renaming ``self.<attr>`` to a local name would change the program: another
         store, augmented store or ``del`` of it, or its name in ``getattr``, anywhere in
         the class or its subclasses here."""
@@ -267,7 +283,7 @@ class FixPlanner:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Constant)
         }
         for fn, node in self._self_attributes(store):
-            if node is not target and id(node) not in placeholders and not isinstance(node.ctx, ast.Load):
+            if node is not target and id(node) not in placeholders and id(node) not in renamed and not isinstance(node.ctx, ast.Load):
                 return f"`{fn.name}` also assigns or deletes `self.{store.name}`"
         return self._string_mention(store)
 
@@ -322,6 +338,8 @@ class FixPlanner:
         if elsewhere is not None:
             raise NoFix(f"`{elsewhere.name}` reads `self.{attr}` too: keep the tensor in a local name by hand")
         target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+        if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            target = statement.target  # ``self.total: tf.Tensor = t`` -> ``total: tf.Tensor = t``
         if unpacked:
             # ``self.values, self.indices = tf.nn.top_k(x)``: this element becomes a local name.
             elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else []
@@ -332,9 +350,19 @@ class FixPlanner:
                 raise NoFix("the capture is part of a nested or starred unpacking")
         if not (isinstance(target, ast.Attribute) and target.attr == attr):
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is not a plain assignment")
-        if reads and statement not in fn.node.body:
-            raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is inside a block")
-        other = self._other_uses(store, target)
+        parents = self._parents(fn)
+        if any(f is fn and id(node) in {id(n) for n in fn.nodes} and not _dominates(parents, statement, node) for f, node in reads) and (
+            statement not in fn.node.body
+        ):
+            # ``if mode == PREDICT: self.logits = t; ... self.logits``: fine inside that block only.
+            raise NoFix(f"`{fn.name}` reads `self.{attr}` again and the store is inside a block that may not run first")
+        # ``self.total += t`` after the store: renamed with the reads (``total += t``); the
+        # prediction then follows the last of them.
+        augmented = [
+            parents[id(node)] for _, node in reads
+            if isinstance(parents.get(id(node)), ast.AugAssign) and parents[id(node)].target is node
+        ]
+        other = self._other_uses(store, target, {id(a.target) for a in augmented})
         if other is not None:
             raise NoFix(f"`{fn.name}` reads `self.{attr}` again and {other}")
         local = key
@@ -359,8 +387,24 @@ class FixPlanner:
         predicted = misfit not in _NOT_A_PREDICTION
         fresh = True
         if predicted:
-            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local)
-        safe = fresh and not self.reads_elsewhere(store) and (
+            last = max(augmented, key=lambda a: (a.lineno, a.col_offset), default=None)
+            if last is not None and not _dominates(parents, statement, last):
+                raise NoFix(f"`{fn.name}` adds to `self.{attr}` where the store does not always run first")
+            context = self.model.contexts.get(fn)
+            if store.model_fn is not fn or (context is not None and context.reason == "helper"):
+                # ``def encode(self, x): self.encoded = t; return self.encoded``: predicted
+                # where the model_fn binds what the helper returns.
+                if augmented:
+                    raise NoFix(f"`{fn.name}` is a helper of the model_fn that adds to `self.{attr}`: predict it by hand")
+                caller, there, call_statement, _ = self._result_in_caller(
+                    store, target, fn, *self._caller_of(store)
+                )
+                fresh = self._add_prediction(
+                    rewriter, store, key, ast.Name(id=there), source=there, at=call_statement, fn=caller
+                )
+            else:
+                fresh = self._add_prediction(rewriter, store, key, ast.Name(id=local), source=local, at=last)
+        safe = fresh and not augmented and not self.reads_elsewhere(store) and (
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
         )
@@ -424,7 +468,7 @@ class FixPlanner:
         inside = {id(f) for f in self.model.scopes.functions if root in f.enclosing()}
 
         def loads(nodes) -> bool:
-            return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in nodes)
+            return _reads_name(nodes, name)
 
         if loads(self.model.scopes.module_nodes):
             return True
@@ -499,81 +543,116 @@ class FixPlanner:
                 if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)
                 and (f is store.function or store.name in f.global_names)
             ]
-            if any(n is not store.node for n in stores) or self._loads_in(store.function, store.name):
+            if any(n is not store.node for n in stores) or _reads_name(
+                (n for n in ast.walk(store.function.node) if n is not statement), store.name
+            ):
                 raise NoFix(f"`{store.name}` is assigned or read elsewhere too: what it should hold is unclear")
             return value
         raise NoFix("only a plain assignment or a single-value store is moved")
 
-    def _loads_in(self, fn: FunctionInfo, name: str) -> bool:
-        """Whether ``fn`` or a function nested in it reads ``name``."""
-        return any(
-            isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-            for n in self.walk(fn.node)
+    def _first_store(self, store: GraphStore) -> Optional[GraphStore]:
+        """The plain capture of the same attribute or name earlier in the same function
+        (``self.total = t`` before ``self.total += u``)."""
+        return next(
+            (
+                other for other in self.model.stores
+                if other.how == store.how and other.name == store.name and other.function is store.function
+                and isinstance(other.statement, (ast.Assign, ast.AnnAssign)) and other.statement.lineno < store.statement.lineno
+            ),
+            None,
         )
 
-    def global_local_fix(self, store: GraphStore, key: str) -> Fix:
+    def global_local_fix(self, store: GraphStore, key: str, unpacked: bool = False) -> Fix:
         """``global probs; probs = t; ... top(probs)``: the model_fn reads the name again,
-        so the store stays and becomes local (the name leaves the ``global`` statement)."""
+        so the store stays and becomes local (the name leaves the ``global`` or ``nonlocal``
+        statement)."""
         fn, statement = store.function, store.statement
         if statement not in fn.node.body:
             raise NoFix(f"`{fn.name}` reads `{store.name}` again and the store is inside a block")
-        stores = [n for n in self.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load)]
-        loads = [n for n in self.walk(fn.node) if isinstance(n, ast.Name) and n.id == store.name and isinstance(n.ctx, ast.Load)]
+        # ``probs += t`` after the store reads and stores the (now local) name: it stays.
+        augmented = [
+            n for n in self.walk(fn.node)
+            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == store.name
+        ]
+        augmented_targets = {id(n.target) for n in augmented}
+        stores = [
+            n for n in self.walk(fn.node)
+            if isinstance(n, ast.Name) and n.id == store.name and not isinstance(n.ctx, ast.Load) and id(n) not in augmented_targets
+        ]
+        loads = [
+            n for n in self.walk(fn.node)
+            if isinstance(n, ast.Name) and n.id == store.name and (isinstance(n.ctx, ast.Load) or id(n) in augmented_targets)
+        ]
         if len(stores) != 1 or any(n.lineno <= (statement.end_lineno or statement.lineno) for n in loads):
             raise NoFix(f"`{fn.name}` reads `{store.name}` before the store or assigns it again")
+        last = max(augmented, key=lambda a: (a.lineno, a.col_offset), default=None)
+        if last is not None and not _dominates(self._parents(fn), statement, last):
+            raise NoFix(f"`{fn.name}` adds to `{store.name}` where the store does not always run first")
         for nested in self.model.scopes.functions:
             if nested is not fn and fn in list(nested.enclosing()) and (
                 store.name in nested.global_names or store.name in nested.nonlocal_names
             ):
                 raise NoFix(f"a function nested in `{fn.name}` declares `{store.name}` too")
         rewriter = self.rewriter()
-        declarations = [n for n in fn.node.body if isinstance(n, ast.Global) and store.name in n.names]
+        declaration = ast.Global if store.how == "global" else ast.Nonlocal
+        declarations = [n for n in fn.node.body if isinstance(n, declaration) and store.name in n.names]
         if len(declarations) != 1:
-            raise NoFix(f"`{store.name}` is declared global more than once")
-        rewriter.global_names[("Global", declarations[0].lineno, self._col(declarations[0]))] = {store.name}
+            raise NoFix(f"`{store.name}` is declared {store.how} more than once, or inside a block")
+        rewriter.global_names[(declaration.__name__, declarations[0].lineno, self._col(declarations[0]))] = {store.name}
         misfit = self.prediction_misfit(store.value, fn)
+        if unpacked:
+            elements = statement.targets[0].elts if isinstance(statement, ast.Assign) else []  # type: ignore[union-attr]
+            if not all(isinstance(e, ast.Name) for e in elements):
+                raise NoFix("the capture is part of a nested or starred unpacking")
+            # An item of what the call returns: the call's misfit says little about it.
+            if misfit in ("pair", "operation", "summary"):
+                raise NoFix(f"`{self.source_of(store.value)}` gives no Tensors `predictions` can hold")
+            misfit = None if misfit is None else "unbatched"
         predicted = misfit not in _NOT_A_PREDICTION
         fresh = True
         if predicted:
-            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=store.name), source=store.name)
-        safe = fresh and not self.reads_elsewhere(store) and (
+            fresh = self._add_prediction(rewriter, store, key, ast.Name(id=store.name), source=store.name, at=last)
+        safe = fresh and not augmented and not unpacked and not self.reads_elsewhere(store) and (
             not predicted
             or misfit is None and not (_SCALAR_HINT.search(key) or _SCALAR_HINT.search(self.source_of(store.value)))
         )
         message = f"Keep `{store.name}` local" + (" and move it into the PREDICT `predictions` dict" if predicted else "")
         return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
 
-    def _returned_to(self, store: GraphStore, value: ast.expr) -> Tuple[FunctionInfo, str, ast.stmt]:
-        """A helper's capture whose tensor the helper returns to the model_fn: (the model_fn,
-        the local name it binds the result to, that statement)."""
+    def _returned_to(self, store: GraphStore, value: ast.expr) -> Tuple[FunctionInfo, object, ast.stmt, Optional[str]]:
+        """Where the model_fn has a helper's captured tensor: (the model_fn, the local name
+        it binds the helper's result to, or the expression it can compute the tensor with,
+        the statement after which it has it, that expression's source)."""
+        helper = store.function
+        caller, why = self._caller_of(store)
+        try:
+            return self._result_in_caller(store, value, helper, caller, why)
+        except NoFix as returned:
+            # ``def _record(t): TENSORS.append(t)``, ``def _head(x): OUT['p'] = tf.nn.softmax(x)``:
+            # the same expression over the arguments the model_fn passed.
+            computed = self._from_arguments(store, value, helper, caller, why)
+            if computed is None:
+                raise returned
+            return computed
+
+    def _caller_of(self, store: GraphStore) -> Tuple[FunctionInfo, str]:
+        """The model_fn that calls the helper holding ``store``, and how messages say so."""
         helper = store.function
         context = self.model.contexts.get(helper)
         caller = context.called_from if context is not None and context.called_from is not None else store.model_fn
         if caller is None or caller is helper:
             raise NoFix("the tensor is stored outside the model_fn body that builds the predictions")
-        why = f"`{helper.name}` is a helper of the model_fn `{caller.name}`"
-        if isinstance(value, ast.Name) and value.id in helper.call_params and not any(
-            isinstance(n, ast.Name) and n.id == value.id and isinstance(n.ctx, ast.Store) for n in helper.nodes
-        ):
-            # ``def _remember(self, inputs): self.inputs = inputs``: the tensor is the argument.
-            call = self._single_call(helper, caller, why)
-            position = helper.call_params.index(value.id)
-            argument = next((k.value for k in call.keywords if k.arg == value.id), None)
-            if argument is None and position < len(call.args) and not any(
-                isinstance(a, ast.Starred) for a in call.args[: position + 1]
-            ):
-                argument = call.args[position]
-            if argument is None:
-                raise NoFix(f"{why}: which argument holds the tensor is unclear")
-            return caller, argument, _enclosing_statement(self._parents(caller), call)  # type: ignore[return-value]
+        return caller, f"`{helper.name}` is a helper of the model_fn `{caller.name}`"
+
+    def _result_in_caller(self, store, value, helper, caller, why):
         returns = [n for n in helper.nodes if isinstance(n, ast.Return)]
         if len(returns) != 1 or returns[0] is not helper.node.body[-1] or returns[0].value is None:
             raise NoFix(f"{why}: return the tensor to it and predict it there")
         result = returns[0].value
         index = None
-        if ast.dump(result) != ast.dump(value):
+        if not _same_expression(result, value):
             elements = result.elts if isinstance(result, (ast.Tuple, ast.List)) else []
-            index = next((i for i, e in enumerate(elements) if ast.dump(e) == ast.dump(value)), None)
+            index = next((i for i, e in enumerate(elements) if _same_expression(e, value)), None)
             if index is None:
                 raise NoFix(f"{why} that does not return the tensor: return it and predict it there")
         names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
@@ -588,13 +667,84 @@ class FixPlanner:
         bound = parents.get(id(call))
         target = bound.targets[0] if isinstance(bound, ast.Assign) and len(bound.targets) == 1 else None
         if index is None and isinstance(target, ast.Name):
-            return caller, target.id, bound
+            return caller, target.id, bound, None
         if (
             index is not None and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == len(result.elts)
             and isinstance(target.elts[index], ast.Name)
         ):
-            return caller, target.elts[index].id, bound
+            return caller, target.elts[index].id, bound, None
         raise NoFix(f"{why} whose result `{caller.name}` does not bind to a name: predict the tensor by hand")
+
+    def _from_arguments(self, store: GraphStore, value: ast.expr, helper: FunctionInfo, caller: FunctionInfo, why: str):
+        """The captured value as the model_fn can compute it: the value reads only the
+        helper's parameters (never rebound in it) and names from outside the helper; each
+        parameter becomes the argument of the model_fn's one call (``self`` its ``self``).
+        None when the value reads anything else."""
+        params = set(helper.call_params)
+        if helper.self_name is not None:
+            params.add(helper.self_name)
+        names = [n for n in ast.walk(value) if isinstance(n, ast.Name)]
+        used = {n.id for n in names if n.id in params}
+        if not used or any(n.id not in params and helper.is_local(n.id) for n in names):
+            return None
+        if any(isinstance(n, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.NamedExpr)) for n in ast.walk(value)):
+            return None
+        if any(isinstance(n, ast.Name) and n.id in used and not isinstance(n.ctx, ast.Load) for n in helper.nodes):
+            return None  # a parameter rebound in the helper
+        for node in ast.walk(value):
+            if isinstance(node, ast.Call):
+                # Computed in the model_fn instead of the helper: only plain TensorFlow ops,
+                # never a layer or anything else that makes variables (their names, and so
+                # the checkpoints, follow the order they are made in).
+                qualname = self._callee(node.func, helper)
+                if not tfapi.is_tf_qualname(qualname) or _VARIABLE_MAKERS & set((qualname or "").split(".")):
+                    return None
+        call = self._single_call(helper, caller, why)
+        arguments: Dict[str, Tuple[ast.expr, str]] = {}
+        for name in used:
+            if name == helper.self_name:
+                if caller.self_name is None or not isinstance(call.func, ast.Attribute):
+                    return None
+                arguments[name] = (ast.Name(id=caller.self_name, ctx=ast.Load()), caller.self_name)
+                continue
+            position = helper.call_params.index(name)
+            argument = next((k.value for k in call.keywords if k.arg == name), None)
+            if argument is None and position < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[: position + 1]
+            ):
+                argument = call.args[position]
+            if argument is None:
+                raise NoFix(f"{why}: which argument holds the tensor is unclear")
+            text = self.source_of(argument)
+            if not isinstance(argument, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.Constant)) and not (
+                text.startswith("(") and text.endswith(")")
+            ):
+                text = f"({text})"
+            arguments[name] = (argument, text)
+        if isinstance(value, ast.Name):
+            expression, text = arguments[value.id]
+        else:
+            expression = _substitute(value, {k: a for k, (a, _) in arguments.items()})
+            text = self._spliced(value, {k: t for k, (_, t) in arguments.items()})
+        return caller, expression, _enclosing_statement(self._parents(caller), call), text
+
+    def _spliced(self, value: ast.expr, texts: Dict[str, str]) -> str:
+        """``value``'s source with each parameter name replaced by its argument's text (a
+        value over several lines is printed anew)."""
+        segment = self.segment(value)
+        if segment is None or "\n" in segment or value.lineno != value.end_lineno:  # type: ignore[attr-defined]
+            return ast.unparse(_substitute(value, {k: ast.parse(t, mode="eval").body for k, t in texts.items()}))
+        raw = segment.encode()
+        pieces, at = [], 0
+        for node in sorted(
+            (n for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in texts), key=lambda n: n.col_offset
+        ):
+            start, stop = node.col_offset - value.col_offset, node.end_col_offset - value.col_offset  # type: ignore[operator]
+            pieces.append(raw[at:start].decode())
+            pieces.append(texts[node.id])
+            at = stop
+        pieces.append(raw[at:].decode())
+        return "".join(pieces)
 
     def _single_call(self, helper: FunctionInfo, caller: FunctionInfo, why: str) -> ast.Call:
         calls = [c for c in caller.nodes if isinstance(c, ast.Call) and self._calls_function(c, helper, caller)]
@@ -616,6 +766,11 @@ class FixPlanner:
         value = store.value
         aug_note = ""
         if isinstance(statement, ast.AugAssign) and statement.target is store.node and value is not None:
+            primary = self._first_store(store)
+            if primary is not None:
+                # ``self.total = t`` ... ``self.total += u``: the first store's fix (a local
+                # name that the ``+=`` adds to) fixes this one too.
+                return self.capture_fix(primary)
             # ``self.total += t`` with no other store than a constant placeholder: in the one
             # graph of a call the total is ``t`` (the running total across calls goes: unsafe).
             value = self._augmented_value(store)
@@ -628,19 +783,25 @@ class FixPlanner:
         ):
             element = _parallel_element(statement, store.node)
             if element is None:
+                if store.how in ("global", "nonlocal") and len(statement.targets) == 1:
+                    # ``global mean, var; mean, var = tf.nn.moments(x, [1])``: the names become local.
+                    return self.global_local_fix(store, store.name, unpacked=True)
                 if store.how != "self" or len(statement.targets) != 1:
                     raise NoFix("the capture is part of a multiple assignment")
                 # ``self.values, self.indices = tf.nn.top_k(x)``: unpack into local names.
                 return self.local_name_fix(store, store.key or store.name, self.graph_reads(store), unpacked=True)
         is_setattr = False
+        key = store.key
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value
             is_setattr = isinstance(call.func, ast.Name) and call.func.id == "setattr" and store.how == "self"
-            if not is_setattr and (len(call.args) + len(call.keywords) != 1 or store.how not in ("call", "self")):
-                raise NoFix("the store call passes more than one value")
-        key = store.key
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and statement.value.keywords:
-            key = statement.value.keywords[0].arg  # ``OUTER.update(probs=t)`` -> 'probs'
+            if not is_setattr:
+                value, key = self._container_call_value(call, store, value, key)
+        elif isinstance(value, (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)):
+            raise NoFix(
+                f"`{_short(self.source_of(value))}` is a {_LITERAL_KIND[type(value)]}, not a Tensor: "
+                "`predictions` cannot hold it (predict its tensors one by one)"
+            )
         if not key or not key.isidentifier():
             raise NoFix("no name to use as the predictions key")
         fn = store.function
@@ -653,9 +814,11 @@ class FixPlanner:
             mention = self._string_mention(store)
             if mention is not None:
                 raise NoFix(f"{mention}: removing the attribute would change it")
-        if store.how == "global" and not aug_note and element is None and isinstance(statement, ast.Assign) and (
-            self._loads_in(fn, store.name)
+        if store.how in ("global", "nonlocal") and _reads_name(
+            (n for n in ast.walk(fn.node) if n is not statement), store.name
         ):
+            if aug_note or element is not None or not isinstance(statement, ast.Assign):
+                raise NoFix(f"`{fn.name}` reads `{store.name}` again: keep the tensor in a local name by hand")
             return self.global_local_fix(store, key)
         returned = None
         context = self.model.contexts.get(fn)
@@ -687,9 +850,9 @@ class FixPlanner:
             raise NoFix(f"`{self.source_of(value)}` is {_NOT_A_PREDICTION[misfit]}")
         fresh = True
         if not already and returned is not None:
-            caller, local, call_statement = returned
-            if isinstance(local, ast.expr):  # the argument the model_fn passed the helper
-                fresh = self._add_prediction(rewriter, store, key, local, at=call_statement, fn=caller)
+            caller, local, call_statement, text = returned
+            if isinstance(local, ast.expr):  # computed from the arguments the model_fn passed the helper
+                fresh = self._add_prediction(rewriter, store, key, local, at=call_statement, fn=caller, text=text)
             else:
                 fresh = self._add_prediction(
                     rewriter, store, key, ast.Name(id=local), source=local, at=call_statement, fn=caller
@@ -707,6 +870,39 @@ class FixPlanner:
             else f"Move `{key}` into the PREDICT `predictions` dict" + aug_note
         )
         return Fix(message, Applicability.SAFE if safe else Applicability.UNSAFE, (), rewriter)
+
+    def _container_call_value(self, call: ast.Call, store: GraphStore, value: ast.expr, key: Optional[str]):
+        """The one tensor (and its key) a container call stores: ``OUT.append(t)``,
+        ``OUT.extend([t])``, ``OUT.update(probs=t)``, ``OUT.update({'probs': t})``,
+        ``OUT.setdefault('probs', t)``, ``OUT.insert(0, t)``."""
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else None
+        if store.how not in ("call", "self") or method is None:
+            raise NoFix("the store call passes more than one value")
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            raise NoFix(f"`{method}` gets unpacked arguments: which tensor it stores is unclear")
+        if method in ("setdefault", "insert") and len(call.args) == 2 and not call.keywords:
+            if method == "setdefault":
+                first = call.args[0]
+                if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                    raise NoFix("`setdefault` stores under a computed key: name the prediction by hand")
+                return call.args[1], first.value  # ``OUT.setdefault('probs', t)`` -> 'probs'
+            return call.args[1], key
+        if len(call.args) + len(call.keywords) != 1:
+            raise NoFix(f"`{method}` stores several values: move them into `predictions` by hand")
+        if call.keywords:
+            return call.keywords[0].value, call.keywords[0].arg  # ``OUTER.update(probs=t)`` -> 'probs'
+        if method in ("extend", "extendleft", "update"):
+            items = value
+            if isinstance(items, ast.Dict) and method == "update":
+                if len(items.keys) == 1 and isinstance(items.keys[0], ast.Constant) and isinstance(items.keys[0].value, str):
+                    return items.values[0], items.keys[0].value  # ``OUT.update({'probs': t})``
+                raise NoFix("`update` stores several or computed keys: move them into `predictions` by hand")
+            if isinstance(items, (ast.List, ast.Tuple)) and len(items.elts) == 1 and not isinstance(items.elts[0], ast.Starred):
+                return items.elts[0], key  # ``OUT.extend([t])``: one tensor
+            raise NoFix(
+                f"`{method}` stores each item of `{_short(self.source_of(items))}`: predict the tensors one by one"
+            )
+        return value, key
 
     def prediction_misfit(self, value: ast.expr, fn: FunctionInfo) -> Optional[str]:
         """Why ``value`` is no safe prediction (:func:`estimator_lint.tfapi.prediction_misfit`,
@@ -761,6 +957,7 @@ class FixPlanner:
         source: Optional[str] = None,
         at: Optional[ast.stmt] = None,
         fn: Optional[FunctionInfo] = None,
+        text: Optional[str] = None,
     ) -> bool:
         """Add ``key: value`` to the PREDICT predictions; ``source``: the value's text when it
         is the local name the fix itself binds at the store (then the dict must follow it).
@@ -814,7 +1011,7 @@ class FixPlanner:
                     and isinstance(node.ctx, ast.Store) and isinstance(node.slice, ast.Constant) and node.slice.value == key
                 ):
                     raise NoFix(f"the predictions dict already gets a key '{key}'")
-        value_src = source if source is not None else self.source_of(value)
+        value_src = source if source is not None else text if text is not None else self.source_of(value)
         # 1. into the literal (or right after the statement binding the dict), when all the
         #    value reads is bound there on every path and unchanged since the store.
         if site.inline is not None:
@@ -860,8 +1057,10 @@ class FixPlanner:
         value it had at ``at``: each local name it reads is bound before, on every path to
         ``anchor``, and not bound again between ``at`` and ``anchor``."""
         if source is not None:
+            # The local name the fix binds at ``at`` is bound where the dict is only when
+            # ``at`` runs first on every path there.
             end = at.end_lineno or at.lineno
-            return anchor.lineno > end and not any(
+            return anchor.lineno > end and _dominates(self._parents(fn), at, anchor) and not any(
                 isinstance(n, ast.Name) and n.id == source and isinstance(n.ctx, ast.Store) and end < n.lineno <= anchor.lineno
                 for n in fn.nodes
             )
@@ -1145,6 +1344,18 @@ class _PredictionSite:
     inline: Optional[ast.expr] = None
 
 
+#: Parts of TensorFlow names whose calls make variables (a moved call would make them in
+#: another order, under other names, and an existing checkpoint would no longer load).
+_VARIABLE_MAKERS = frozenset(
+    {"layers", "keras", "get_variable", "Variable", "variable_scope", "make_template", "feature_column",
+     "estimator", "hub", "get_local_variable", "Module"}
+)
+
+_LITERAL_KIND = {
+    ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict",
+    ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dict",
+}
+
 _SINGLE_TENSOR = (
     "the PREDICT spec predicts a single tensor, not a dict: adding a key would make predict() yield "
     "dicts instead of arrays (make it a dict by hand)"
@@ -1334,3 +1545,29 @@ def _parallel_element(statement: ast.Assign, target: ast.AST) -> Optional[int]:
         if element is target:
             return index
     return None
+
+
+def _reads_name(nodes, name: str) -> bool:
+    """Whether ``nodes`` read ``name``: a load, or ``name += x`` (which reads it first)."""
+    return any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        or isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == name
+        for n in nodes
+    )
+
+
+def _same_expression(a: ast.AST, b: ast.AST) -> bool:
+    """The same code, whether loaded or stored (``return self.x`` and ``self.x = t``)."""
+    return ast.unparse(a) == ast.unparse(b)
+
+
+def _substitute(value: ast.expr, names: Dict[str, ast.expr]) -> ast.expr:
+    """A copy of ``value`` with each name of ``names`` replaced by its expression."""
+    import copy
+
+    class _Substitute(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            replacement = names.get(node.id)
+            return copy.deepcopy(replacement) if replacement is not None else node
+
+    return _Substitute().visit(copy.deepcopy(value))

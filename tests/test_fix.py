@@ -511,8 +511,6 @@ def test_a_capture_another_graph_method_reads_is_not_renamed():
         (("        probs = tf.nn.softmax(self.logits)\n",
           "        probs = tf.nn.softmax(self.logits)\n        self.logits = tf.compat.v1.layers.dense(probs, 3)\n"),
          "also assigns or deletes `self.logits`"),
-        (("        probs = tf.nn.softmax(self.logits)\n", "        self.logits *= 2.0\n        probs = tf.nn.softmax(self.logits)\n"),
-         "also assigns or deletes `self.logits`"),
         (("        return tf.estimator", "        del self.logits\n        return tf.estimator"),
          "also assigns or deletes `self.logits`"),
         (("        probs = tf.nn.softmax(self.logits)\n", "        probs = tf.nn.softmax(getattr(self, 'logits'))\n"),
@@ -528,6 +526,18 @@ def test_a_rename_that_would_change_the_program_is_not_offered(change, why):
     diags = [d for d in lint_source(src) if d.code == "EST102"]
     assert diags and all(d.fix is None for d in diags), [d.message for d in diags]
     assert why in diags[0].message
+
+
+def test_an_augmented_store_after_the_capture_adds_to_the_local_name():
+    # ``self.logits *= 2.0`` reads the attribute: removing the capture alone would break it.
+    src = LOCAL.replace(
+        "        probs = tf.nn.softmax(self.logits)\n", "        self.logits *= 2.0\n        probs = tf.nn.softmax(self.logits)\n"
+    )
+    [diag] = lint_source(src)
+    assert diag.fix.applicability is Applicability.UNSAFE
+    fixed = fix_source(src, unsafe=True).text
+    assert "        logits = tf.compat.v1.layers.dense(features['x'], 3)\n        logits *= 2.0\n" in fixed
+    assert "predictions={'probs': probs, 'logits': logits}" in fixed and "self.logits" not in fixed
 
 
 def test_a_subclass_reading_the_capture_blocks_the_rename():

@@ -158,6 +158,13 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
+#: Why a value an input_fn keeps is never fixed: there is no ``predictions`` to move it to,
+#: and the code that reuses it is the user's to change.
+INPUT_FN_NO_FIX = (
+    "an input_fn has no predictions to move the value into, and whatever reuses it must change with it"
+)
+
+
 def input_fn_message(target: str, function_name: str, input_fn) -> str:
     """EST102/EST103 for a graph value an input_fn (or its helper ``function_name``) keeps."""
     helper = f" (in its helper `{function_name}`)" if function_name != input_fn.qualname else ""

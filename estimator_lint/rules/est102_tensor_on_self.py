@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from estimator_lint.diagnostics import Diagnostic
-from estimator_lint.rules.base import Invalid, Rule, RuleContext, input_fn_message
+from estimator_lint.rules.base import INPUT_FN_NO_FIX, Invalid, Rule, RuleContext, input_fn_message
 
 
 class TensorOnSelf(Rule):
@@ -147,7 +147,10 @@ class TensorOnSelf(Rule):
             receiver = store.function.self_name or "self"  # ``def _model_fn(me, ...)``: ``me.x``
             input_fn = ctx.model.input_fn_of(store.model_fn)
             if input_fn is not None:
-                yield ctx.diagnostic(self.code, store.node, input_fn_message(f"`{receiver}.{store.name}`", store.function.qualname, input_fn))
+                yield ctx.diagnostic(
+                    self.code, store.node, input_fn_message(f"`{receiver}.{store.name}`", store.function.qualname, input_fn),
+                    None, INPUT_FN_NO_FIX,
+                )
                 continue
             if store.computed:
                 yield ctx.diagnostic(

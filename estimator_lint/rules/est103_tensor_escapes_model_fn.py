@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from estimator_lint.diagnostics import Diagnostic
-from estimator_lint.rules.base import Invalid, Rule, RuleContext, input_fn_message
+from estimator_lint.rules.base import INPUT_FN_NO_FIX, Invalid, Rule, RuleContext, input_fn_message
 
 
 class TensorEscapesModelFn(Rule):
@@ -148,7 +148,9 @@ class TensorEscapesModelFn(Rule):
             }[store.how]
             input_fn = ctx.model.input_fn_of(store.model_fn)
             if input_fn is not None:
-                yield ctx.diagnostic(self.code, store.node, input_fn_message(how, store.function.qualname, input_fn))
+                yield ctx.diagnostic(
+                    self.code, store.node, input_fn_message(how, store.function.qualname, input_fn), None, INPUT_FN_NO_FIX
+                )
                 continue
             message = (
                 f"Graph tensor escapes model_fn {where} into {how}: it belongs to a graph that is "
