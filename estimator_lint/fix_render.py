@@ -10,6 +10,7 @@ edits); one concrete tree per file serves all of its fixes.
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -18,25 +19,82 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from estimator_lint.diagnostics import Edit
 from estimator_lint.fixes import NodeRef, NoFix, RewritePlan
+from estimator_lint.source import physical_lines
 
 
 class ConcreteFile:
-    """A file's libcst module with a position index, built once per file on demand."""
+    """A file's libcst module, parsed once per file on demand.
+
+    Positions are computed, and rewrites carried out, only for the top-level statements a
+    plan touches (the class or function holding the model_fn, usually): libcst's position
+    metadata and a transforming visit cost two to three parses each over a whole module.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.module = cst.parse_module(text)
-        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        #: Per top-level statement: (first line, last line, start offset, end offset) of
+        #: its code (leading comment and blank lines included); None: the statements'
+        #: code does not add up to the text, and the whole module is indexed instead.
+        self._spans: Optional[List[Tuple[int, int, int, int]]] = self._statement_spans()
+        self._indexed: Set[int] = set()
+        #: The statements the plan being rendered resolved nodes in (the ones to visit).
+        self._touched: Set[int] = set()
         self._by_start: Dict[Tuple[str, int, int], cst.CSTNode] = {}
         self._defs: Dict[Tuple[str, int], cst.FunctionDef] = {}
-        for node, where in positions.items():
-            key = (type(node).__name__, where.start.line, where.start.column)
-            self._by_start.setdefault(key, node)
-            if isinstance(node, cst.FunctionDef):
-                name_at = positions[node.name].start.line
-                self._defs.setdefault((node.name.value, name_at), node)
+        if self._spans is None:
+            self._index(self.module, 0)
+
+    def _statement_spans(self) -> Optional[List[Tuple[int, int, int, int]]]:
+        module = self.module
+        offset = sum(len(module.code_for_node(line)) for line in module.header)
+        line = 1 + sum(1 for _ in module.header)
+        spans = []
+        for statement in module.body:
+            code = module.code_for_node(statement)
+            lines = len(physical_lines(code)) or 1
+            spans.append((line, line + lines - 1, offset, offset + len(code)))
+            offset += len(code)
+            line += lines
+        offset += sum(len(module.code_for_node(line)) for line in module.footer)
+        # Without a trailing newline the module's code drops the last one.
+        if offset != len(self.text) and not (not module.has_trailing_newline and offset == len(self.text) + len(module.default_newline)):
+            return None
+        return spans
+
+    def _index(self, node: cst.CSTNode, line_offset: int) -> None:
+        """Index ``node``'s subtree by (kind, line, column); ``line_offset``: lines above it."""
+        if node is self.module:
+            wrapper = MetadataWrapper(node, unsafe_skip_copy=True)
+        else:
+            # The statement alone in a module of the file's own formatting: its positions
+            # are the file's, ``line_offset`` lines down (top-level code starts at column 0).
+            alone = self.module.with_changes(body=[node], header=[], footer=[], has_trailing_newline=True)
+            wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        for found, where in positions.items():
+            key = (type(found).__name__, where.start.line + line_offset, where.start.column)
+            self._by_start.setdefault(key, found)
+            if isinstance(found, cst.FunctionDef):
+                name_at = positions[found.name].start.line + line_offset
+                self._defs.setdefault((found.name.value, name_at), found)
+
+    def _statement_at(self, line: int) -> Optional[int]:
+        """The index of the top-level statement whose code holds ``line`` (indexed first)."""
+        if self._spans is None:
+            return None
+        starts = [span[0] for span in self._spans]
+        i = bisect.bisect_right(starts, line) - 1
+        if i < 0 or line > self._spans[i][1]:
+            return None
+        self._touched.add(i)
+        if i not in self._indexed:
+            self._indexed.add(i)
+            self._index(self.module.body[i], self._spans[i][0] - 1)
+        return i
 
     def node(self, kind: str, line: int, column: int) -> cst.CSTNode:
+        self._statement_at(line)
         found = self._by_start.get((kind, line, column))
         if found is None:
             raise NoFix("the code could not be located for rewriting")
@@ -60,6 +118,7 @@ class ConcreteFile:
         return self.node(kind, ref[1], ref[2])
 
     def function_at(self, name: str, line: int) -> cst.FunctionDef:
+        self._statement_at(line)
         found = self._defs.get((name, line))
         if found is None:
             raise NoFix("the function could not be located for rewriting")
@@ -67,10 +126,11 @@ class ConcreteFile:
 
     def render(self, plan: RewritePlan) -> Tuple[Edit, ...]:
         """The edits of ``plan`` on this file (raises :class:`NoFix` when it cannot be done)."""
+        self._touched = set()
         return self.edits(Rewriter.of_plan(plan, self))
 
     def edits(self, rewriter: "Rewriter") -> Tuple[Edit, ...]:
-        new_text = self.module.visit(rewriter).code
+        new_text = self._rewritten(rewriter)
         if new_text == self.text:
             raise NoFix("the rewrite changes nothing")
         try:
@@ -78,6 +138,31 @@ class ConcreteFile:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             raise NoFix("the rewritten code would not parse") from None
         return diff_edits(self.text, new_text)
+
+    def _rewritten(self, rewriter: "Rewriter") -> str:
+        """The text after ``rewriter``: only the top-level statements it touches are visited
+        (all of them when the file is indexed as one module)."""
+        if self._spans is None:
+            return self.module.visit(rewriter).code
+        module, pieces, last = self.module, [], 0
+        for i in sorted(self._touched):
+            statement = module.body[i]
+            _, _, start, end = self._spans[i]
+            new = statement.visit(rewriter)
+            if isinstance(new, cst.RemovalSentinel):
+                code = ""
+            elif isinstance(new, cst.FlattenSentinel):
+                code = "".join(module.code_for_node(n) for n in new.nodes)
+            else:
+                code = module.code_for_node(new)
+            pieces += [self.text[last:start], code]
+            last = end
+        if last >= len(self.text) and not module.has_trailing_newline:
+            # The last statement's code ends in the newline the file does not have.
+            text = "".join(pieces)
+            return text[: -len(module.default_newline)] if text.endswith(module.default_newline) else text
+        pieces.append(self.text[last:])
+        return "".join(pieces)
 
 
 def diff_edits(old: str, new: str) -> Tuple[Edit, ...]:

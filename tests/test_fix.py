@@ -753,3 +753,58 @@ def test_rendering_does_not_trust_a_reused_object_id(monkeypatch):
     result = fix_source(read(case, "before.py"), "before.py")
     assert result.text == read(case, "after.py")
     assert "if mode == tf.estimator.ModeKeys.PREDICT:" in result.text
+
+
+def _plans(text):
+    return [d.fix.plan for d in lint_source(text, "before.py", keep_plans=True) if d.fix is not None and d.fix.plan]
+
+
+def _render_both_ways(text):
+    """Each plan's edits rendered statement by statement and over the whole module."""
+    from estimator_lint.fix_render import ConcreteFile
+    from estimator_lint.fixes import NoFix
+
+    def render(concrete, plan):
+        try:
+            return concrete.render(plan)
+        except NoFix as exc:
+            return f"NoFix: {exc}"
+
+    by_statement = ConcreteFile(text)
+    whole = ConcreteFile(text)
+    whole._spans = None  # the fallback: one position index and one visit of the whole module
+    whole._index(whole.module, 0)
+    return [(render(by_statement, p), render(whole, p)) for p in _plans(text)]
+
+
+@pytest.mark.parametrize("case", BEFORE)
+def test_rendering_only_the_touched_statements_equals_rendering_the_module(case):
+    pairs = _render_both_ways(read(case, "before.py"))
+    for by_statement, whole in pairs:
+        assert by_statement == whole
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("trailing", [True, False])
+def test_statement_rendering_keeps_line_endings_and_a_missing_last_newline(ending, trailing):
+    text = (
+        "# header comment\n"
+        "import tensorflow as tf\n"
+        "CAPTURED = {}\n\n\n"
+        "def my_model_fn(features, labels, mode):\n"
+        "    logits = tf.layers.dense(features['x'], 3)\n"
+        "    CAPTURED['logits'] = logits\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'y': tf.argmax(logits, 1)})\n"
+        "# footer comment"
+    ).replace("\n", ending) + (ending if trailing else "")
+    # (Over the whole module, libcst drops the last "\r" of a file with "\r" endings.)
+    pairs = _render_both_ways(text)
+    assert len(pairs) == 1 and isinstance(pairs[0][0], tuple)
+    fixed = apply_edits(text, pairs[0][0])
+    assert len(fixed.split(ending)) == len(text.split(ending)) - 1  # one line less: the capture
+    assert fixed.endswith("# footer comment" + (ending if trailing else ""))
+    result = fix_source(text, "before.py")
+    assert result.applied and "CAPTURED[" not in result.text and "'logits': logits" in result.text
+    assert result.text.endswith(ending) == trailing
+    assert ending * 2 in result.text or ending == "\n"  # untouched blank lines keep their ending
+    ast.parse(result.text)
