@@ -56,26 +56,6 @@ def _assigned_values(fn: FunctionInfo, name: str) -> List[ast.expr]:
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-def _max_depth(tree: ast.AST) -> int:
-    """The nesting depth of ``tree`` (counting stops past :data:`MAX_REWRITE_DEPTH`)."""
-    deepest, level = 0, [tree]
-    AST = ast.AST
-    while level:
-        deepest += 1
-        if deepest > MAX_REWRITE_DEPTH:
-            return deepest
-        below = []
-        for node in level:
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if isinstance(value, list):
-                    below.extend(item for item in value if isinstance(item, AST))
-                elif isinstance(value, AST):
-                    below.append(value)
-        level = below
-    return deepest
-
-
 #: Where a fix changes the concrete tree, named from the ``ast`` so that no libcst tree is
 #: needed to decide a fix: ``(kind, line, column)`` of a node libcst starts there,
 #: ``("function", name, line)`` or ``("attribute", line, column, attr)``.
@@ -126,7 +106,7 @@ class FixPlanner:
 
     def rewriter(self) -> RewritePlan:
         if self._too_deep is None:
-            self._too_deep = _max_depth(self.model.tree) > MAX_REWRITE_DEPTH
+            self._too_deep = self.model.nesting_depth() > MAX_REWRITE_DEPTH
         if self._too_deep:
             raise NoFix("the file is too deeply nested to rewrite safely")
         return RewritePlan()

@@ -159,6 +159,7 @@ class FileModel:
     ) -> None:
         self.tree = tree
         self._reflective: Optional[List[ast.AST]] = None
+        self._depth: Optional[int] = None
         self.module = module
         self.index = index
         self.extra_bases = frozenset(extra_bases)
@@ -877,16 +878,43 @@ class FileModel:
         """Reads by name or of a namespace: ``getattr``/``hasattr`` calls, ``vars()``,
         ``globals()``/``locals()`` and ``x.__dict__`` loads anywhere in the file."""
         if self._reflective is None:
-            found: List[ast.AST] = []
-            for node in ast.walk(self.tree):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-                    "getattr", "hasattr", "vars", "globals", "locals"
-                ):
+            self._walk_tree()
+        return self._reflective  # type: ignore[return-value]
+
+    def nesting_depth(self) -> int:
+        """The nesting depth of the tree (fixes refuse files deeper than libcst can be
+        trusted with)."""
+        if self._depth is None:
+            self._walk_tree()
+        return self._depth  # type: ignore[return-value]
+
+    def _walk_tree(self) -> None:
+        """One walk of the whole tree, level by level, for the questions fixes ask of all
+        of it: the reflective reads and the nesting depth."""
+        found: List[ast.AST] = []
+        deepest, level = 0, [self.tree]
+        AST, Call, Name, Attribute, Load = ast.AST, ast.Call, ast.Name, ast.Attribute, ast.Load
+        reflective_calls = ("getattr", "hasattr", "vars", "globals", "locals")
+        while level:
+            deepest += 1
+            below: List[ast.AST] = []
+            for node in level:
+                kind = type(node)
+                if kind is Call:
+                    func = node.func  # type: ignore[attr-defined]
+                    if type(func) is Name and func.id in reflective_calls:
+                        found.append(node)
+                elif kind is Attribute and node.attr == "__dict__" and type(node.ctx) is Load:  # type: ignore[attr-defined]
                     found.append(node)
-                elif isinstance(node, ast.Attribute) and node.attr == "__dict__" and isinstance(node.ctx, ast.Load):
-                    found.append(node)
-            self._reflective = found
-        return self._reflective
+                for name in node._fields:
+                    value = getattr(node, name, None)
+                    if type(value) is list:
+                        below.extend(item for item in value if isinstance(item, AST))
+                    elif isinstance(value, AST):
+                        below.append(value)
+            level = below
+        self._reflective = found  # in ``ast.walk``'s order (breadth first)
+        self._depth = deepest
 
     def class_qualname(self, cls: ClassInfo) -> str:
         return f"{self.module}.{cls.qualname}" if self.module else cls.qualname
