@@ -216,6 +216,7 @@ def lint_source(
     index: Optional[ClassResolver] = None,
     module: Optional[str] = None,
     keep_plans: bool = False,
+    tree: Optional[ast.Module] = None,
 ) -> List[Diagnostic]:
     """Lint one source text (``str`` or ``bytes``). Raises :class:`SourceError` on bad input.
 
@@ -223,13 +224,16 @@ def lint_source(
     a ``str`` is taken as decoded text, so one that still starts with a BOM is rejected
     (positions and fix offsets always refer to the text without it).  ``keep_plans``:
     fixes keep their plans, unrendered (:func:`finish_fixes` renders the ones wanted).
+    ``tree``: the text's ``ast``, when the caller parsed it already (the fixer, checking
+    that its fixed text parses).
     """
     settings = settings or Settings()
     text = decode_source(source) if isinstance(source, bytes) else source
     words = getattr(index, "words", None) or settings.prefilter_words()
     if settings.prefilter and not might_have_findings(text, words) and not noqa_to_check(text, settings):
         return []
-    tree = parse(text, path)
+    if tree is None:
+        tree = parse(text, path)
     diagnostics = _analyse(tree, text, path, settings, package, index, module)[0]
     return diagnostics if keep_plans else finish_fixes(diagnostics, text, settings.fix_edits)
 

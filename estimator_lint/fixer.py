@@ -128,8 +128,10 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
     index, module, known_package = in_project(index, path)
     package = known_package if known_package is not None else package
 
-    def lint(current_text: str):
-        return lint_source(current_text, path, settings, package=package, index=index, module=module, keep_plans=True)
+    def lint(current_text: str, tree=None):
+        return lint_source(
+            current_text, path, settings, package=package, index=index, module=module, keep_plans=True, tree=tree
+        )
 
     diagnostics = lint(current)
     result.found = list(diagnostics)
@@ -152,14 +154,14 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
         else:
             candidate = apply_edits(current, edits)
         try:
-            ast.parse(candidate)
+            tree = ast.parse(candidate)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             break  # never write code that does not parse (a bug: the edits are dropped)
         current = candidate
         if notebook is not None:
             notebook = fixed_notebook
         result.applied.extend(chosen)
-        diagnostics = lint(current)
+        diagnostics = lint(current, tree)
     result.text = current
     result.remaining = finish_fixes(diagnostics, current, settings.fix_edits)
     result.notebook = notebook
