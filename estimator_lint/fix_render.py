@@ -142,8 +142,11 @@ class ConcreteFile:
     def _rewritten(self, rewriter: "Rewriter") -> str:
         """The text after ``rewriter``: only the top-level statements it touches are visited
         (all of them when the file is indexed as one module)."""
+        ends_a_line = self.text.endswith(("\n", "\r"))
         if self._spans is None:
-            return self.module.visit(rewriter).code
+            code = self.module.visit(rewriter).code
+            # libcst takes a file ending in a lone "\r" for one without a final newline.
+            return code + "\r" if ends_a_line and not code.endswith(("\n", "\r")) else code
         module, pieces, last = self.module, [], 0
         for i in sorted(self._touched):
             statement = module.body[i]
@@ -157,7 +160,7 @@ class ConcreteFile:
                 code = module.code_for_node(new)
             pieces += [self.text[last:start], code]
             last = end
-        if last >= len(self.text) and not module.has_trailing_newline:
+        if last >= len(self.text) and not ends_a_line:
             # The last statement's code ends in the newline the file does not have.
             text = "".join(pieces)
             return text[: -len(module.default_newline)] if text.endswith(module.default_newline) else text

@@ -786,6 +786,30 @@ def test_rendering_only_the_touched_statements_equals_rendering_the_module(case)
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
 @pytest.mark.parametrize("trailing", [True, False])
+def test_a_fix_in_the_last_statement_keeps_the_files_last_line_ending(ending, trailing):
+    text = (
+        "import tensorflow as tf\n"
+        "CAPTURED = {}\n\n\n"
+        "def my_model_fn(features, labels, mode):\n"
+        "    logits = tf.layers.dense(features['x'], 3)\n"
+        "    CAPTURED['logits'] = logits\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'y': tf.argmax(logits, 1)})"
+    ).replace("\n", ending) + (ending if trailing else "")
+    for concrete_whole in (False, True):
+        from estimator_lint.fix_render import ConcreteFile
+
+        concrete = ConcreteFile(text)
+        if concrete_whole:  # the fallback: the whole module visited
+            concrete._spans = None
+            concrete._index(concrete.module, 0)
+        (plan,) = _plans(text)
+        fixed = apply_edits(text, concrete.render(plan))
+        assert fixed.endswith("'logits': logits})" + (ending if trailing else ""))
+    assert fix_source(text, "before.py").text == fixed
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("trailing", [True, False])
 def test_statement_rendering_keeps_line_endings_and_a_missing_last_newline(ending, trailing):
     text = (
         "# header comment\n"
