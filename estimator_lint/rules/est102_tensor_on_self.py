@@ -63,7 +63,9 @@ class TensorOnSelf(Rule):
     `self.logits` -> `logits`) and predicts that. The entry goes into the PREDICT spec's
     dict (one shared by several specs too), or as `predictions['key'] = value` where the
     value is made; a helper's capture is predicted where the model_fn receives the tensor
-    (see docs/fixes.md).
+    (see docs/fixes.md). A value that makes variables (a layer) is not moved past another
+    one, nor into a PREDICT-only block (its variables would be renamed and a checkpoint
+    would no longer restore): it stays as a local name the predictions read.
     """
 
     code = "EST102"
