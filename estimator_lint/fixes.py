@@ -44,6 +44,12 @@ class NoFix(Exception):
     """Why a case that a rule could fix is not fixed (the message says so)."""
 
 
+class _ReordersVariables(NoFix):
+    """Moving the value would make its variables in another order (or not at all in some
+    mode): the fix keeps the statement where it is, or is only an unsafe move."""
+
+
+
 def _assigned_values(fn: FunctionInfo, name: str) -> List[ast.expr]:
     """The values of ``name = value`` statements in ``fn`` (its own body, in order)."""
     return [
@@ -677,7 +683,7 @@ class FixPlanner:
                 # never a layer or anything else that makes variables (their names, and so
                 # the checkpoints, follow the order they are made in).
                 qualname = self._callee(node.func, helper)
-                if not tfapi.is_tf_qualname(qualname) or _VARIABLE_MAKERS & set((qualname or "").split(".")):
+                if not tfapi.is_tf_qualname(qualname) or tfapi.may_make_variables(qualname):
                     return None
         call = self._single_call(helper, caller, why)
         arguments: Dict[str, Tuple[ast.expr, str]] = {}
@@ -838,7 +844,16 @@ class FixPlanner:
                     rewriter, store, key, ast.Name(id=local), source=local, at=call_statement, fn=caller
                 )
         elif not already:
-            fresh = self._add_prediction(rewriter, store, key, value)
+            try:
+                fresh = self._add_prediction(rewriter, store, key, value)
+            except _ReordersVariables as reorder:
+                # ``self.logits = tf.layers.dense(net, 3)`` moved past another layer: the
+                # statement stays where it is, as a local name the predictions read.
+                kept = self._kept_in_place(store, key, element, is_setattr or bool(aug_note))
+                if kept is not None:
+                    return kept
+                fresh = self._add_prediction(rewriter, store, key, value, reorder=True)
+                aug_note += f" (unsafe: {reorder})"
         safe = fresh and not aug_note and not self.reads_elsewhere(store)
         if safe and not already:
             safe = misfit is None and not (
@@ -938,6 +953,7 @@ class FixPlanner:
         at: Optional[ast.stmt] = None,
         fn: Optional[FunctionInfo] = None,
         text: Optional[str] = None,
+        reorder: bool = False,
     ) -> bool:
         """Add ``key: value`` to the PREDICT predictions; ``source``: the value's text when it
         is the local name the fix itself binds at the store (then the dict must follow it).
@@ -948,7 +964,12 @@ class FixPlanner:
         otherwise ``predictions['key'] = value`` follows ``at`` (a dict bound once by name,
         by ``dict(...)``, a comprehension or a helper's return, filled on the way to the
         spec).  Returns whether the dict is known to be a fresh ``dict`` (False: it comes
-        from a call whose result may not take items: an unsafe fix)."""
+        from a call whose result may not take items: an unsafe fix).
+
+        A value moved from the store that may make variables raises
+        :class:`_ReordersVariables` when it would then be made in another order or mode
+        (``reorder``: move it anyway, the caller makes the fix unsafe)."""
+        moved = source is None and text is None and at is None
         if fn is None:
             fn = store.function
             if store.model_fn is not fn:
@@ -983,6 +1004,10 @@ class FixPlanner:
                         )
                     raise NoFix(f"the predictions dict already has a key '{key}' with another value")
             if any(ast.dump(v) == ast.dump(value) for v in target.values):
+                if moved and not reorder and self._variable_calls(value, fn):
+                    raise _ReordersVariables(
+                        f"`{_short(self.source_of(value))}` makes variables and the predictions make their own"
+                    )
                 return True  # the same value is already predicted under another key
         elif site.binding is not None and site.name is not None:
             for node in fn.nodes:
@@ -998,12 +1023,16 @@ class FixPlanner:
             if not self._available_at(value, source, store, at, fn, site.inline):
                 raise NoFix("the tensor is not there where the PREDICT spec's predictions are built")
             inline = site.inline
+            if moved and not reorder:
+                self._check_variable_order(store, value, fn, inline)
             rewriter.replace[(type(inline).__name__, inline.lineno, self._col(inline))] = (
                 f"{{**{self.source_of(inline)}, {key!r}: {value_src}}}"
             )
             return site.fresh
         anchor = site.literal if site.literal is not None else site.binding
         if anchor is not None and self._available_at(value, source, store, at, fn, anchor):
+            if moved and not reorder:
+                self._check_variable_order(store, value, fn, anchor)
             if site.literal is not None:
                 rewriter.dict_entries.setdefault(("Dict", anchor.lineno, self._col(anchor)), []).append(
                     (key, value_src)
@@ -1031,6 +1060,71 @@ class FixPlanner:
         if missing is not None:
             raise NoFix(f"`{missing}` is not defined (or not the same) where the predictions dict is built")
         raise NoFix("the predictions dict is built where the tensor is not there")
+
+    def _variable_calls(self, value: ast.expr, fn: FunctionInfo) -> List[ast.Call]:
+        """The calls in ``value`` that may make variables (:func:`tfapi.may_make_variables`)."""
+        return [n for n in ast.walk(value) if isinstance(n, ast.Call) and self._may_make_variables(n, fn)]
+
+    def _may_make_variables(self, call: ast.Call, fn: FunctionInfo) -> bool:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in tfapi.PLAIN_BUILTINS and not any(
+            scope.is_local(func.id) for scope in fn.enclosing()
+        ) and self.model.imports.resolve_name(func.id) is None:
+            return False
+        return tfapi.may_make_variables(self._callee(func, fn))
+
+    def _check_variable_order(self, store: GraphStore, value: ast.expr, fn: FunctionInfo, destination: ast.AST) -> None:
+        """Raise :class:`_ReordersVariables` when ``value``, moved from the store to
+        ``destination``, may make variables and either another call that may make variables
+        runs in between (its default names, ``dense/kernel`` vs ``dense_1/kernel``, follow
+        the order they are made in: a checkpoint would no longer restore) or the
+        destination does not run in every mode the store runs in (training would no longer
+        make them, and predict() would find them in no checkpoint)."""
+        makers = self._variable_calls(value, fn)
+        if not makers:
+            return
+        what = _short(self.source_of(makers[0]))
+        statement = store.statement
+        if not self._modes_at(fn, destination) >= self._modes_at(fn, statement):
+            raise _ReordersVariables(
+                f"`{what}` makes variables, and the predictions are built only in PREDICT mode: "
+                "training would no longer make them"
+            )
+        parents = self._parents(fn)
+        around = set()
+        node = parents.get(id(destination))
+        while node is not None:
+            around.add(id(node))
+            node = parents.get(id(node))
+        inside = {id(n) for n in self.walk(statement)}
+        first = min((statement.lineno, statement.col_offset), (destination.lineno, destination.col_offset))
+        last = max(
+            (statement.end_lineno, statement.end_col_offset), (destination.end_lineno, destination.end_col_offset)
+        )
+        for call in fn.calls:
+            if id(call) in inside or id(call) in around or not first <= (call.lineno, call.col_offset) < last:
+                continue
+            if self._may_make_variables(call, fn):
+                raise _ReordersVariables(
+                    f"`{what}` makes variables and `{_short(self.source_of(call))}` may make some in between: "
+                    "moved, they would get other names and a saved checkpoint would no longer restore"
+                )
+
+    def _kept_in_place(self, store: GraphStore, key: str, element: Optional[int], unusual: bool) -> Optional[Fix]:
+        """The fix that keeps a capture whose value makes variables where it is, as a local
+        name the predictions read (``self.logits = dense(x)`` -> ``logits = dense(x)``), or
+        None when the store has no such shape."""
+        statement = store.statement
+        if unusual or element is not None or not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            return None
+        try:
+            if store.how == "self":
+                return self.local_name_fix(store, key, [])
+            if store.how in ("global", "nonlocal") and isinstance(statement, ast.Assign) and key == store.name:
+                return self.global_local_fix(store, key)
+        except NoFix:
+            return None
+        return None
 
     def _available_at(self, value, source, store: GraphStore, at: ast.stmt, fn: FunctionInfo, anchor: ast.AST) -> bool:
         """Whether ``value`` (or the local ``source``) can be evaluated at ``anchor`` with the
@@ -1323,13 +1417,6 @@ class _PredictionSite:
     #: ``predictions=make(x)`` / ``predictions={... for ...}``: the expression in the spec.
     inline: Optional[ast.expr] = None
 
-
-#: Parts of TensorFlow names whose calls make variables (a moved call would make them in
-#: another order, under other names, and an existing checkpoint would no longer load).
-_VARIABLE_MAKERS = frozenset(
-    {"layers", "keras", "get_variable", "Variable", "variable_scope", "make_template", "feature_column",
-     "estimator", "hub", "get_local_variable", "Module"}
-)
 
 _LITERAL_KIND = {
     ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict",

@@ -43,6 +43,10 @@ _AS = re.compile(rb"\b(\w+)[ \t]+as[ \t]+(\w+)")
 _IMPORT_MODULE = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?[ \t]*(?:#[^\n]*)?$", re.M)
 #: ``model_fn=model.model_fn``: a method of an object handed to an Estimator.
 _PASSED_METHOD = re.compile(rb"\bmodel_fn[ \t]*=[ \t]*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b(?![ \t]*[(.\[])")
+#: ``model_fn=Net(...).model_fn``: a method of an instance built in the argument itself.
+_PASSED_INSTANCE_METHOD = re.compile(
+    rb"\bmodel_fn[ \t]*=[ \t]*([A-Za-z_][\w.]*)[ \t]*\([^()\n]*\)[ \t]*\.[ \t]*([A-Za-z_]\w*)\b(?![ \t]*[(.\[])"
+)
 
 
 #: Bytes of not-yet-candidate files kept between rounds of the fixed point; beyond, they
@@ -456,7 +460,12 @@ def _passed_methods(data: bytes) -> List[Tuple[str, str]]:
         if re.search(rb"\n[ \t]*class[ \t]+" + re.escape(expr.split(".")[0].encode()) + rb"\b", text):
             continue  # a class of this file (its own analysis sees it), shadowing any import
         found.append((expr, method.decode()))
-    return found
+    for cls, method in set(_PASSED_INSTANCE_METHOD.findall(data)):
+        expr = cls.decode()
+        if re.search(rb"\n[ \t]*class[ \t]+" + re.escape(expr.split(".")[0].encode()) + rb"\b", text):
+            continue  # a class of this file (its own analysis sees it), shadowing any import
+        found.append((expr, method.decode()))
+    return sorted(set(found))
 
 
 def _resolve_passed_methods(index: ProjectIndex, passers: List[Tuple[str, str, str]]) -> None:

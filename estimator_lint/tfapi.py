@@ -573,6 +573,50 @@ def prediction_misfit(qualname: str) -> Optional[str]:
     return None
 
 
+# --------------------------------------------------------------------------------------
+# Calls that make variables
+# --------------------------------------------------------------------------------------
+# A variable's default name comes from the order things are made in a graph: the second
+# ``tf.layers.dense`` makes ``dense_1/kernel``, the second ``Dense`` layer object ``dense_1``,
+# ``tf.get_variable`` and ``tf.compat.v1.metrics`` take their scope's unique name.  A fix
+# that moves such a call past another one changes the names, and a checkpoint written
+# before the fix no longer restores (or restores into the wrong layers).
+
+#: Name parts of TensorFlow calls that may make variables (a layer function or class, a
+#: variable maker, a scope, a template, a feature column's embedding, a hub module, a
+#: metric's local accumulators, an Estimator's model).
+VARIABLE_MAKER_PARTS = frozenset(
+    {"layers", "keras", "get_variable", "Variable", "variable_scope", "make_template", "feature_column",
+     "estimator", "hub", "get_local_variable", "Module", "metrics", "get_or_create_global_step",
+     "create_global_step", "model_variable", "variable", "make_variable"}
+)
+#: Names under those parts that never make one: the spec and its pieces.
+NO_VARIABLE_NAMES = frozenset(
+    ESTIMATOR_SPEC_NAMES | {"ModeKeys", "PredictOutput", "ClassificationOutput", "RegressionOutput"}
+)
+#: Builtins a model_fn calls that make no variables.
+PLAIN_BUILTINS = frozenset(
+    {"dict", "list", "tuple", "set", "len", "int", "float", "bool", "str", "range", "zip", "enumerate",
+     "isinstance", "min", "max", "abs", "sum", "sorted", "reversed", "print", "getattr", "hasattr", "round"}
+)
+
+
+def may_make_variables(qualname: Optional[str]) -> bool:
+    """Whether calling ``qualname`` may make variables: True for anything that is not a
+    TensorFlow name known as a plain op (an unknown function, a method, a layer object's
+    call: ``qualname`` None), False for ``tf.nn.softmax``, ``tf.argmax``, ``tf.matmul`` ..."""
+    if not qualname:
+        return True
+    if qualname in PLAIN_BUILTINS:
+        return False
+    if not is_tf_qualname(qualname):
+        return True
+    parts = qualname.split(".")
+    if parts[-1] in NO_VARIABLE_NAMES:
+        return False
+    return bool(VARIABLE_MAKER_PARTS & set(parts))
+
+
 #: Names (the last component) that make a file worth parsing: any file that can hold a
 #: finding mentions one of these (or a project class derived from them).
 PREFILTER_WORDS = tuple(

@@ -2,6 +2,7 @@
 
 import ast
 import glob
+import json
 import os
 import stat
 
@@ -14,6 +15,20 @@ from estimator_lint.diagnostics import apply_edits
 from helpers import FIXTURES
 
 GOLDEN = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(FIXTURES, "*", "after.py")))
+
+
+def unsafe_golden(case):
+    """Whether the case's after.py is what ``--fix --unsafe-fixes`` writes: its run.json
+    says ``"unsafe_fixes": true`` (fixtures/README.md); otherwise ``--fix`` alone."""
+    path = os.path.join(FIXTURES, case, "run.json")
+    if not os.path.exists(path):
+        return False
+    with open(path, encoding="utf-8") as f:
+        return json.load(f).get("unsafe_fixes") is True
+
+
+#: Cases whose after.py ``--fix`` alone writes (the tests that take "some golden case").
+SAFE_GOLDEN = [case for case in GOLDEN if not unsafe_golden(case)]
 BEFORE = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(FIXTURES, "*", "before.py")))
 
 
@@ -28,9 +43,13 @@ def test_there_are_golden_fixtures():
 
 @pytest.mark.parametrize("case", GOLDEN)
 def test_fix_matches_golden_after(case):
-    result = fix_source(read(case, "before.py"), "before.py")
+    unsafe = unsafe_golden(case)
+    result = fix_source(read(case, "before.py"), "before.py", unsafe=unsafe)
     assert result.text == read(case, "after.py")
     assert result.applied
+    if unsafe:
+        # The case is about an unsafe fix: --fix alone must leave its result unwritten.
+        assert fix_source(read(case, "before.py"), "before.py").text != result.text
 
 
 @pytest.mark.parametrize("case", BEFORE)
@@ -60,7 +79,7 @@ def test_crlf_and_bom_survive_fix_file(case, tmp_path):
     path = tmp_path / "m.py"
     path.write_bytes(b"\xef\xbb\xbf" + before.encode("utf-8"))
     os.chmod(path, 0o640)
-    result = fix_file(str(path))
+    result = fix_file(str(path), unsafe=unsafe_golden(case))
     assert result.error is None
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -293,7 +312,7 @@ def test_override_doing_more_is_never_deleted():
 
 
 def test_file_changed_on_disk_is_not_overwritten(tmp_path, monkeypatch):
-    case = GOLDEN[0]
+    case = SAFE_GOLDEN[0]
     path = tmp_path / "m.py"
     path.write_text(read(case, "before.py"))
     import estimator_lint.fixer as fixer
@@ -312,7 +331,7 @@ def test_file_changed_on_disk_is_not_overwritten(tmp_path, monkeypatch):
 
 
 def test_symlink_is_written_through(tmp_path):
-    case = GOLDEN[0]
+    case = SAFE_GOLDEN[0]
     target = tmp_path / "real.py"
     target.write_text(read(case, "before.py"))
     link = tmp_path / "link.py"
@@ -339,7 +358,7 @@ def test_fix_result_reports_remaining_unsafe():
 def test_fix_reports_a_read_only_file_and_goes_on(tmp_path, capsys):
     from estimator_lint.cli import main
 
-    case = GOLDEN[0]
+    case = SAFE_GOLDEN[0]
     ro, rw = tmp_path / "a_readonly.py", tmp_path / "b_writable.py"
     for p in (ro, rw):
         p.write_text(read(case, "before.py"))

@@ -524,6 +524,11 @@ class FileModel:
                 if value is not expr:
                     out.extend(self._function_targets(value, scope, depth + 1))
             return out
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Call):
+            # ``Estimator(model_fn=Net().model_fn)``: a method of an instance built right there.
+            built = self._local_class(expr.value.func)
+            method = self._find_method(built, expr.attr) if built is not None else None
+            return [method] if method is not None else []
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
             owner = expr.value.id
             cls: Optional[ClassInfo] = None

@@ -13,7 +13,8 @@ class TensorOnSelf(Rule):
     ## What it does
     Checks for graph tensors stored on `self` inside an `Estimator` subclass or inside a
     method passed as a `model_fn` (`Estimator(model_fn=self.model_fn)`, or from another
-    module of the project: `net = Net(); Estimator(model_fn=net.model_fn)`): plain, augmented,
+    module of the project: `net = Net(); Estimator(model_fn=net.model_fn)`, or
+    `Estimator(model_fn=Net().model_fn)`): plain, augmented,
     annotated and tuple assignments, `setattr(self, ...)` (with a literal name, or one
     computed at run time: `setattr(self, head + "_output", t)`), and
     `self.outputs[...] = t` / `self.outputs.append(t)`. The same holds for an input_fn's
@@ -62,7 +63,9 @@ class TensorOnSelf(Rule):
     `self.logits` -> `logits`) and predicts that. The entry goes into the PREDICT spec's
     dict (one shared by several specs too), or as `predictions['key'] = value` where the
     value is made; a helper's capture is predicted where the model_fn receives the tensor
-    (see docs/fixes.md).
+    (see docs/fixes.md). A value that makes variables (a layer) is not moved past another
+    one, nor into a PREDICT-only block (its variables would be renamed and a checkpoint
+    would no longer restore): it stays as a local name the predictions read.
     """
 
     code = "EST102"
@@ -133,6 +136,65 @@ class TensorOnSelf(Rule):
                 "\n"
                 "    def build(self):\n"
                 "        return tf.estimator.Estimator(model_fn=self.model_fn)\n"
+            ),
+        ),
+        # A method of an instance built in the argument; a layer stays where it is made
+        # (moved into the PREDICT block, its variables would get other names).
+        Invalid(
+            "import tensorflow as tf\n"
+            "\n"
+            "\n"
+            "class Net:\n"
+            "    def model_fn(self, features, labels, mode):\n"
+            '        hidden = tf.compat.v1.layers.dense(features["x"], 4)\n'
+            "        self.logits = tf.compat.v1.layers.dense(hidden, 2)\n"
+            "        if mode == tf.estimator.ModeKeys.PREDICT:\n"
+            '            return tf.estimator.EstimatorSpec(mode, predictions={"hidden": hidden})\n'
+            "        loss = tf.reduce_mean(hidden)\n"
+            "        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())\n"
+            "\n"
+            "\n"
+            "estimator = tf.estimator.Estimator(model_fn=Net().model_fn)\n",
+            [(7, 9)],
+            fixed=(
+                "import tensorflow as tf\n"
+                "\n"
+                "\n"
+                "class Net:\n"
+                "    def model_fn(self, features, labels, mode):\n"
+                '        hidden = tf.compat.v1.layers.dense(features["x"], 4)\n'
+                "        logits = tf.compat.v1.layers.dense(hidden, 2)\n"
+                "        if mode == tf.estimator.ModeKeys.PREDICT:\n"
+                '            return tf.estimator.EstimatorSpec(mode, predictions={"hidden": hidden, "logits": logits})\n'
+                "        loss = tf.reduce_mean(hidden)\n"
+                "        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())\n"
+                "\n"
+                "\n"
+                "estimator = tf.estimator.Estimator(model_fn=Net().model_fn)\n"
+            ),
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "\n"
+            "\n"
+            "class Model:\n"
+            "    def network(self, features, labels, mode, params):\n"
+            '        self.probs = tf.nn.softmax(features["x"])\n'
+            '        return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, predictions={"x": features["x"]})\n'
+            "\n"
+            "\n"
+            "estimator = tf.compat.v1.estimator.tpu.TPUEstimator(model_fn=Model().network, use_tpu=False)\n",
+            [(6, 9)],
+            fixed=(
+                "import tensorflow as tf\n"
+                "\n"
+                "\n"
+                "class Model:\n"
+                "    def network(self, features, labels, mode, params):\n"
+                '        return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, predictions={"x": features["x"], "probs": tf.nn.softmax(features["x"])})\n'
+                "\n"
+                "\n"
+                "estimator = tf.compat.v1.estimator.tpu.TPUEstimator(model_fn=Model().network, use_tpu=False)\n"
             ),
         ),
     )

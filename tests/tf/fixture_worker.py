@@ -43,7 +43,9 @@ import traceback
 import types
 from pathlib import Path
 
-PHASE_KEYS = {"about", "note", "program", "raises", "checks", "evaluate", "predict"}
+#: ``model_dir_from`` is read by the harness (tests/tf/test_fixtures_tf.py), which runs that
+#: phase first in the same MODEL_DIR; the worker only accepts it.
+PHASE_KEYS = {"about", "note", "program", "raises", "checks", "evaluate", "predict", "model_dir_from"}
 RAISES_KEYS = {"type", "match", "line_contains", "note"}
 CHECK_KEYS = {"expr", "equals", "raises", "match", "matches", "note"}
 EVALUATE_KEYS = {"estimator", "input_fn", "keys", "note"}

@@ -21,7 +21,9 @@ FIXTURES = ROOT / "fixtures"
 CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
     if FIXTURES.is_dir() else []
 CODES = set(RULES_BY_CODE)
-PHASE_KEYS = {"about", "note", "program", "raises", "checks", "evaluate", "predict"}
+PHASE_KEYS = {"about", "note", "program", "raises", "checks", "evaluate", "predict", "model_dir_from"}
+#: Top-level keys of run.json besides the phases.
+CASE_KEYS = {"about", "note", "unsafe_fixes"}
 #: The project's requirement declarations (EST106 reads them), allowed beside a single-file case.
 DECLARATIONS = re.compile(r"pyproject\.toml|setup\.cfg|setup\.py|(requirements|constraints)[\w.-]*\.txt")
 
@@ -62,8 +64,13 @@ def test_case_layout(case: Path):
                          ids=[c.name for c in CASES if (c / "run.json").exists()])
 def test_run_json(case: Path):
     spec = json.loads((case / "run.json").read_text(encoding="utf-8"))
-    phases = set(spec) - {"about", "note"}
+    phases = set(spec) - CASE_KEYS
     assert phases and phases <= {"before", "after"}, sorted(spec)
+    if "unsafe_fixes" in spec:
+        # after.py is what ``--fix --unsafe-fixes`` writes (tests/test_fix.py checks it).
+        assert spec["unsafe_fixes"] is True and (case / "after.py").exists(), '"unsafe_fixes": true needs an after.py'
+    assert "model_dir_from" not in spec.get("before", {}), '"model_dir_from" is for the after phase'
+    assert spec.get("after", {}).get("model_dir_from", "before") == "before", '"model_dir_from" can only be "before"'
     if not (case / "before.py").exists():
         _check_project_run_json(case, spec)
         return
@@ -82,6 +89,7 @@ def test_run_json(case: Path):
 def _check_project_run_json(case: Path, spec: dict) -> None:
     """A project case runs one program (e.g. main.py beside its packages), phase "before" only."""
     assert set(spec) - {"about", "note"} == {"before"}, "a project case's run.json has only a 'before' phase"
+    assert "model_dir_from" not in spec["before"], '"model_dir_from" is for the after phase of a single-file case'
     phase = spec["before"]
     assert set(phase) <= PHASE_KEYS, sorted(set(phase) - PHASE_KEYS)
     name = phase.get("program")

@@ -88,6 +88,16 @@ def test_fixture_under_tensorflow(case_dir: Path, phase: str, program, problem, 
 
     model_dir = tmp_path / "model_dir"
     model_dir.mkdir()
+    spec = json.loads((case_dir / "run.json").read_text(encoding="utf-8"))
+    first = spec.get(phase, {}).get("model_dir_from")
+    if first is not None:
+        # ``"model_dir_from": "before"``: the after program starts from the model directory
+        # (the checkpoint) the before program left, as a user's fixed program would.
+        _run_worker(case_dir, first, model_dir, tmp_path, record_property)
+    _run_worker(case_dir, phase, model_dir, tmp_path, record_property)
+
+
+def _run_worker(case_dir: Path, phase: str, model_dir: Path, tmp_path: Path, record_property) -> None:
     env = dict(os.environ)
     env.update(
         MODEL_DIR=str(model_dir),
