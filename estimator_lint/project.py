@@ -424,7 +424,7 @@ def _import_words(data: bytes) -> Set[bytes]:
 # --------------------------------------------------------------------------------------
 
 INDEX_FILE = "project-index.json"
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 
 def write_index(
