@@ -5,6 +5,7 @@ through the public entry points (``lint_source``, the CLI, ``fix_file``) so that
 however the code behind them is arranged.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import textwrap
 import pytest
 
 import estimator_lint.fixer as fixer
+from estimator_lint.diagnostics import Applicability
 from estimator_lint.cli import main
 from estimator_lint.fixer import FileChangedError, fix_file, write_atomically
 from helpers import FIXTURES, codes, lint, triples
@@ -503,3 +505,90 @@ def test_override_delegating_to_something_else_than_super_has_no_fix(first):
     est101 = [d for d in lint(source) if d.code == "EST101"]
     assert len(est101) == 1 and est101[0].fix is None
     assert est101[0].no_fix_reason == "the override does more than delegate to super() and capture tensors"
+
+
+# --------------------------------------------------------------------------------------
+# Second round (every 15th mutant of each module, at most 30 a module): survivors
+# --------------------------------------------------------------------------------------
+
+TPU_CASE = "fix_setattr_capture_tpu_spec"
+
+
+def _fixture_text(case, name="before.py"):
+    with open(os.path.join(FIXTURES, case, name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_override_returning_something_else_than_the_super_result_has_no_fix():
+    """mutation: ``return <any name>`` taken for ``return <what super() returned>``."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        class MyEstimator(tf.estimator.Estimator):
+            def _call_model_fn(self, features, labels, mode, config):
+                model_ops = super()._call_model_fn(features, labels, mode, config)
+                self.dense_output = model_ops.predictions
+                return features
+        """
+    )
+    est101 = [d for d in lint(source) if d.code == "EST101"]
+    assert len(est101) == 1 and est101[0].fix is None
+    assert est101[0].no_fix_reason == "the override does more than delegate to super() and capture tensors"
+
+
+def test_a_store_call_with_two_values_says_why_it_has_no_fix():
+    """mutation: the reason's text altered (it is part of the printed message)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        OUT = {}
+        def model_fn(features, labels, mode, params):
+            OUT.update(a=features["x"], b=features["y"])
+            return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+        """
+    )
+    (finding,) = lint(source)
+    assert finding.code == "EST103" and finding.fix is None
+    assert finding.message.endswith("(no automatic fix: the store call passes more than one value)")
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["not mode == tf.estimator.ModeKeys.TRAIN", "not (mode == tf.estimator.ModeKeys.TRAIN)", "mode != tf.estimator.ModeKeys.TRAIN"],
+)
+def test_a_negated_mode_test_is_understood_like_its_opposite(condition):
+    """mutation: ``not <test>`` no longer analysed (the fix crashed and was lost)."""
+    before = _fixture_text(TPU_CASE).replace("if mode != tf.estimator.ModeKeys.TRAIN:", f"if {condition}:")
+    (finding,) = lint(before)
+    assert finding.code == "EST102" and finding.fix is not None and finding.fix.applicability is Applicability.SAFE
+    assert fixer.fix_source(before, "m.py").text == _fixture_text(TPU_CASE, "after.py")
+
+
+def test_an_emptied_if_whose_test_calls_something_is_kept():
+    """mutation: every test counted as free of calls, so the ``if`` went with its call."""
+    before = _fixture_text(TPU_CASE).replace(
+        "if mode != tf.estimator.ModeKeys.TRAIN:", "if mode != tf.estimator.ModeKeys.TRAIN and log_once():"
+    )
+    fixed = fixer.fix_source(before, "m.py").text
+    assert "        if mode != tf.estimator.ModeKeys.TRAIN and log_once():\n            pass\n" in fixed
+    assert '"probabilities": tf.nn.softmax(logits)' in fixed
+
+
+def test_unused_noqa_fix_is_named_in_json(tmp_path, capsys):
+    """mutation: the EST100 fix's message dropped."""
+    path = tmp_path / "m.py"
+    path.write_text("import tensorflow as tf\nx = 1  # noqa: EST102\n")
+    main(["--no-cache", "--extend-select", "EST100", "--output-format", "json", str(path)])
+    (finding,) = json.loads(capsys.readouterr().out)
+    assert finding["code"] == "EST100" and finding["fix"]["message"] == "Remove unused `noqa` directive"
+
+
+def test_removing_an_unused_noqa_on_the_last_line_keeps_the_line_break_before_it(tmp_path, capsys):
+    """mutation: the whitespace scan before the comment ran one column too far (to the end
+    of the previous line, through its line break)."""
+    path = tmp_path / "m.py"
+    path.write_bytes(b"x = 1\n# noqa: EST102 ")  # no line break at the end
+    main(["--no-cache", "--extend-select", "EST100", "--fix", str(path)])
+    assert path.read_bytes() == b"x = 1\n "
