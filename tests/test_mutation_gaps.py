@@ -592,3 +592,159 @@ def test_removing_an_unused_noqa_on_the_last_line_keeps_the_line_break_before_it
     path.write_bytes(b"x = 1\n# noqa: EST102 ")  # no line break at the end
     main(["--no-cache", "--extend-select", "EST100", "--fix", str(path)])
     assert path.read_bytes() == b"x = 1\n "
+
+
+def test_unsafe_fixes_hint_is_not_given_when_unsafe_fixes_are_on(tmp_path, capsys):
+    """mutation: ``--unsafe-fixes`` not passed to the run's counts, so a finding left by a
+    read-only file was counted as needing ``--unsafe-fixes``."""
+    path = tmp_path / "m.py"
+    path.write_text(UNSAFE_ONLY)
+    path.chmod(0o444)  # refused by its mode, even for root
+    main(["--fix", "--unsafe-fixes", "--no-cache", str(path)])
+    out = capsys.readouterr().out
+    assert "is read-only" in out and "1 remaining" in out
+    assert "more fixable" not in out
+
+
+NO_FINAL_BREAK = b"x = 1  # noqa: EST102"  # EST100's fix removes the comment
+
+
+def test_diff_of_a_file_without_a_final_line_break_is_a_valid_patch(tmp_path, capsys):
+    """A bug the mutation run led to: the removed and the added last line were printed on
+    one line (``-x = 1  # noqa: EST102+x = 1``), and only one of them was marked."""
+    path = tmp_path / "m.py"
+    path.write_bytes(NO_FINAL_BREAK)
+    main(["--diff", "--no-cache", "--extend-select", "EST100", str(path)])
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"--- {path}\n+++ {path}\n@@ -1 +1 @@\n"
+        "-x = 1  # noqa: EST102\n\\ No newline at end of file\n"
+        "+x = 1\n\\ No newline at end of file\n"
+    )
+    assert path.read_bytes() == NO_FINAL_BREAK
+
+
+def test_stdin_diff_of_text_without_a_final_line_break_is_a_valid_patch(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "estimator_lint", "--no-cache", "--extend-select", "EST100", "--diff", "-",
+         "--stdin-filename", "m.py"],
+        input=NO_FINAL_BREAK, cwd=tmp_path, capture_output=True,
+    )
+    assert proc.stdout.decode() == (
+        "--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n"
+        "-x = 1  # noqa: EST102\n\\ No newline at end of file\n"
+        "+x = 1\n\\ No newline at end of file\n"
+    )
+
+
+def _est106_message(source):
+    from estimator_lint.requirements import TensorFlowRequirement
+
+    settings = {"tensorflow_requirement": TensorFlowRequirement("requirements.txt:1", "tensorflow==2.16.1")}
+    found = [d for d in lint(source, **settings) if d.code == "EST106"]
+    assert len(found) == 1
+    return found[0].message
+
+
+@pytest.mark.parametrize(
+    "source, failure",
+    [
+        ("import tensorflow.estimator\n", "(ModuleNotFoundError: No module named 'tensorflow.estimator')"),
+        ("import tensorflow.estimator.experimental\n", "(ModuleNotFoundError: No module named 'tensorflow.estimator')"),
+        ("import tensorflow as tf\nest = tf.estimator.Estimator(model_fn=None)\n",
+         "(AttributeError: module 'tensorflow' has no attribute 'estimator')"),
+    ],
+)
+def test_est106_names_what_tensorflow_2_16_raises(source, failure):
+    """mutations: the missing module cut at the wrong dot; the AttributeError text altered."""
+    assert failure in _est106_message(source)
+
+
+def test_input_fn_findings_name_the_input_fn_and_only_a_real_helper():
+    """mutation: the helper clause of the input_fn message replaced by ``None``."""
+    found = lint(_fixture_text("input_fn_keeps_graph_values"))
+    assert [d.message.split(": the Estimator calls")[0] for d in found] == [
+        "Graph value escapes input_fn `DataSource.input_fn` into `self.iterator`",
+        "Graph value escapes input_fn `eval_input_fn` into `_LAST_BATCH`, which lives outside it",
+    ]
+
+
+def test_unknown_prediction_key_suggests_the_singular_of_an_es_plural():
+    """mutation: the ``-es`` plural no longer recognised ('boxes' is too far from 'box'
+    for a close-match ratio of 0.8)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def model_fn(features, labels, mode, params):
+            return tf.estimator.EstimatorSpec(mode, predictions={"box": features["x"]})
+
+
+        estimator = tf.estimator.Estimator(model_fn=model_fn)
+        for row in estimator.predict(input_fn=None):
+            print(row["boxes"])
+        """
+    )
+    (finding,) = lint(source)
+    assert finding.code == "EST105" and "did you mean 'box'?" in finding.message
+    assert finding.fix is not None and finding.fix.message == "Replace the key with 'box'"
+
+
+def test_imported_model_fn_passed_positionally_by_a_subclass_is_followed(tmp_path, capsys):
+    """mutation: an Estimator subclass passing an imported model_fn as ``super().__init__``'s
+    first argument (not ``model_fn=``) not followed into the other module."""
+    project = tmp_path / "p"
+    shutil.copytree(os.path.join(FIXTURES, "multi_module_predict_keys"), project)
+    main_py = project / "main.py"
+    main_py.write_text(
+        main_py.read_text().replace(
+            'estimator = tf.estimator.Estimator(model_fn=my_model_fn, model_dir=os.environ["MODEL_DIR"])',
+            "class MyEstimator(tf.estimator.Estimator):\n"
+            "    def __init__(self, model_dir):\n"
+            "        super().__init__(my_model_fn, model_dir=model_dir)\n\n\n"
+            'estimator = MyEstimator(os.environ["MODEL_DIR"])',
+        )
+    )
+    main(["--no-cache", str(project)])
+    out = capsys.readouterr().out
+    assert [line.split(" ")[0] for line in out.splitlines() if " EST" in line] == [
+        f"{main_py}:23:21:", f"{main_py}:29:94:"
+    ]
+
+
+GRAPH_VALUES_MODEL = textwrap.dedent(
+    """\
+    import numpy as np
+    import tensorflow as tf
+
+
+    class MyEstimator(tf.estimator.Estimator):
+        def __init__(self):
+            super().__init__(model_fn=self._model_fn)
+
+        def _model_fn(self, features, labels, mode):
+            dense = tf.keras.layers.Dense(3)
+            self.layer_name = dense.name
+            self.kernel = dense.kernel
+            self.constant_out = dense(np.ones((1, 3), "float32"))
+            bert = BertModel(input_ids=features["x"])
+            self.pooled = tf.keras.layers.Dense(3)(bert)
+            with tf.name_scope("outputs"):
+                logits = tf.layers.dense(features["x"], 3)
+            with features["x"] as held:
+                self.held = held
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    """
+)
+
+
+def test_graph_values_of_layers_model_objects_and_with_targets():
+    """mutations: a layer called on a Python value, a layer called on a model object, an
+    attribute of a layer that is no variable (``name``), a ``with ... as`` target."""
+    assert [(d.line, d.code) for d in lint(GRAPH_VALUES_MODEL)] == [
+        (12, "EST102"),  # dense.kernel; dense.name (line 11) is a string
+        (13, "EST102"),
+        (15, "EST102"),
+        (19, "EST102"),
+    ]
