@@ -651,6 +651,7 @@ def _est106_message(source):
     [
         ("import tensorflow.estimator\n", "(ModuleNotFoundError: No module named 'tensorflow.estimator')"),
         ("import tensorflow.estimator.experimental\n", "(ModuleNotFoundError: No module named 'tensorflow.estimator')"),
+        ("import tensorflow_estimator.python\n", "(ModuleNotFoundError: No module named 'tensorflow_estimator')"),
         ("import tensorflow as tf\nest = tf.estimator.Estimator(model_fn=None)\n",
          "(AttributeError: module 'tensorflow' has no attribute 'estimator')"),
     ],
@@ -748,3 +749,87 @@ def test_graph_values_of_layers_model_objects_and_with_targets():
         (15, "EST102"),
         (19, "EST102"),
     ]
+
+
+GLOBALS_AND_LOOPS = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+
+    def model_fn(features, labels, mode, params):
+        global total_loss, step
+        total_loss = tf.reduce_mean(features["x"])
+        step = 1
+        return tf.estimator.EstimatorSpec(mode, predictions={"f": features["x"]})
+
+
+    def model_fn2(features, labels, mode, params):
+        scaled = 2 * features["x"]
+        for t in tf.unstack(features["x"]):
+            last = t
+        OUT["scaled"] = scaled
+        OUT["last"] = last
+        return tf.estimator.EstimatorSpec(mode, predictions={"f": features["x"]})
+
+
+    OUT = {}
+    estimator = tf.estimator.Estimator(model_fn=model_fn2)
+    """
+)
+
+
+def test_graph_values_through_arithmetic_and_loops_and_a_global_list_fix():
+    """mutations: ``2 * t`` judged by its left operand only; a loop over a tensor's rows
+    not giving tensors; the rest of a ``global a, b`` statement rendered from the wrong name."""
+    found = lint(GLOBALS_AND_LOOPS)
+    assert [(d.line, d.code) for d in found] == [(6, "EST103"), (15, "EST103"), (16, "EST103")]
+    fixed = fixer.fix_source(GLOBALS_AND_LOOPS, "m.py", unsafe=True).text
+    assert "    global step\n    step = 1\n" in fixed
+    assert 'predictions={"f": features["x"], "total_loss": tf.reduce_mean(features["x"])}' in fixed
+    assert 'predictions={"f": features["x"], "scaled": scaled}' in fixed
+
+
+def test_a_suggested_key_with_a_quote_in_it_is_not_written_into_a_string():
+    """mutation: a replacement key holding ``"`` accepted (``row["a"b"]``: broken code)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def model_fn(features, labels, mode, params):
+            return tf.estimator.EstimatorSpec(mode, predictions={'a"b': features["x"]})
+
+
+        estimator = tf.estimator.Estimator(model_fn=model_fn)
+        for row in estimator.predict(input_fn=None):
+            print(row["a_b"])
+        """
+    )
+    (finding,) = lint(source)
+    assert "did you mean 'a\"b'?" in finding.message and finding.fix is None
+    assert finding.no_fix_reason == "the key is not a plain string literal"
+    assert fixer.fix_source(source, "m.py", unsafe=True).text == source
+
+
+def test_several_unconditional_specs_say_why_there_is_no_fix():
+    """mutation: the reason's text altered."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def model_fn(features, labels, mode, params):
+            OUT["x"] = features["x"]
+            if params["a"]:
+                return tf.estimator.EstimatorSpec(mode, predictions={"p": features["x"]})
+            return tf.estimator.EstimatorSpec(mode, predictions={"q": features["x"]})
+
+
+        OUT = {}
+        """
+    )
+    (finding,) = lint(source)
+    assert finding.no_fix_reason == (
+        "several EstimatorSpecs may be the PREDICT one (no `if mode == PREDICT` tells them apart) "
+        "and they predict different dicts"
+    )
