@@ -833,3 +833,64 @@ def test_several_unconditional_specs_say_why_there_is_no_fix():
         "several EstimatorSpecs may be the PREDICT one (no `if mode == PREDICT` tells them apart) "
         "and they predict different dicts"
     )
+
+
+BUILT_MODEL_FNS = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+    CompanyEstimator = load_estimator_class()
+
+
+    class Model:
+        def model_fn(self, features, labels, mode, params):
+            self.logits = tf.layers.dense(features["x"], 3)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": self.logits})
+
+
+    def make_model_fn(units):
+        def fn(features, labels, mode, params):
+            OUT["x"] = tf.layers.dense(features["x"], units)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": features["x"]})
+        return fn
+
+
+    def make_hook(units):
+        def fn(features, labels, mode, params):
+            OUT["y"] = features["x"]
+            return None
+        return fn
+
+
+    OUT = {}
+    model = Model()
+    estimator = CompanyEstimator(model_fn=model.model_fn)
+    """
+)
+
+
+def test_model_fns_passed_to_an_estimator_by_name_and_returned_by_a_builder():
+    """mutations: a class called by a plain name (not imported) not recognised as an
+    Estimator by its name; functions returned by a ``*model_fn*`` builder taken from every
+    other function instead."""
+    assert [(d.line, d.code) for d in lint(BUILT_MODEL_FNS)] == [(8, "EST102"), (14, "EST103")]
+
+
+def test_an_estimator_module_alias_is_one_use_not_two():
+    """mutation: ``est.Estimator`` after ``from tensorflow import estimator as est`` counted
+    as a second use (the import is the finding)."""
+    message = _est106_message("from tensorflow import estimator as est\ne = est.Estimator(model_fn=None)\n")
+    assert "the first of" not in message
+    two = _est106_message("from tensorflow import estimator as est\nimport tensorflow as tf\ne = tf.estimator.Estimator(model_fn=None)\n")
+    assert "(the first of 2 uses of the Estimator API in this file)" in two
+
+
+def test_a_noqa_added_to_a_blank_line_has_no_leading_spaces():
+    """mutation: ``# noqa`` always added after two spaces, also where there is no code."""
+    from estimator_lint.diagnostics import apply_edits
+    from estimator_lint.noqa import add_code_edit
+    from estimator_lint.source import physical_lines
+
+    text = "x = 1\n\ny = 2\n"
+    edit = add_code_edit(text, physical_lines(text), 2, "EST102")
+    assert apply_edits(text, [edit]) == "x = 1\n# noqa: EST102\ny = 2\n"
