@@ -894,3 +894,58 @@ def test_a_noqa_added_to_a_blank_line_has_no_leading_spaces():
     text = "x = 1\n\ny = 2\n"
     edit = add_code_edit(text, physical_lines(text), 2, "EST102")
     assert apply_edits(text, [edit]) == "x = 1\n# noqa: EST102\ny = 2\n"
+
+
+def test_unknown_key_through_an_estimator_subclass_that_sets_its_model_fn():
+    """mutation: the model_fn an in-file Estimator subclass passes to ``super().__init__``
+    not followed, so the subclass's predictions were unknown."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def my_model_fn(features, labels, mode, params):
+            return tf.estimator.EstimatorSpec(mode, predictions={"output": features["x"]})
+
+
+        class MyEst(tf.estimator.Estimator):
+            def __init__(self, model_dir):
+                super().__init__(model_fn=my_model_fn, model_dir=model_dir)
+
+
+        est = MyEst("/tmp/m")
+        print(next(est.predict(None))["outptu"])
+        """
+    )
+    (finding,) = lint(source)
+    assert (finding.line, finding.code) == (14, "EST105") and "did you mean 'output'?" in finding.message
+
+
+def test_configurations_differing_in_a_list_setting_do_not_share_results():
+    """mutation: list and tuple settings left out of the cache key (as None)."""
+    from estimator_lint.cache import cache_key
+    from estimator_lint.engine import Settings
+
+    one = cache_key(Settings(prefilter=False, extra_estimator_bases=("company.BaseEstimator",)))
+    other = cache_key(Settings(prefilter=False, extra_estimator_bases=("company.OtherEstimator",)))
+    assert one != other
+    assert one["settings"]["extra_estimator_bases"] == ["company.BaseEstimator"]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="try/except* is Python 3.11 syntax")
+def test_imports_inside_try_star_are_seen():
+    """mutation: ``try: ... except* ...`` blocks not searched for imports."""
+    source = textwrap.dedent(
+        """\
+        try:
+            import tensorflow as tf
+        except* ImportError:
+            tf = None
+
+
+        class M(tf.estimator.Estimator):
+            def train(self, input_fn):
+                pass
+        """
+    )
+    assert triples(lint(source)) == [(8, 5, "EST101")]
