@@ -949,3 +949,19 @@ def test_imports_inside_try_star_are_seen():
         """
     )
     assert triples(lint(source)) == [(8, 5, "EST101")]
+
+
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_fix_reports_a_broken_symlink_and_fixes_the_other_files(tmp_path, capsys, mode):
+    """mutations: the read error of ``--fix`` built without the path (a crash on a broken
+    link) or without the original text; a decode error with no result to carry it."""
+    (tmp_path / "link.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "latin1.py").write_bytes(b"# Estimator caf\xe9\n")
+    path = tmp_path / "m.py"
+    path.write_text(UNSAFE_ONLY)
+    code = main([mode, "--unsafe-fixes", "--no-cache", str(tmp_path / "link.py"), str(tmp_path / "latin1.py"), str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{tmp_path / 'latin1.py'}:1:" in out and "error: cannot decode" in out
+    assert f"{tmp_path / 'link.py'}:1:1: error: cannot read: broken symbolic link (to '{tmp_path / 'nowhere.py'}'" in out
+    assert "total_loss" in out + path.read_text() and "internal error" not in out
