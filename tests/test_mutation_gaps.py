@@ -965,3 +965,50 @@ def test_fix_reports_a_broken_symlink_and_fixes_the_other_files(tmp_path, capsys
     assert f"{tmp_path / 'latin1.py'}:1:" in out and "error: cannot decode" in out
     assert f"{tmp_path / 'link.py'}:1:1: error: cannot read: broken symbolic link (to '{tmp_path / 'nowhere.py'}'" in out
     assert "total_loss" in out + path.read_text() and "internal error" not in out
+
+
+OVERRIDE_AND_TEXT_KEYS = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+
+    class MyEstimator(tf.estimator.Estimator):
+        def __init__(self, model_dir):
+            super().__init__(model_fn=self._model_fn, model_dir=model_dir)
+
+        def _model_fn(self, features, labels, mode):
+            self.logits = tf.layers.dense(features["x"], 3)
+            dense = tf.keras.layers.Dense(3)
+            self.applied = dense.apply(BertModel(input_ids=features["x"]))
+            return tf.estimator.EstimatorSpec(mode, predictions={"output": self.logits})
+
+        def train(self, input_fn, steps=None):
+            return self
+
+
+    est = MyEstimator("/tmp/m")
+    rows = est.predict(input_fn=None, predict_keys="outptu")
+    """
+)
+
+
+def test_override_without_captures_and_predict_keys_text():
+    """mutations: an override's captures taken from every ``self`` store of the file (so
+    an override with none got a "no automatic fix" reason); a misspelling suggested for
+    ``predict_keys`` given as one string (which selects the keys it contains); a layer's
+    method called on a model object not giving graph values."""
+    found = {(d.line, d.code): d for d in lint(OVERRIDE_AND_TEXT_KEYS)}
+    assert sorted(found) == [(9, "EST102"), (11, "EST102"), (14, "EST101"), (19, "EST105")]
+    assert found[14, "EST101"].message.endswith("raises `ValueError: Subclasses of Estimator cannot override members of Estimator`")
+    assert found[14, "EST101"].no_fix_reason is None
+    assert "did you mean" not in found[19, "EST105"].message and found[19, "EST105"].fix is None
+
+
+def test_show_fixes_with_diff_says_would_fix(tmp_path, capsys):
+    """mutation: the ``--show-fixes`` heading of a ``--diff`` run altered."""
+    path = tmp_path / "m.py"
+    path.write_text(UNSAFE_ONLY)
+    main(["--diff", "--show-fixes", "--unsafe-fixes", "--no-cache", str(path)])
+    assert "\nWould fix 1 finding:\n" in capsys.readouterr().out
+    main(["--fix", "--show-fixes", "--unsafe-fixes", "--no-cache", str(path)])
+    assert "\nFixed 1 finding:\n" in capsys.readouterr().out
