@@ -1012,3 +1012,21 @@ def test_show_fixes_with_diff_says_would_fix(tmp_path, capsys):
     assert "\nWould fix 1 finding:\n" in capsys.readouterr().out
     main(["--fix", "--show-fixes", "--unsafe-fixes", "--no-cache", str(path)])
     assert "\nFixed 1 finding:\n" in capsys.readouterr().out
+
+
+def test_a_capture_that_only_runs_when_training_has_no_fix():
+    """mutation: the ``if mode == TRAIN`` around a store not taken into account (the fix
+    moved into the predictions a tensor ``predict()`` never computes there)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        OUT = {}
+        def model_fn(features, labels, mode, params):
+            if mode == tf.estimator.ModeKeys.TRAIN:
+                OUT["x"] = features["x"] * 2
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": features["x"]})
+        """
+    )
+    (finding,) = lint(source)
+    assert finding.code == "EST103" and finding.fix is None
+    assert finding.no_fix_reason == "line 5 only runs when training or evaluating, so `predict()` never computes the tensor"
