@@ -6,10 +6,12 @@ Runs mutmut (``pip install -e '.[mutation]'``; configured in pyproject.toml's
 Each mutant runs the fast, TensorFlow-free tests that exercise its function (mutmut
 records which tests reach which function in one traced run first).
 
-    nice -n 19 python scripts/mutation.py --every 4 --budget 45 --jobs 2
+    nice -n 19 python scripts/mutation.py --every 15 --cap 30 --rounds 3 --jobs 2
 
 * ``--every N``: a deterministic sample, every N-th mutant of each module (sorted by
   name; ``--offset`` picks another of the N samples).  ``--every 1`` runs them all.
+* ``--cap N``: at most N mutants of each module (evenly spread over its sample).
+* ``--rounds R``: run the sample in R parts that each take a share of every module.
 * ``--budget MIN``: stop after MIN minutes; mutants not reached count as not checked.
 * ``--only GLOB``: restrict to mutant names matching GLOB (e.g. ``'estimator_lint.noqa.*'``).
 
