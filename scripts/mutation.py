@@ -97,7 +97,7 @@ def _run_mutmut(args: list, cwd: Path, budget_seconds: float | None) -> int:
     try:
         return proc.wait(timeout=budget_seconds)
     except subprocess.TimeoutExpired:
-        print(f"\n-- time budget reached: interrupting mutmut", flush=True)
+        print("\n-- time budget reached: interrupting mutmut", flush=True)
         os.killpg(proc.pid, signal.SIGINT)
         try:
             return proc.wait(timeout=120)
