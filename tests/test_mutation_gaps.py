@@ -551,7 +551,7 @@ def test_a_store_call_with_two_values_says_why_it_has_no_fix():
     )
     (finding,) = lint(source)
     assert finding.code == "EST103" and finding.fix is None
-    assert finding.message.endswith("(no automatic fix: the store call passes more than one value)")
+    assert finding.message.endswith("(no automatic fix: `update` stores several values: move them into `predictions` by hand)")
 
 
 @pytest.mark.parametrize(
