@@ -93,16 +93,16 @@ def run_fix(
                 else [(shown, result.original, result.text)]
             )
             for name, old, new in parts:
-                out.writelines(
-                    difflib.unified_diff(
-                        old.splitlines(keepends=True),
-                        new.splitlines(keepends=True),
-                        fromfile=name if name.startswith("/") else f"a/{name}",
-                        tofile=name if name.startswith("/") else f"b/{name}",
-                    )
-                )
-                if (new or result.cells is None) and not new.endswith("\n"):
-                    out.write("\n\\ No newline at end of file\n")
+                for line in difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    new.splitlines(keepends=True),
+                    fromfile=name if name.startswith("/") else f"a/{name}",
+                    tofile=name if name.startswith("/") else f"b/{name}",
+                ):
+                    out.write(line)
+                    if not line.endswith(("\n", "\r")):
+                        # A last line without a line break (old or new): marked as diff marks it.
+                        out.write("\n\\ No newline at end of file\n")
     if show_fixes and fixed_by_file:
         # Ruff's --show-fixes: what was (or would be) fixed, per file and code.
         from estimator_lint.output import plural

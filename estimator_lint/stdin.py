@@ -72,16 +72,16 @@ def check_stdin(args, overrides: config.Overrides, cache_dir: Optional[str], pro
     remaining = FileResult(shown, list(fixed.remaining), fixed.error, fixed=len(fixed.applied))
     if args.diff:
         if fixed.changed:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    fixed.original.splitlines(keepends=True),
-                    fixed.text.splitlines(keepends=True),
-                    fromfile=f"a/{shown}" if not os.path.isabs(shown) else shown,
-                    tofile=f"b/{shown}" if not os.path.isabs(shown) else shown,
-                )
-            )
-            if not fixed.text.endswith("\n"):
-                sys.stdout.write("\n\\ No newline at end of file\n")
+            for line in difflib.unified_diff(
+                fixed.original.splitlines(keepends=True),
+                fixed.text.splitlines(keepends=True),
+                fromfile=f"a/{shown}" if not os.path.isabs(shown) else shown,
+                tofile=f"b/{shown}" if not os.path.isabs(shown) else shown,
+            ):
+                sys.stdout.write(line)
+                if not line.endswith(("\n", "\r")):
+                    # A last line without a line break (old or new): marked as diff marks it.
+                    sys.stdout.write("\n\\ No newline at end of file\n")
         sys.stdout.flush()
         if not args.quiet:
             count = len(fixed.applied)

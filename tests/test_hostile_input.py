@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import pytest
 
@@ -224,11 +223,12 @@ def test_fifty_thousand_line_file(tmp_path, capsys):
     bad = with_bad(tmp_path)
     body = "".join(f"v{i} = tf.constant({i})  # generated\n" for i in range(50_000))
     (tmp_path / "big.py").write_text("import tensorflow as tf\n" + body + BAD.replace("import tensorflow as tf\n", ""))
-    start = time.monotonic()
-    code, out, _ = run(capsys, tmp_path)
-    assert time.monotonic() - start < 60
-    assert f"{tmp_path / 'big.py'}:50003:5: EST101 " in out
+    # Behaviour only: how long it takes is printed by benchmarks/hostile_sizes.py.
+    code, out, err = run(capsys, tmp_path)
+    found = lines_for(out, tmp_path / "big.py")
+    assert len(found) == 1 and found[0].startswith(f"{tmp_path / 'big.py'}:50003:5: EST101 "), found
     assert bad in out and code == 1
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ through the public entry points (``lint_source``, the CLI, ``fix_file``) so that
 however the code behind them is arranged.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import textwrap
 import pytest
 
 import estimator_lint.fixer as fixer
+from estimator_lint.diagnostics import Applicability
 from estimator_lint.cli import main
 from estimator_lint.fixer import FileChangedError, fix_file, write_atomically
 from helpers import FIXTURES, codes, lint, triples
@@ -503,3 +505,528 @@ def test_override_delegating_to_something_else_than_super_has_no_fix(first):
     est101 = [d for d in lint(source) if d.code == "EST101"]
     assert len(est101) == 1 and est101[0].fix is None
     assert est101[0].no_fix_reason == "the override does more than delegate to super() and capture tensors"
+
+
+# --------------------------------------------------------------------------------------
+# Second round (every 15th mutant of each module, at most 30 a module): survivors
+# --------------------------------------------------------------------------------------
+
+TPU_CASE = "fix_setattr_capture_tpu_spec"
+
+
+def _fixture_text(case, name="before.py"):
+    with open(os.path.join(FIXTURES, case, name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_override_returning_something_else_than_the_super_result_has_no_fix():
+    """mutation: ``return <any name>`` taken for ``return <what super() returned>``."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        class MyEstimator(tf.estimator.Estimator):
+            def _call_model_fn(self, features, labels, mode, config):
+                model_ops = super()._call_model_fn(features, labels, mode, config)
+                self.dense_output = model_ops.predictions
+                return features
+        """
+    )
+    est101 = [d for d in lint(source) if d.code == "EST101"]
+    assert len(est101) == 1 and est101[0].fix is None
+    assert est101[0].no_fix_reason == "the override does more than delegate to super() and capture tensors"
+
+
+def test_a_store_call_with_two_values_says_why_it_has_no_fix():
+    """mutation: the reason's text altered (it is part of the printed message)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        OUT = {}
+        def model_fn(features, labels, mode, params):
+            OUT.update(a=features["x"], b=features["y"])
+            return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+        """
+    )
+    (finding,) = lint(source)
+    assert finding.code == "EST103" and finding.fix is None
+    assert finding.message.endswith("(no automatic fix: `update` stores several values: move them into `predictions` by hand)")
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["not mode == tf.estimator.ModeKeys.TRAIN", "not (mode == tf.estimator.ModeKeys.TRAIN)", "mode != tf.estimator.ModeKeys.TRAIN"],
+)
+def test_a_negated_mode_test_is_understood_like_its_opposite(condition):
+    """mutation: ``not <test>`` no longer analysed (the fix crashed and was lost)."""
+    before = _fixture_text(TPU_CASE).replace("if mode != tf.estimator.ModeKeys.TRAIN:", f"if {condition}:")
+    (finding,) = lint(before)
+    assert finding.code == "EST102" and finding.fix is not None and finding.fix.applicability is Applicability.SAFE
+    assert fixer.fix_source(before, "m.py").text == _fixture_text(TPU_CASE, "after.py")
+
+
+def test_an_emptied_if_whose_test_calls_something_is_kept():
+    """mutation: every test counted as free of calls, so the ``if`` went with its call."""
+    before = _fixture_text(TPU_CASE).replace(
+        "if mode != tf.estimator.ModeKeys.TRAIN:", "if mode != tf.estimator.ModeKeys.TRAIN and log_once():"
+    )
+    fixed = fixer.fix_source(before, "m.py").text
+    assert "        if mode != tf.estimator.ModeKeys.TRAIN and log_once():\n            pass\n" in fixed
+    assert '"probabilities": tf.nn.softmax(logits)' in fixed
+
+
+def test_unused_noqa_fix_is_named_in_json(tmp_path, capsys):
+    """mutation: the EST100 fix's message dropped."""
+    path = tmp_path / "m.py"
+    path.write_text("import tensorflow as tf\nx = 1  # noqa: EST102\n")
+    main(["--no-cache", "--extend-select", "EST100", "--output-format", "json", str(path)])
+    (finding,) = json.loads(capsys.readouterr().out)
+    assert finding["code"] == "EST100" and finding["fix"]["message"] == "Remove unused `noqa` directive"
+
+
+def test_removing_an_unused_noqa_on_the_last_line_keeps_the_line_break_before_it(tmp_path, capsys):
+    """mutation: the whitespace scan before the comment ran one column too far (to the end
+    of the previous line, through its line break)."""
+    path = tmp_path / "m.py"
+    path.write_bytes(b"x = 1\n# noqa: EST102 ")  # no line break at the end
+    main(["--no-cache", "--extend-select", "EST100", "--fix", str(path)])
+    assert path.read_bytes() == b"x = 1\n "
+
+
+def test_unsafe_fixes_hint_is_not_given_when_unsafe_fixes_are_on(tmp_path, capsys):
+    """mutation: ``--unsafe-fixes`` not passed to the run's counts, so a finding left by a
+    read-only file was counted as needing ``--unsafe-fixes``."""
+    path = tmp_path / "m.py"
+    path.write_text(UNSAFE_ONLY)
+    path.chmod(0o444)  # refused by its mode, even for root
+    main(["--fix", "--unsafe-fixes", "--no-cache", str(path)])
+    out = capsys.readouterr().out
+    assert "is read-only" in out and "1 remaining" in out
+    assert "more fixable" not in out
+
+
+NO_FINAL_BREAK = b"x = 1  # noqa: EST102"  # EST100's fix removes the comment
+
+
+def test_diff_of_a_file_without_a_final_line_break_is_a_valid_patch(tmp_path, capsys):
+    """A bug the mutation run led to: the removed and the added last line were printed on
+    one line (``-x = 1  # noqa: EST102+x = 1``), and only one of them was marked."""
+    path = tmp_path / "m.py"
+    path.write_bytes(NO_FINAL_BREAK)
+    main(["--diff", "--no-cache", "--extend-select", "EST100", str(path)])
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"--- {path}\n+++ {path}\n@@ -1 +1 @@\n"
+        "-x = 1  # noqa: EST102\n\\ No newline at end of file\n"
+        "+x = 1\n\\ No newline at end of file\n"
+    )
+    assert path.read_bytes() == NO_FINAL_BREAK
+
+
+def test_stdin_diff_of_text_without_a_final_line_break_is_a_valid_patch(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "estimator_lint", "--no-cache", "--extend-select", "EST100", "--diff", "-",
+         "--stdin-filename", "m.py"],
+        input=NO_FINAL_BREAK, cwd=tmp_path, capture_output=True,
+    )
+    assert proc.stdout.decode() == (
+        "--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n"
+        "-x = 1  # noqa: EST102\n\\ No newline at end of file\n"
+        "+x = 1\n\\ No newline at end of file\n"
+    )
+
+
+def _est106_message(source):
+    from estimator_lint.requirements import TensorFlowRequirement
+
+    settings = {"tensorflow_requirement": TensorFlowRequirement("requirements.txt:1", "tensorflow==2.16.1")}
+    found = [d for d in lint(source, **settings) if d.code == "EST106"]
+    assert len(found) == 1
+    return found[0].message
+
+
+@pytest.mark.parametrize(
+    "source, failure",
+    [
+        ("import tensorflow.estimator\n", "(ModuleNotFoundError: No module named 'tensorflow.estimator')"),
+        ("import tensorflow.estimator.experimental\n", "(ModuleNotFoundError: No module named 'tensorflow.estimator')"),
+        ("import tensorflow_estimator.python\n", "(ModuleNotFoundError: No module named 'tensorflow_estimator')"),
+        ("import tensorflow as tf\nest = tf.estimator.Estimator(model_fn=None)\n",
+         "(AttributeError: module 'tensorflow' has no attribute 'estimator')"),
+    ],
+)
+def test_est106_names_what_tensorflow_2_16_raises(source, failure):
+    """mutations: the missing module cut at the wrong dot; the AttributeError text altered."""
+    assert failure in _est106_message(source)
+
+
+def test_input_fn_findings_name_the_input_fn_and_only_a_real_helper():
+    """mutation: the helper clause of the input_fn message replaced by ``None``."""
+    found = lint(_fixture_text("input_fn_keeps_graph_values"))
+    assert [d.message.split(": the Estimator calls")[0] for d in found] == [
+        "Graph value escapes input_fn `DataSource.input_fn` into `self.iterator`",
+        "Graph value escapes input_fn `eval_input_fn` into `_LAST_BATCH`, which lives outside it",
+    ]
+
+
+def test_unknown_prediction_key_suggests_the_singular_of_an_es_plural():
+    """mutation: the ``-es`` plural no longer recognised ('boxes' is too far from 'box'
+    for a close-match ratio of 0.8)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def model_fn(features, labels, mode, params):
+            return tf.estimator.EstimatorSpec(mode, predictions={"box": features["x"]})
+
+
+        estimator = tf.estimator.Estimator(model_fn=model_fn)
+        for row in estimator.predict(input_fn=None):
+            print(row["boxes"])
+        """
+    )
+    (finding,) = lint(source)
+    assert finding.code == "EST105" and "did you mean 'box'?" in finding.message
+    assert finding.fix is not None and finding.fix.message == "Replace the key with 'box'"
+
+
+def test_imported_model_fn_passed_positionally_by_a_subclass_is_followed(tmp_path, capsys):
+    """mutation: an Estimator subclass passing an imported model_fn as ``super().__init__``'s
+    first argument (not ``model_fn=``) not followed into the other module."""
+    project = tmp_path / "p"
+    shutil.copytree(os.path.join(FIXTURES, "multi_module_predict_keys"), project)
+    main_py = project / "main.py"
+    main_py.write_text(
+        main_py.read_text().replace(
+            'estimator = tf.estimator.Estimator(model_fn=my_model_fn, model_dir=os.environ["MODEL_DIR"])',
+            "class MyEstimator(tf.estimator.Estimator):\n"
+            "    def __init__(self, model_dir):\n"
+            "        super().__init__(my_model_fn, model_dir=model_dir)\n\n\n"
+            'estimator = MyEstimator(os.environ["MODEL_DIR"])',
+        )
+    )
+    main(["--no-cache", str(project)])
+    out = capsys.readouterr().out
+    assert [line.split(" ")[0] for line in out.splitlines() if " EST" in line] == [
+        f"{main_py}:23:21:", f"{main_py}:29:94:"
+    ]
+
+
+GRAPH_VALUES_MODEL = textwrap.dedent(
+    """\
+    import numpy as np
+    import tensorflow as tf
+
+
+    class MyEstimator(tf.estimator.Estimator):
+        def __init__(self):
+            super().__init__(model_fn=self._model_fn)
+
+        def _model_fn(self, features, labels, mode):
+            dense = tf.keras.layers.Dense(3)
+            self.layer_name = dense.name
+            self.kernel = dense.kernel
+            self.constant_out = dense(np.ones((1, 3), "float32"))
+            bert = BertModel(input_ids=features["x"])
+            self.pooled = tf.keras.layers.Dense(3)(bert)
+            with tf.name_scope("outputs"):
+                logits = tf.layers.dense(features["x"], 3)
+            with features["x"] as held:
+                self.held = held
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    """
+)
+
+
+def test_graph_values_of_layers_model_objects_and_with_targets():
+    """mutations: a layer called on a Python value, a layer called on a model object, an
+    attribute of a layer that is no variable (``name``), a ``with ... as`` target."""
+    assert [(d.line, d.code) for d in lint(GRAPH_VALUES_MODEL)] == [
+        (12, "EST102"),  # dense.kernel; dense.name (line 11) is a string
+        (13, "EST102"),
+        (15, "EST102"),
+        (19, "EST102"),
+    ]
+
+
+GLOBALS_AND_LOOPS = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+
+    def model_fn(features, labels, mode, params):
+        global total_loss, step
+        total_loss = tf.reduce_mean(features["x"])
+        step = 1
+        return tf.estimator.EstimatorSpec(mode, predictions={"f": features["x"]})
+
+
+    def model_fn2(features, labels, mode, params):
+        scaled = 2 * features["x"]
+        for t in tf.unstack(features["x"]):
+            last = t
+        OUT["scaled"] = scaled
+        OUT["last"] = last
+        return tf.estimator.EstimatorSpec(mode, predictions={"f": features["x"]})
+
+
+    OUT = {}
+    estimator = tf.estimator.Estimator(model_fn=model_fn2)
+    """
+)
+
+
+def test_graph_values_through_arithmetic_and_loops_and_a_global_list_fix():
+    """mutations: ``2 * t`` judged by its left operand only; a loop over a tensor's rows
+    not giving tensors; the rest of a ``global a, b`` statement rendered from the wrong name."""
+    found = lint(GLOBALS_AND_LOOPS)
+    assert [(d.line, d.code) for d in found] == [(6, "EST103"), (15, "EST103"), (16, "EST103")]
+    fixed = fixer.fix_source(GLOBALS_AND_LOOPS, "m.py", unsafe=True).text
+    assert "    global step\n    step = 1\n" in fixed
+    assert 'predictions={"f": features["x"], "total_loss": tf.reduce_mean(features["x"])}' in fixed
+    assert 'predictions={"f": features["x"], "scaled": scaled}' in fixed
+
+
+def test_a_suggested_key_with_a_quote_in_it_is_not_written_into_a_string():
+    """mutation: a replacement key holding ``"`` accepted (``row["a"b"]``: broken code)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def model_fn(features, labels, mode, params):
+            return tf.estimator.EstimatorSpec(mode, predictions={'a"b': features["x"]})
+
+
+        estimator = tf.estimator.Estimator(model_fn=model_fn)
+        for row in estimator.predict(input_fn=None):
+            print(row["a_b"])
+        """
+    )
+    (finding,) = lint(source)
+    assert "did you mean 'a\"b'?" in finding.message and finding.fix is None
+    assert finding.no_fix_reason == "the key is not a plain string literal"
+    assert fixer.fix_source(source, "m.py", unsafe=True).text == source
+
+
+def test_several_unconditional_specs_say_why_there_is_no_fix():
+    """mutation: the reason's text altered."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def model_fn(features, labels, mode, params):
+            OUT["x"] = features["x"]
+            if params["a"]:
+                return tf.estimator.EstimatorSpec(mode, predictions={"p": features["x"]})
+            return tf.estimator.EstimatorSpec(mode, predictions={"q": features["x"]})
+
+
+        OUT = {}
+        """
+    )
+    (finding,) = lint(source)
+    assert finding.no_fix_reason == (
+        "several EstimatorSpecs may be the PREDICT one (no `if mode == PREDICT` tells them apart) "
+        "and they predict different dicts"
+    )
+
+
+BUILT_MODEL_FNS = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+    CompanyEstimator = load_estimator_class()
+
+
+    class Model:
+        def model_fn(self, features, labels, mode, params):
+            self.logits = tf.layers.dense(features["x"], 3)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": self.logits})
+
+
+    def make_model_fn(units):
+        def fn(features, labels, mode, params):
+            OUT["x"] = tf.layers.dense(features["x"], units)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": features["x"]})
+        return fn
+
+
+    def make_hook(units):
+        def fn(features, labels, mode, params):
+            OUT["y"] = features["x"]
+            return None
+        return fn
+
+
+    OUT = {}
+    model = Model()
+    estimator = CompanyEstimator(model_fn=model.model_fn)
+    """
+)
+
+
+def test_model_fns_passed_to_an_estimator_by_name_and_returned_by_a_builder():
+    """mutations: a class called by a plain name (not imported) not recognised as an
+    Estimator by its name; functions returned by a ``*model_fn*`` builder taken from every
+    other function instead."""
+    assert [(d.line, d.code) for d in lint(BUILT_MODEL_FNS)] == [(8, "EST102"), (14, "EST103")]
+
+
+def test_an_estimator_module_alias_is_one_use_not_two():
+    """mutation: ``est.Estimator`` after ``from tensorflow import estimator as est`` counted
+    as a second use (the import is the finding)."""
+    message = _est106_message("from tensorflow import estimator as est\ne = est.Estimator(model_fn=None)\n")
+    assert "the first of" not in message
+    two = _est106_message("from tensorflow import estimator as est\nimport tensorflow as tf\ne = tf.estimator.Estimator(model_fn=None)\n")
+    assert "(the first of 2 uses of the Estimator API in this file)" in two
+
+
+def test_a_noqa_added_to_a_blank_line_has_no_leading_spaces():
+    """mutation: ``# noqa`` always added after two spaces, also where there is no code."""
+    from estimator_lint.diagnostics import apply_edits
+    from estimator_lint.noqa import add_code_edit
+    from estimator_lint.source import physical_lines
+
+    text = "x = 1\n\ny = 2\n"
+    edit = add_code_edit(text, physical_lines(text), 2, "EST102")
+    assert apply_edits(text, [edit]) == "x = 1\n# noqa: EST102\ny = 2\n"
+
+
+def test_unknown_key_through_an_estimator_subclass_that_sets_its_model_fn():
+    """mutation: the model_fn an in-file Estimator subclass passes to ``super().__init__``
+    not followed, so the subclass's predictions were unknown."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def my_model_fn(features, labels, mode, params):
+            return tf.estimator.EstimatorSpec(mode, predictions={"output": features["x"]})
+
+
+        class MyEst(tf.estimator.Estimator):
+            def __init__(self, model_dir):
+                super().__init__(model_fn=my_model_fn, model_dir=model_dir)
+
+
+        est = MyEst("/tmp/m")
+        print(next(est.predict(None))["outptu"])
+        """
+    )
+    (finding,) = lint(source)
+    assert (finding.line, finding.code) == (14, "EST105") and "did you mean 'output'?" in finding.message
+
+
+def test_configurations_differing_in_a_list_setting_do_not_share_results():
+    """mutation: list and tuple settings left out of the cache key (as None)."""
+    from estimator_lint.cache import cache_key
+    from estimator_lint.engine import Settings
+
+    one = cache_key(Settings(prefilter=False, extra_estimator_bases=("company.BaseEstimator",)))
+    other = cache_key(Settings(prefilter=False, extra_estimator_bases=("company.OtherEstimator",)))
+    assert one != other
+    assert one["settings"]["extra_estimator_bases"] == ["company.BaseEstimator"]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="try/except* is Python 3.11 syntax")
+def test_imports_inside_try_star_are_seen():
+    """mutation: ``try: ... except* ...`` blocks not searched for imports."""
+    source = textwrap.dedent(
+        """\
+        try:
+            import tensorflow as tf
+        except* ImportError:
+            tf = None
+
+
+        class M(tf.estimator.Estimator):
+            def train(self, input_fn):
+                pass
+        """
+    )
+    assert triples(lint(source)) == [(8, 5, "EST101")]
+
+
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_fix_reports_a_broken_symlink_and_fixes_the_other_files(tmp_path, capsys, mode):
+    """mutations: the read error of ``--fix`` built without the path (a crash on a broken
+    link) or without the original text; a decode error with no result to carry it."""
+    (tmp_path / "link.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "latin1.py").write_bytes(b"# Estimator caf\xe9\n")
+    path = tmp_path / "m.py"
+    path.write_text(UNSAFE_ONLY)
+    code = main([mode, "--unsafe-fixes", "--no-cache", str(tmp_path / "link.py"), str(tmp_path / "latin1.py"), str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{tmp_path / 'latin1.py'}:1:" in out and "error: cannot decode" in out
+    assert f"{tmp_path / 'link.py'}:1:1: error: cannot read: broken symbolic link (to '{tmp_path / 'nowhere.py'}'" in out
+    assert "total_loss" in out + path.read_text() and "internal error" not in out
+
+
+OVERRIDE_AND_TEXT_KEYS = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+
+    class MyEstimator(tf.estimator.Estimator):
+        def __init__(self, model_dir):
+            super().__init__(model_fn=self._model_fn, model_dir=model_dir)
+
+        def _model_fn(self, features, labels, mode):
+            self.logits = tf.layers.dense(features["x"], 3)
+            dense = tf.keras.layers.Dense(3)
+            self.applied = dense.apply(BertModel(input_ids=features["x"]))
+            return tf.estimator.EstimatorSpec(mode, predictions={"output": self.logits})
+
+        def train(self, input_fn, steps=None):
+            return self
+
+
+    est = MyEstimator("/tmp/m")
+    rows = est.predict(input_fn=None, predict_keys="outptu")
+    """
+)
+
+
+def test_override_without_captures_and_predict_keys_text():
+    """mutations: an override's captures taken from every ``self`` store of the file (so
+    an override with none got a "no automatic fix" reason); a misspelling suggested for
+    ``predict_keys`` given as one string (which selects the keys it contains); a layer's
+    method called on a model object not giving graph values."""
+    found = {(d.line, d.code): d for d in lint(OVERRIDE_AND_TEXT_KEYS)}
+    assert sorted(found) == [(9, "EST102"), (11, "EST102"), (14, "EST101"), (19, "EST105")]
+    assert found[14, "EST101"].message.endswith("raises `ValueError: Subclasses of Estimator cannot override members of Estimator`")
+    assert found[14, "EST101"].no_fix_reason is None
+    assert "did you mean" not in found[19, "EST105"].message and found[19, "EST105"].fix is None
+
+
+def test_show_fixes_with_diff_says_would_fix(tmp_path, capsys):
+    """mutation: the ``--show-fixes`` heading of a ``--diff`` run altered."""
+    path = tmp_path / "m.py"
+    path.write_text(UNSAFE_ONLY)
+    main(["--diff", "--show-fixes", "--unsafe-fixes", "--no-cache", str(path)])
+    assert "\nWould fix 1 finding:\n" in capsys.readouterr().out
+    main(["--fix", "--show-fixes", "--unsafe-fixes", "--no-cache", str(path)])
+    assert "\nFixed 1 finding:\n" in capsys.readouterr().out
+
+
+def test_a_capture_that_only_runs_when_training_has_no_fix():
+    """mutation: the ``if mode == TRAIN`` around a store not taken into account (the fix
+    moved into the predictions a tensor ``predict()`` never computes there)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        OUT = {}
+        def model_fn(features, labels, mode, params):
+            if mode == tf.estimator.ModeKeys.TRAIN:
+                OUT["x"] = features["x"] * 2
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": features["x"]})
+        """
+    )
+    (finding,) = lint(source)
+    assert finding.code == "EST103" and finding.fix is None
+    assert finding.no_fix_reason == "line 5 only runs when training or evaluating, so `predict()` never computes the tensor"
