@@ -778,9 +778,18 @@ def _plans(text):
     return [d.fix.plan for d in lint_source(text, "before.py", keep_plans=True) if d.fix is not None and d.fix.plan]
 
 
+def _concrete(text, whole=False):
+    from estimator_lint.fix_render import ConcreteFile
+
+    concrete = ConcreteFile(text)
+    if whole:  # the fallback: one position index and one visit of the whole module
+        concrete._spans = None
+        concrete._index(concrete.module, 0)
+    return concrete
+
+
 def _render_both_ways(text):
     """Each plan's edits rendered statement by statement and over the whole module."""
-    from estimator_lint.fix_render import ConcreteFile
     from estimator_lint.fixes import NoFix
 
     def render(concrete, plan):
@@ -789,11 +798,19 @@ def _render_both_ways(text):
         except NoFix as exc:
             return f"NoFix: {exc}"
 
-    by_statement = ConcreteFile(text)
-    whole = ConcreteFile(text)
-    whole._spans = None  # the fallback: one position index and one visit of the whole module
-    whole._index(whole.module, 0)
+    by_statement, whole = _concrete(text), _concrete(text, whole=True)
     return [(render(by_statement, p), render(whole, p)) for p in _plans(text)]
+
+
+#: A module-level container capture; its fix adds ``'logits': logits`` to the predictions.
+_CONTAINER_CAPTURE = (
+    "import tensorflow as tf\n"
+    "CAPTURED = {}\n\n\n"
+    "def my_model_fn(features, labels, mode):\n"
+    "    logits = tf.layers.dense(features['x'], 3)\n"
+    "    CAPTURED['logits'] = logits\n"
+    "    return tf.estimator.EstimatorSpec(mode, predictions={'y': tf.argmax(logits, 1)})"
+)
 
 
 @pytest.mark.parametrize("case", BEFORE)
@@ -806,23 +823,10 @@ def test_rendering_only_the_touched_statements_equals_rendering_the_module(case)
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
 @pytest.mark.parametrize("trailing", [True, False])
 def test_a_fix_in_the_last_statement_keeps_the_files_last_line_ending(ending, trailing):
-    text = (
-        "import tensorflow as tf\n"
-        "CAPTURED = {}\n\n\n"
-        "def my_model_fn(features, labels, mode):\n"
-        "    logits = tf.layers.dense(features['x'], 3)\n"
-        "    CAPTURED['logits'] = logits\n"
-        "    return tf.estimator.EstimatorSpec(mode, predictions={'y': tf.argmax(logits, 1)})"
-    ).replace("\n", ending) + (ending if trailing else "")
-    for concrete_whole in (False, True):
-        from estimator_lint.fix_render import ConcreteFile
-
-        concrete = ConcreteFile(text)
-        if concrete_whole:  # the fallback: the whole module visited
-            concrete._spans = None
-            concrete._index(concrete.module, 0)
+    text = _CONTAINER_CAPTURE.replace("\n", ending) + (ending if trailing else "")
+    for whole in (False, True):
         (plan,) = _plans(text)
-        fixed = apply_edits(text, concrete.render(plan))
+        fixed = apply_edits(text, _concrete(text, whole).render(plan))
         assert fixed.endswith("'logits': logits})" + (ending if trailing else ""))
     assert fix_source(text, "before.py").text == fixed
 
@@ -830,16 +834,9 @@ def test_a_fix_in_the_last_statement_keeps_the_files_last_line_ending(ending, tr
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
 @pytest.mark.parametrize("trailing", [True, False])
 def test_statement_rendering_keeps_line_endings_and_a_missing_last_newline(ending, trailing):
-    text = (
-        "# header comment\n"
-        "import tensorflow as tf\n"
-        "CAPTURED = {}\n\n\n"
-        "def my_model_fn(features, labels, mode):\n"
-        "    logits = tf.layers.dense(features['x'], 3)\n"
-        "    CAPTURED['logits'] = logits\n"
-        "    return tf.estimator.EstimatorSpec(mode, predictions={'y': tf.argmax(logits, 1)})\n"
-        "# footer comment"
-    ).replace("\n", ending) + (ending if trailing else "")
+    text = ("# header comment\n" + _CONTAINER_CAPTURE + "\n# footer comment").replace("\n", ending) + (
+        ending if trailing else ""
+    )
     # (Over the whole module, libcst drops the last "\r" of a file with "\r" endings.)
     pairs = _render_both_ways(text)
     assert len(pairs) == 1 and isinstance(pairs[0][0], tuple)
