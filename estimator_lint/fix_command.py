@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Callable, List, Sequence, TextIO, Union
 
 from estimator_lint.settings import Settings
@@ -48,7 +47,7 @@ def run_fix(
     missing_paths: Sequence[str] = (),
 ) -> int:
     from estimator_lint.diagnostics import FileResult
-    from estimator_lint.output import RunStats, missing_path
+    from estimator_lint.output import RunStats, missing_path, write_unified_diff
     from estimator_lint.output.text import TextReporter
 
     # Findings and file errors print exactly as a checking run prints them, and the
@@ -93,16 +92,7 @@ def run_fix(
                 else [(shown, result.original, result.text)]
             )
             for name, old, new in parts:
-                for line in difflib.unified_diff(
-                    old.splitlines(keepends=True),
-                    new.splitlines(keepends=True),
-                    fromfile=name if name.startswith("/") else f"a/{name}",
-                    tofile=name if name.startswith("/") else f"b/{name}",
-                ):
-                    out.write(line)
-                    if not line.endswith(("\n", "\r")):
-                        # A last line without a line break (old or new): marked as diff marks it.
-                        out.write("\n\\ No newline at end of file\n")
+                write_unified_diff(out, name, old, new)
     if show_fixes and fixed_by_file:
         # Ruff's --show-fixes: what was (or would be) fixed, per file and code.
         from estimator_lint.output import plural

@@ -1090,12 +1090,7 @@ class FixPlanner:
                 f"`{what}` makes variables, and the predictions are built only in PREDICT mode: "
                 "training would no longer make them"
             )
-        parents = self._parents(fn)
-        around = set()
-        node = parents.get(id(destination))
-        while node is not None:
-            around.add(id(node))
-            node = parents.get(id(node))
+        around = self._ancestor_ids(fn, destination)
         inside = {id(n) for n in self.walk(statement)}
         first = min((statement.lineno, statement.col_offset), (destination.lineno, destination.col_offset))
         last = max(
@@ -1179,11 +1174,7 @@ class FixPlanner:
         """Whether ``at`` runs on every PREDICT-mode path to ``call``: the blocks around it
         that do not hold ``call`` too are only ``if``s on the mode that allow PREDICT."""
         parents = self._parents(fn)
-        around_call = set()
-        node = parents.get(id(call))
-        while node is not None:
-            around_call.add(id(node))
-            node = parents.get(id(node))
+        around_call = self._ancestor_ids(fn, call)
         child, parent = at, parents.get(id(at))
         while parent is not None and id(parent) not in around_call:
             if isinstance(parent, ast.If):
@@ -1194,6 +1185,16 @@ class FixPlanner:
                 return False
             child, parent = parent, parents.get(id(parent))
         return True
+
+    def _ancestor_ids(self, fn: FunctionInfo, node: ast.AST) -> Set[int]:
+        """Ids of the nodes of ``fn`` around ``node`` (its parent, grandparent, ...)."""
+        parents = self._parents(fn)
+        found: Set[int] = set()
+        above = parents.get(id(node))
+        while above is not None:
+            found.add(id(above))
+            above = parents.get(id(above))
+        return found
 
     def _parents(self, fn: FunctionInfo) -> Dict[int, ast.AST]:
         """Child id -> parent node, for the nodes of ``fn`` (cached per function)."""

@@ -14,7 +14,6 @@ diff to standard output.  Exit status as for files.  The result cache is never w
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from typing import Optional
@@ -72,16 +71,7 @@ def check_stdin(args, overrides: config.Overrides, cache_dir: Optional[str], pro
     remaining = FileResult(shown, list(fixed.remaining), fixed.error, fixed=len(fixed.applied))
     if args.diff:
         if fixed.changed:
-            for line in difflib.unified_diff(
-                fixed.original.splitlines(keepends=True),
-                fixed.text.splitlines(keepends=True),
-                fromfile=f"a/{shown}" if not os.path.isabs(shown) else shown,
-                tofile=f"b/{shown}" if not os.path.isabs(shown) else shown,
-            ):
-                sys.stdout.write(line)
-                if not line.endswith(("\n", "\r")):
-                    # A last line without a line break (old or new): marked as diff marks it.
-                    sys.stdout.write("\n\\ No newline at end of file\n")
+            output.write_unified_diff(sys.stdout, shown, fixed.original, fixed.text)
         sys.stdout.flush()
         if not args.quiet:
             count = len(fixed.applied)

@@ -10,6 +10,7 @@ the finding, as in Ruff.
 from __future__ import annotations
 
 import bisect
+import difflib
 import os
 import re
 from collections import Counter
@@ -95,6 +96,19 @@ def _escape(match: "re.Match[str]") -> str:
     return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or (
         f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
     )
+
+
+def write_unified_diff(out: TextIO, name: str, old: str, new: str) -> None:
+    """``--diff``: the unified diff of ``old`` into ``new`` for ``name`` (``a/name`` and
+    ``b/name``, or the path itself when absolute), as ``diff -u`` and ``patch`` read it."""
+    labels = (name, name) if os.path.isabs(name) else (f"a/{name}", f"b/{name}")
+    for line in difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=labels[0], tofile=labels[1]
+    ):
+        out.write(line)
+        if not line.endswith(("\n", "\r")):
+            # A last line without a line break (old or new): marked as diff marks it.
+            out.write("\n\\ No newline at end of file\n")
 
 
 def position(row: int, column: int, cell=None) -> str:
