@@ -255,11 +255,13 @@ def lint_file(
     *,
     data: Optional[bytes] = None,
     screened: bool = False,
+    tree: Optional[ast.Module] = None,
 ) -> FileResult:
     """Lint one file; any problem with the input becomes the result's ``error``.
 
     A run that already read the file passes its bytes as ``data``, and ``screened=True``
-    when the prefilter (or the project index) already let it through.
+    when the prefilter (or the project index) already let it through, and the ``tree``
+    parsed from ``data`` when it has one.
     """
     settings = settings or Settings()
     if isinstance(path, bytes):
@@ -283,7 +285,8 @@ def lint_file(
         if settings.prefilter and not screened and not might_have_findings(text, words):
             if not noqa_to_check(text, settings):
                 return result
-        tree = parse(text, path)
+        if tree is None:
+            tree = parse(text, path)
         index, module, package = in_project(index, path)
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)

@@ -103,6 +103,9 @@ class FixPlanner:
         #: capturing class's methods again (id keys: the tree outlives the planner).
         self._walks: Dict[int, List[ast.AST]] = {}
         self._capture_node_ids: Optional[Set[int]] = None
+        #: Answers that every capture of a class (or model_fn) asks again; the planner
+        #: lives as long as the file's tree, so node ids in the keys stay unique.
+        self._answers: Dict[tuple, object] = {}
 
     def walk(self, node: ast.AST) -> List[ast.AST]:
         found = self._walks.get(id(node))
@@ -213,7 +216,7 @@ class FixPlanner:
         return {
             id(node.target)
             for fn in self._family_methods(store.cls)
-            for node in ast.walk(fn.node)
+            for node in self.walk(fn.node)
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute)
             and node.target.attr == store.name
         }
@@ -221,6 +224,13 @@ class FixPlanner:
     def _family_methods(self, cls) -> Iterator[FunctionInfo]:
         """Methods (with an instance parameter) of ``cls`` and of the classes of this file
         derived from it: their ``self`` is one too."""
+        key = ("family_methods", id(cls))
+        methods = self._answers.get(key)
+        if methods is None:
+            methods = self._answers[key] = list(self._find_family_methods(cls))
+        return iter(methods)
+
+    def _find_family_methods(self, cls) -> Iterator[FunctionInfo]:
         family = [cls]
         grown = True
         while grown:
@@ -236,14 +246,17 @@ class FixPlanner:
     def _self_attributes(self, store: GraphStore) -> Iterator[Tuple[FunctionInfo, ast.Attribute]]:
         """Every ``self.<attr>`` of the captured attribute in the class family's methods."""
         if store.cls is None:
-            return
-        for fn in self._family_methods(store.cls):
-            for node in self.walk(fn.node):
-                if (
-                    isinstance(node, ast.Attribute) and node.attr == store.name
-                    and isinstance(node.value, ast.Name) and node.value.id == fn.self_name
-                ):
-                    yield fn, node
+            return iter(())
+        key = ("self_attributes", id(store.cls))
+        by_name = self._answers.get(key)
+        if by_name is None:
+            # One walk of the family's methods answers every attribute's question.
+            by_name = self._answers[key] = {}
+            for fn in self._family_methods(store.cls):
+                for node in self.walk(fn.node):
+                    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == fn.self_name:
+                        by_name.setdefault(node.attr, []).append((fn, node))
+        return iter(by_name.get(store.name, ()))
 
     def _store_nodes(self, store: GraphStore, of_class: bool = False) -> Set[int]:
         """Ids of the nodes of every capture statement of the attribute (``of_class``: by
@@ -1210,6 +1223,13 @@ class FixPlanner:
     def _modes_at(self, fn: FunctionInfo, node: ast.AST) -> frozenset:
         """The modes (``train``/``eval``/``infer``) in which ``node`` of ``fn`` can run, from
         the ``if mode == ...`` tests around it and the ``if ...: return`` before it."""
+        key = ("modes_at", id(fn), id(node))
+        modes = self._answers.get(key)
+        if modes is None:
+            modes = self._answers[key] = self._find_modes(fn, node)
+        return modes
+
+    def _find_modes(self, fn: FunctionInfo, node: ast.AST) -> frozenset:
         parents = self._parents(fn)
         modes = _ALL_MODES
         child, parent = node, parents.get(id(node))
@@ -1233,6 +1253,18 @@ class FixPlanner:
     def _predictions_of(self, fn: FunctionInfo) -> "_PredictionSite":
         """Where the PREDICT spec's predictions come from: its dict literal, or the name
         bound once to the dict (a literal, ``dict(...)``, a comprehension, a call)."""
+        key = ("predictions_of", id(fn))
+        if key not in self._answers:
+            try:
+                self._answers[key] = self._find_predictions(fn)
+            except NoFix as exc:
+                self._answers[key] = exc
+        found = self._answers[key]
+        if isinstance(found, NoFix):
+            raise NoFix(str(found))
+        return found
+
+    def _find_predictions(self, fn: FunctionInfo) -> "_PredictionSite":
         found = predictions_argument(self.model, fn)
         if not found:
             raise NoFix("no PREDICT EstimatorSpec with a predictions dict in the model_fn")

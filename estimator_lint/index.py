@@ -325,6 +325,7 @@ def build_index(
     screen: Optional[Callable[[bytes, Tuple[str, ...]], bool]] = None,
     everything: bool = False,
     read: Optional[Callable[[str], Optional[bytes]]] = None,
+    parsed=None,
 ) -> ProjectIndex:
     """Build the index of ``paths`` (see the module docstring for the passes).
 
@@ -333,6 +334,8 @@ def build_index(
     plain substring test.  With ``everything`` every readable file is a candidate (the
     prefilter switched off).  ``read(path)`` gives a file's bytes (None: unreadable); by
     default they are read from disk (an editor passes its unsaved texts over them).
+    ``parsed``: a :class:`estimator_lint.source.ParsedFiles` that keeps the trees parsed
+    here for the lint pass.
     """
     _read = read or _read_file
     index = ProjectIndex()
@@ -432,7 +435,7 @@ def build_index(
             continue
         tag = tags.get(path)
         if path in defining or path in aliasing:
-            _index_classes(index, path, data, module, package, tag)
+            _index_classes(index, path, data, module, package, tag, parsed)
         else:
             _index_imports(index, data, module, package, tag)
         if b"model_fn" in data:
@@ -596,11 +599,16 @@ def _tokens(data: bytes) -> Set[str]:
     return {t.decode() for t in _WORD.findall(data)}
 
 
-def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, package: str, tag=None) -> None:
+def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, package: str, tag=None, parsed=None) -> None:
+    from estimator_lint.source import SourceError, parse, source_text
+
     try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # Parsed as the lint pass parses it, so that the tree can serve that pass too.
+        tree = parse(source_text(path, data)[0], path)
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return  # the lint pass reports it
+    if parsed is not None:
+        parsed.keep(path, data, tree)
     imports = ImportTable.from_module(tree, package)
     local = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     _record_imports(index, imports, module, tag)

@@ -41,6 +41,8 @@ class ProjectRun:
     cache: object = None
     #: Results of the files linted first (step 2), linted with the final index.
     done: Dict[str, FileResult] = field(default_factory=dict)
+    #: Trees the index parsed that the lint pass has not used yet (a run in one process).
+    parsed: Optional[source.ParsedFiles] = None
 
 
 def lint_project(
@@ -64,7 +66,13 @@ def lint_project(
         return
     run = prepare_project(files, settings, jobs=jobs, cache_dir=cache_dir, save_index=save_index)
     rest = runner.lint_paths(
-        [f for f in files if f not in run.done], settings, jobs, cache=run.cache, index=run.index, save_cache=False
+        [f for f in files if f not in run.done],
+        settings,
+        jobs,
+        cache=run.cache,
+        index=run.index,
+        save_cache=False,
+        parsed=run.parsed,
     )
     try:
         for path in files:
@@ -88,12 +96,16 @@ def prepare_project(
     The returned cache is not saved yet: the caller saves it when the run ends.
     """
     stats: Dict[str, object] = {}
-    index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats)
+    # One process: the trees the index parses serve the lint pass (workers parse their own).
+    parsed = source.ParsedFiles() if jobs <= 1 else None
+    index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats, parsed=parsed)
     cache = _open_cache(settings, cache_dir, index, stats)
     first = [f for f in files if f in index.defining or f in index.spec_files]
     index.record_fact_queries = True
     try:
-        results = list(runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False))
+        results = list(
+            runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False, parsed=parsed)
+        )
     finally:
         index.record_fact_queries = False
     captured, keys = _captures_of(results), _keys_of(results)
@@ -115,7 +127,7 @@ def prepare_project(
         result.fact_queries = None
     if cache_dir is not None and not reused and save_index:
         write_index(index, cache_dir, signature, files, settings)
-    return ProjectRun(index, cache, {r.path: r for r in results})
+    return ProjectRun(index, cache, {r.path: r for r in results}, parsed)
 
 
 def build_project_index(
@@ -146,7 +158,13 @@ def build_project_index(
 
 
 def _saved_or_built(
-    files: Sequence[str], settings: Settings, cache_dir: Optional[str], seed: bool = True, stats=None, read=None
+    files: Sequence[str],
+    settings: Settings,
+    cache_dir: Optional[str],
+    seed: bool = True,
+    stats=None,
+    read=None,
+    parsed: Optional[source.ParsedFiles] = None,
 ):
     """(index, reused, signature): the saved index while no file changed, else a new one
     that (``seed``) starts from the saved captures and keys (they rarely change between
@@ -155,7 +173,7 @@ def _saved_or_built(
     saved = _load(cache_dir) if cache_dir is not None else None
     if saved is not None and signature is not None and saved[1] == signature:
         return _relocate(saved[0], files), True, signature
-    index = _build(files, settings, read)
+    index = _build(files, settings, read, parsed)
     if seed and saved is not None:
         _set_facts(index, saved[0].captured, saved[0].model_fn_keys)
     return index, False, signature
@@ -341,13 +359,14 @@ def _recent(files: Sequence[str]) -> Set[str]:
     return found
 
 
-def _build(files: Sequence[str], settings: Settings, read=None) -> ProjectIndex:
+def _build(files: Sequence[str], settings: Settings, read=None, parsed=None) -> ProjectIndex:
     return build_index(
         files,
         settings.prefilter_words(),
         screen=screen.mentions_words_bytes,
         everything=not settings.prefilter,
         read=read,
+        parsed=parsed,
     )
 
 

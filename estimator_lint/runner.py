@@ -15,7 +15,7 @@ from estimator_lint.screen import may_hold_findings_bytes
 from estimator_lint.settings import Settings
 from estimator_lint.source import is_notebook, package_of, read_source_bytes
 
-def _check_file(path: str, settings: Settings, known_digest: Optional[str], stamp_wanted: bool, index=None):
+def _check_file(path: str, settings: Settings, known_digest: Optional[str], stamp_wanted: bool, index=None, parsed=None):
     """Lint one file of a run: ``(result, stamp)``.
 
     The stat is taken before the read, so a later edit always shows in the next run's
@@ -39,7 +39,8 @@ def _check_file(path: str, settings: Settings, known_digest: Optional[str], stam
     # A notebook's JSON is screened as its code, by lint_file.
     notebook = is_notebook(path)
     if path in index.candidates if index is not None else (notebook or may_hold_findings_bytes(data, settings)):
-        return lint_file(path, settings, index, data=data, screened=not notebook), stamp
+        tree = parsed.take(path, data) if parsed is not None else None
+        return lint_file(path, settings, index, data=data, screened=not notebook, tree=tree), stamp
     if b"noqa" in data and screens_noqa(settings):  # EST100: its noqa comments may be stale
         return lint_file(path, settings, index, data=data, screened=True), stamp
     return FileResult(path), stamp
@@ -124,6 +125,7 @@ def lint_paths(
     cache=None,
     index=None,
     save_cache: bool = True,
+    parsed=None,
 ) -> Iterator[FileResult]:
     """Lint files; results stream out in the order of ``files``, whatever ``jobs`` is.
 
@@ -135,6 +137,8 @@ def lint_paths(
     chunks, with a bounded number of chunks in flight (memory does not grow with the
     number of files); workers only return results, the cache stays in this process.
     With ``save_cache=False`` the caller saves it (a run made of several calls).
+    ``parsed``: trees the project index parsed (:class:`estimator_lint.source.ParsedFiles`),
+    used in this process only.
     """
     settings = settings or Settings()
     if cache is not None and cache.settings != settings:
@@ -148,7 +152,7 @@ def lint_paths(
                     if hit is not None:
                         yield hit
                         continue
-                result, stamp = _check_file(path, settings, digest, cache is not None, index)
+                result, stamp = _check_file(path, settings, digest, cache is not None, index, parsed)
                 yield _settle(path, result, stamp, settings, cache)
         else:
             yield from _lint_parallel(files, settings, jobs, cache, index)

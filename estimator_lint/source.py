@@ -17,7 +17,7 @@ import sys
 import threading
 import tokenize
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 from estimator_lint.diagnostics import FileError
 
@@ -206,6 +206,32 @@ def parse(text: str, path: str) -> ast.Module:
         raise SourceError(f"cannot parse: {exc}") from None
 
 
+class ParsedFiles:
+    """Trees parsed by one pass of a run, held for the next one (the project index parses
+    the files that define Estimator classes, and the lint pass analyses them right after):
+    a file is parsed once.  A tree is handed on only for the very bytes it was parsed
+    from, once, and the trees held at a time come from at most :attr:`budget` bytes of
+    source (a tree takes about 50 times its source's size).
+    """
+
+    def __init__(self, budget: int = 1024 * 1024) -> None:
+        self.budget = budget
+        self._held: Dict[str, Tuple[bytes, ast.Module]] = {}
+
+    def keep(self, path: str, data: bytes, tree: ast.Module) -> None:
+        if len(data) <= self.budget and path not in self._held:
+            self._held[path] = (data, tree)
+            self.budget -= len(data)
+
+    def take(self, path: str, data: bytes) -> Optional[ast.Module]:
+        """The tree of ``path`` if it was parsed from ``data``; it is not held any longer."""
+        held = self._held.pop(path, None)
+        if held is None:
+            return None
+        self.budget += len(held[0])
+        return held[1] if held[0] == data else None
+
+
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
@@ -249,18 +275,21 @@ def read_source_bytes(path: str) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
-        mode = os.fstat(fd).st_mode
+        st = os.fstat(fd)
+        mode = st.st_mode
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(21, "is a directory", path)
         if not stat.S_ISREG(mode):
             kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
             raise NotARegularFile(f"not a regular file ({kind})")
-        handle = os.fdopen(fd, "rb")
-    except BaseException:
+        # Plain reads on the descriptor (no buffered file object: this runs for every
+        # file, several times per run); up to end of file, should it have grown.
+        chunks = [os.read(fd, st.st_size + 1)]
+        while chunks[-1]:
+            chunks.append(os.read(fd, max(st.st_size, 1 << 16)))
+        return b"".join(chunks)
+    finally:
         os.close(fd)
-        raise
-    with handle:
-        return handle.read()
 
 
 def read_error(path: str, exc: BaseException) -> FileError:

@@ -104,6 +104,86 @@ def test_self_contained_files_with_captures_are_analysed_once(tmp_path, monkeypa
     assert all(any(d.code == "EST102" for d in r.diagnostics) for r in results if not r.path.endswith("__init__.py"))
 
 
+def _count_parses(monkeypatch):
+    """Paths handed to ``source.parse`` (the index's and the lint's parser) in this process."""
+    from estimator_lint import engine, source
+
+    parsed = []
+    real = source.parse
+
+    def counting(text, path):
+        parsed.append(path)
+        return real(text, path)
+
+    monkeypatch.setattr(source, "parse", counting)
+    monkeypatch.setattr(engine, "parse", counting)
+    return parsed
+
+
+def test_one_process_parses_each_file_once(tmp_path, monkeypatch):
+    """The index parses the files defining Estimator classes; the lint pass reuses those
+    trees instead of parsing the files again, and finds the same findings."""
+    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
+    for package in ("p1", "p2"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+        for i in range(3):
+            (tmp_path / package / f"m{i}.py").write_text(source)
+    files = sorted(str(p) for p in tmp_path.rglob("m*.py"))
+    reference = _summary(project.lint_project(files, Settings(), jobs=2), tmp_path)
+    parses = _count_parses(monkeypatch)
+    results = _summary(project.lint_project(files, Settings()), tmp_path)
+    assert results == reference and all(any(d[2] == "EST102" for d in found) for found in results.values())
+    assert sorted(parses) == files  # each once: by the index, its tree then linted
+
+
+def test_a_tree_is_used_only_for_the_bytes_it_was_parsed_from(tmp_path, monkeypatch):
+    """A file edited between the index pass and the lint pass is parsed again (its new
+    text is linted, never the index's tree of the old one)."""
+    from estimator_lint import runner, source
+
+    root, files = _tree(tmp_path)
+    base = root / "estpkg" / "base.py"
+    edited = base.read_bytes() + b"\n\nclass Late(BaseEstimator):\n    def train(self):\n        pass\n"
+    real_read = source.read_source_bytes
+
+    def read_after_the_index(path):
+        # The lint pass reads the file (the index read it before): it has changed by then.
+        return edited if path == str(base) and read_after_the_index.index_done else real_read(path)
+
+    read_after_the_index.index_done = False
+    real_build = project._build
+
+    def build_then_edit(*args, **kwargs):
+        index = real_build(*args, **kwargs)
+        read_after_the_index.index_done = True
+        return index
+
+    monkeypatch.setattr(runner, "read_source_bytes", read_after_the_index)
+    monkeypatch.setattr(project, "_build", build_then_edit)
+    parses = _count_parses(monkeypatch)
+    results = _summary(project.lint_project(files, Settings()), root)
+    assert parses.count(str(base)) == 2
+    assert ("EST101", "Late") in {(d[2], d[3].split("`")[1].split(".")[0]) for d in results["estpkg/base.py"]}
+
+
+def test_parsed_files_hold_trees_within_their_budget():
+    import ast
+
+    from estimator_lint.source import ParsedFiles
+
+    held = ParsedFiles(budget=10)
+    tree = ast.parse("x = 1")
+    held.keep("a.py", b"x = 1", tree)
+    held.keep("b.py", b"y = 22222", ast.parse("y = 22222"))  # 9 bytes: over the 5 left
+    assert held.take("b.py", b"y = 22222") is None
+    assert held.take("a.py", b"x = 2") is None  # other bytes: not this tree
+    held.keep("a.py", b"x = 1", tree)
+    assert held.take("a.py", b"x = 1") is tree
+    assert held.take("a.py", b"x = 1") is None  # handed on once
+    assert held.budget == 10
+
+
 def test_a_rebuilt_index_starts_from_the_saved_captures(tmp_path, monkeypatch):
     root, files = _tree(tmp_path)
     cache_dir = str(tmp_path / "cache")

@@ -197,6 +197,9 @@ class FileModel:
         self._reads: Optional[List[CapturedRead]] = None
         self.values: Dict[FunctionInfo, FunctionValues] = {}
         self._param_kinds: Dict[FunctionInfo, Dict[str, int]] = {}
+        #: Answers of the per-function questions below (:func:`predictions_argument`,
+        #: :func:`prediction_keys`): rules, fixes and the index ask them several times.
+        self._answers: Dict[Tuple[str, FunctionInfo], object] = {}
 
     @property
     def overrides(self) -> List[MemberOverride]:
@@ -1245,6 +1248,14 @@ def _names_in_target(target: ast.AST):
 
 def predictions_argument(model: FileModel, fn: FunctionInfo) -> List[Tuple[ast.Call, ast.expr]]:
     """Every (EstimatorSpec call, predictions argument) in ``fn``'s own body."""
+    key = ("predictions_argument", fn)
+    found = model._answers.get(key)
+    if found is None:
+        found = model._answers[key] = _predictions_argument(model, fn)
+    return list(found)
+
+
+def _predictions_argument(model: FileModel, fn: FunctionInfo) -> List[Tuple[ast.Call, ast.expr]]:
     found = []
     for node in fn.calls:
         qual = model.imports.resolve(node.func)
@@ -1264,6 +1275,14 @@ def prediction_keys(model: FileModel, fn: FunctionInfo) -> Optional[Set[str]]:
     Known means: one EstimatorSpec with predictions, a dict literal with string keys (or
     a local name bound once to one), extended only by ``name['key'] = ...``.
     """
+    key = ("prediction_keys", fn)
+    if key not in model._answers:
+        model._answers[key] = _prediction_keys(model, fn)
+    keys = model._answers[key]
+    return None if keys is None else set(keys)
+
+
+def _prediction_keys(model: FileModel, fn: FunctionInfo) -> Optional[Set[str]]:
     specs = predictions_argument(model, fn)
     if len(specs) != 1:
         return None
