@@ -41,6 +41,8 @@ class ConcreteFile:
         #: The statements the plan being rendered resolved nodes in (the ones to visit).
         self._touched: Set[int] = set()
         self._by_start: Dict[Tuple[str, int, int], cst.CSTNode] = {}
+        #: Node -> (first line, last line) in the file, for the indexed statements.
+        self._lines: Dict[cst.CSTNode, Tuple[int, int]] = {}
         self._defs: Dict[Tuple[str, int], cst.FunctionDef] = {}
         if self._spans is None:
             self._index(self.module, 0)
@@ -72,7 +74,9 @@ class ConcreteFile:
             alone = self.module.with_changes(body=[node], header=[], footer=[], has_trailing_newline=True)
             wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
+        lines = self._lines
         for found, where in positions.items():
+            lines[found] = (where.start.line + line_offset, where.end.line + line_offset)
             key = (type(found).__name__, where.start.line + line_offset, where.start.column)
             self._by_start.setdefault(key, found)
             if isinstance(found, cst.FunctionDef):
@@ -202,6 +206,18 @@ class Rewriter(cst.CSTTransformer):
         #: bare id of a discarded node can be reused by a later, unrelated block.
         self._emptied: Dict[int, cst.IndentedBlock] = {}
         self.config: Optional[cst.PartialParserConfig] = None
+        #: The (first, last) lines of the nodes the plan names, and the lines of every
+        #: indexed node: the visit does not descend into a node that holds none of them
+        #: (libcst rebuilds every node it descends into).  None: descend everywhere.
+        self.focus: Optional[List[Tuple[int, int]]] = None
+        self.lines_of: Dict[cst.CSTNode, Tuple[int, int]] = {}
+
+    def on_visit(self, node) -> bool:
+        if self.focus is not None:
+            lines = self.lines_of.get(node)
+            if lines is not None and not any(first <= lines[1] and lines[0] <= last for first, last in self.focus):
+                return False
+        return super().on_visit(node)
 
     def on_leave(self, original, updated):
         updated = super().on_leave(original, updated)
@@ -328,6 +344,13 @@ class Rewriter(cst.CSTTransformer):
         rewriter.drop_element = {resolve(ref): index for ref, index in plan.drop_element.items()}
         rewriter.rename = {resolve(ref): name for ref, name in plan.rename.items()}
         rewriter.replace = {resolve(ref): code for ref, code in plan.replace.items()}
+        named = [
+            *rewriter.remove, *rewriter.dict_entries, *rewriter.insert_after, *rewriter.global_names,
+            *rewriter.drop_element, *rewriter.rename, *rewriter.replace,
+        ]
+        focus = [concrete._lines.get(node) for node in named]
+        if named and None not in focus:
+            rewriter.focus, rewriter.lines_of = focus, concrete._lines
         return rewriter
 
 

@@ -820,6 +820,24 @@ def test_rendering_only_the_touched_statements_equals_rendering_the_module(case)
         assert by_statement == whole
 
 
+@pytest.mark.parametrize("case", BEFORE)
+def test_visiting_only_around_the_named_nodes_equals_visiting_everything(case, monkeypatch):
+    """The rewrite does not descend into nodes that hold none of the plan's nodes; the
+    edits are those of a visit of every node."""
+    import libcst as cst
+
+    from estimator_lint import fix_render
+
+    text = read(case, "before.py")
+    focused = _render_both_ways(text)
+    visits = []
+    monkeypatch.setattr(
+        fix_render.Rewriter, "on_visit", lambda self, node: visits.append(node) or cst.CSTTransformer.on_visit(self, node)
+    )
+    assert _render_both_ways(text) == focused
+    assert visits or not focused
+
+
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
 @pytest.mark.parametrize("trailing", [True, False])
 def test_a_fix_in_the_last_statement_keeps_the_files_last_line_ending(ending, trailing):
