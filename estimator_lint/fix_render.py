@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
+import re
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -23,7 +24,239 @@ from estimator_lint.source import physical_lines
 
 
 class ConcreteFile:
-    """A file's libcst module, parsed once per file on demand.
+    """A file's concrete (libcst) code, parsed in pieces on demand.
+
+    libcst parses, indexes positions in and rewrites only the pieces of the file a plan
+    touches, and each piece alone: a statement of a class body (a method, usually; parsed
+    under a stand-in ``class _:`` line) or a top-level statement.  Parsing, position
+    metadata and a transforming visit cost in proportion to the code they cover, and a
+    fix touches a method or two of a file.  A plan whose nodes are not all inside such
+    pieces, or that would remove or add a whole piece, is rendered on the whole module
+    (:class:`_WholeModule`), as are files whose pieces libcst cannot take.
+    """
+
+    #: The levels tried in turn (tests pin one to compare their edits).
+    LEVELS = ("member", "top")
+
+    def __init__(self, text: str, tree: Optional[ast.Module] = None, levels: Optional[Tuple[str, ...]] = None) -> None:
+        self.text = text
+        self.levels = self.LEVELS if levels is None else levels
+        self._tree = tree
+        self._pieces: Optional[Dict[str, List[Tuple[int, int]]]] = None
+        self._parsed: Dict[Tuple[str, int], "_Piece"] = {}
+        self._whole: Optional[_WholeModule] = None
+        self._offsets: Optional[List[int]] = None
+        newline = _NEWLINE.search(text)
+        #: libcst's defaults for the whole file (a piece alone would detect its own).
+        self.default_newline = newline.group(0) if newline else "\n"
+
+    # -- pieces -----------------------------------------------------------------------
+
+    def _pieces_of(self) -> Dict[str, List[Tuple[int, int]]]:
+        """(first line, last line) of each piece, per level, in line order."""
+        if self._pieces is None:
+            tree = self._tree if self._tree is not None else ast.parse(self.text)
+            self._tree = None  # not needed any longer
+            members: List[Tuple[int, int]] = []
+            for statement in tree.body:
+                if isinstance(statement, ast.ClassDef) and statement.body[0].lineno > statement.lineno:
+                    members += _line_groups(statement.body)
+            self._pieces = {"top": _line_groups(tree.body), "member": members}
+        return self._pieces
+
+    def _piece(self, level: str, line: int) -> Optional["_Piece"]:
+        pieces = self._pieces_of()[level]
+        i = bisect.bisect_right(pieces, (line, float("inf"))) - 1
+        if i < 0 or line > pieces[i][1]:
+            return None
+        piece = self._parsed.get((level, i))
+        if piece is None:
+            first, last = pieces[i]
+            piece = self._parsed[(level, i)] = _Piece(self, first, last, wrapped=level == "member")
+        return piece
+
+    def line_offsets(self) -> List[int]:
+        """The offset in the text where each line starts (and the text's length last)."""
+        if self._offsets is None:
+            offsets = [0]
+            for line in physical_lines(self.text):
+                offsets.append(offsets[-1] + len(line))
+            self._offsets = offsets
+        return self._offsets
+
+    def whole(self) -> "_WholeModule":
+        """The whole module, parsed once (a parse that failed fails again at once)."""
+        if self._whole is None:
+            try:
+                self._whole = _WholeModule(self.text)
+            except Exception as exc:
+                self._whole = exc
+        if isinstance(self._whole, Exception):
+            raise self._whole
+        return self._whole
+
+    # -- rendering --------------------------------------------------------------------
+
+    def render(self, plan: RewritePlan) -> Tuple[Edit, ...]:
+        """The edits of ``plan`` on this file (raises :class:`NoFix` when it cannot be done)."""
+        refs = [
+            *plan.remove, *plan.dict_entries, *plan.insert_after, *plan.global_names,
+            *plan.drop_element, *plan.rename, *plan.replace,
+        ]
+        for level in self.levels:
+            pieces = [self._piece(level, _ref_line(ref)) for ref in refs]
+            if not refs or None in pieces:
+                continue
+            try:
+                new_text = _render_pieces(self, plan, {id(p): p for p in pieces}.values())
+            except _WholeNeeded:
+                break
+            except cst.ParserSyntaxError:
+                break  # the piece alone did not parse: the module decides
+            return _edits(self.text, new_text)
+        return self.whole().render(plan)
+
+
+class _WholeNeeded(Exception):
+    """The plan adds or removes a whole piece: only the whole module renders it as libcst would."""
+
+
+class _Piece:
+    """Lines ``first``..``last`` of the file, parsed alone (``wrapped``: under ``class _:``)."""
+
+    def __init__(self, concrete: ConcreteFile, first: int, last: int, wrapped: bool) -> None:
+        offsets = concrete.line_offsets()
+        self.start, self.end = offsets[first - 1], offsets[last]
+        self.code = concrete.text[self.start : self.end]
+        self.wrapped = wrapped
+        self.header = "class _:" + concrete.default_newline if wrapped else ""
+        config = cst.PartialParserConfig(default_newline=concrete.default_newline)
+        self.module = cst.parse_module(self.header + self.code, config=config)
+        self.line_offset = first - 1 - (1 if wrapped else 0)
+        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.by_start: Dict[Tuple[str, int, int], cst.CSTNode] = {}
+        self.defs: Dict[Tuple[str, int], cst.FunctionDef] = {}
+        self.lines: Dict[cst.CSTNode, Tuple[int, int]] = {}
+        for found, where in positions.items():
+            if wrapped and where.start.line == 1:
+                continue  # the stand-in ``class _:`` line
+            self.lines[found] = (where.start.line + self.line_offset, where.end.line + self.line_offset)
+            key = (type(found).__name__, where.start.line + self.line_offset, where.start.column)
+            self.by_start.setdefault(key, found)
+            if isinstance(found, cst.FunctionDef):
+                name_at = positions[found.name].start.line + self.line_offset
+                self.defs.setdefault((found.name.value, name_at), found)
+
+    @property
+    def roots(self) -> List[cst.CSTNode]:
+        """The statements of the piece (a class body's, under the stand-in line)."""
+        return list(self.module.body[0].body.body) if self.wrapped else list(self.module.body)
+
+    def resolve(self, ref: NodeRef) -> cst.CSTNode:
+        kind = ref[0]
+        if kind == "function":
+            found = self.defs.get((ref[1], ref[2]))
+            if found is None:
+                raise NoFix("the function could not be located for rewriting")
+            return found
+        if kind == "attribute":
+            return _attribute_named(self.by_start.get(("Attribute", ref[1], ref[2])), ref[3])
+        found = self.by_start.get((kind, ref[1], ref[2]))
+        if found is None:
+            raise NoFix("the code could not be located for rewriting")
+        return found
+
+    def rewritten(self, rewriter: "Rewriter") -> str:
+        """The piece's code after ``rewriter`` (raises :class:`_WholeNeeded`)."""
+        new_roots = []
+        for root in self.roots:
+            new = root.visit(rewriter)
+            if isinstance(new, (cst.RemovalSentinel, cst.FlattenSentinel)):
+                raise _WholeNeeded()
+            new_roots.append(new)
+        if self.wrapped:
+            holder = self.module.body[0]
+            module = self.module.with_changes(
+                body=[holder.with_changes(body=holder.body.with_changes(body=new_roots))]
+            )
+        else:
+            module = self.module.with_changes(body=new_roots)
+        code = module.code
+        if not code.startswith(self.header):
+            raise _WholeNeeded()
+        code = code[len(self.header) :]
+        if self.code.endswith(("\n", "\r")) and not code.endswith(("\n", "\r")):
+            # libcst takes code ending in a lone "\r" for code without a final newline.
+            code += self.code[-2:] if self.code.endswith("\r\n") else self.code[-1]
+        return code
+
+
+def _render_pieces(concrete: ConcreteFile, plan: RewritePlan, pieces) -> str:
+    pieces = sorted(pieces, key=lambda p: p.start)
+    offsets = concrete.line_offsets()
+
+    def resolve(ref: NodeRef) -> cst.CSTNode:
+        at = offsets[_ref_line(ref) - 1]
+        for piece in pieces:
+            if piece.start <= at < piece.end:
+                return piece.resolve(ref)
+        raise NoFix("the code could not be located for rewriting")
+
+    lines_of: Dict[cst.CSTNode, Tuple[int, int]] = {}
+    for piece in pieces:
+        lines_of.update(piece.lines)
+    rewriter = Rewriter.of_refs(plan, resolve, lines_of, pieces[0].module.config_for_parsing)
+    out, last = [], 0
+    for piece in pieces:
+        out += [concrete.text[last : piece.start], piece.rewritten(rewriter)]
+        last = piece.end
+    out.append(concrete.text[last:])
+    return "".join(out)
+
+
+def _edits(text: str, new_text: str) -> Tuple[Edit, ...]:
+    if new_text == text:
+        raise NoFix("the rewrite changes nothing")
+    try:
+        ast.parse(new_text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise NoFix("the rewritten code would not parse") from None
+    return diff_edits(text, new_text)
+
+
+def _attribute_named(found, attr: str) -> cst.Attribute:
+    """The concrete ``self.<attr>`` starting there (nested attributes start at one position)."""
+    while isinstance(found, cst.Attribute):
+        if found.attr.value == attr and isinstance(found.value, cst.Name):
+            return found
+        found = found.value
+    raise NoFix("the code could not be located for rewriting")
+
+
+def _ref_line(ref: NodeRef) -> int:
+    """The line a :data:`~estimator_lint.fixes.NodeRef` names its node by."""
+    return ref[2] if ref[0] == "function" else ref[1]
+
+
+def _line_groups(statements: List[ast.stmt]) -> List[Tuple[int, int]]:
+    """(first line, last line) of ``statements`` (decorators included), those sharing a
+    line (``a = 1; b = 2``) in one group."""
+    groups: List[Tuple[int, int]] = []
+    for statement in statements:
+        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        last = statement.end_lineno or statement.lineno
+        if groups and first <= groups[-1][1]:
+            groups[-1] = (groups[-1][0], max(last, groups[-1][1]))
+        else:
+            groups.append((first, last))
+    return groups
+
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class _WholeModule:
+    """A file's whole libcst module (the fallback of :class:`ConcreteFile`).
 
     Positions are computed, and rewrites carried out, only for the top-level statements a
     plan touches (the class or function holding the model_fn, usually): libcst's position
@@ -106,12 +339,7 @@ class ConcreteFile:
 
     def attribute(self, line: int, column: int, attr: str) -> cst.Attribute:
         """The concrete ``self.<attr>`` starting there (nested attributes start at one position)."""
-        found = self.node("Attribute", line, column)
-        while isinstance(found, cst.Attribute):
-            if found.attr.value == attr and isinstance(found.value, cst.Name):
-                return found
-            found = found.value
-        raise NoFix("the code could not be located for rewriting")
+        return _attribute_named(self.node("Attribute", line, column), attr)
 
     def resolve(self, ref: NodeRef) -> cst.CSTNode:
         kind = ref[0]
@@ -134,14 +362,7 @@ class ConcreteFile:
         return self.edits(Rewriter.of_plan(plan, self))
 
     def edits(self, rewriter: "Rewriter") -> Tuple[Edit, ...]:
-        new_text = self._rewritten(rewriter)
-        if new_text == self.text:
-            raise NoFix("the rewrite changes nothing")
-        try:
-            ast.parse(new_text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            raise NoFix("the rewritten code would not parse") from None
-        return diff_edits(self.text, new_text)
+        return _edits(self.text, self._rewritten(rewriter))
 
     def _rewritten(self, rewriter: "Rewriter") -> str:
         """The text after ``rewriter``: only the top-level statements it touches are visited
@@ -333,10 +554,15 @@ class Rewriter(cst.CSTTransformer):
         return updated.with_changes(elements=[*elements, *new])
 
     @classmethod
-    def of_plan(cls, plan: RewritePlan, concrete: "ConcreteFile") -> "Rewriter":
-        resolve = concrete.resolve
+    def of_plan(cls, plan: RewritePlan, concrete: "_WholeModule") -> "Rewriter":
+        return cls.of_refs(plan, concrete.resolve, concrete._lines, concrete.module.config_for_parsing)
+
+    @classmethod
+    def of_refs(cls, plan: RewritePlan, resolve, lines_of, config) -> "Rewriter":
+        """The rewriter of ``plan``, its nodes found by ``resolve``; ``lines_of``: the lines
+        of the concrete nodes (see :attr:`focus`); ``config``: to parse new code with."""
         rewriter = cls()
-        rewriter.config = concrete.module.config_for_parsing
+        rewriter.config = config
         rewriter.remove = {resolve(ref) for ref in plan.remove}
         rewriter.dict_entries = {resolve(ref): list(entries) for ref, entries in plan.dict_entries.items()}
         rewriter.insert_after = {resolve(ref): list(code) for ref, code in plan.insert_after.items()}
@@ -348,9 +574,9 @@ class Rewriter(cst.CSTTransformer):
             *rewriter.remove, *rewriter.dict_entries, *rewriter.insert_after, *rewriter.global_names,
             *rewriter.drop_element, *rewriter.rename, *rewriter.replace,
         ]
-        focus = [concrete._lines.get(node) for node in named]
+        focus = [lines_of.get(node) for node in named]
         if named and None not in focus:
-            rewriter.focus, rewriter.lines_of = focus, concrete._lines
+            rewriter.focus, rewriter.lines_of = focus, lines_of
         return rewriter
 
 

@@ -778,18 +778,21 @@ def _plans(text):
     return [d.fix.plan for d in lint_source(text, "before.py", keep_plans=True) if d.fix is not None and d.fix.plan]
 
 
-def _concrete(text, whole=False):
+def _concrete(text, whole=False, levels=None):
     from estimator_lint.fix_render import ConcreteFile
 
-    concrete = ConcreteFile(text)
-    if whole:  # the fallback: one position index and one visit of the whole module
-        concrete._spans = None
-        concrete._index(concrete.module, 0)
+    concrete = ConcreteFile(text, levels=() if whole else levels)
+    if whole:  # the last fallback: one position index and one visit of the whole module
+        module = concrete.whole()
+        module._spans = None
+        module._index(module.module, 0)
     return concrete
 
 
 def _render_both_ways(text):
-    """Each plan's edits rendered statement by statement and over the whole module."""
+    """Each plan's edits rendered piece by piece (a class body statement, else a top-level
+    statement), top-level statement by statement, statement by statement of the whole
+    module, and over the whole module."""
     from estimator_lint.fixes import NoFix
 
     def render(concrete, plan):
@@ -798,8 +801,8 @@ def _render_both_ways(text):
         except NoFix as exc:
             return f"NoFix: {exc}"
 
-    by_statement, whole = _concrete(text), _concrete(text, whole=True)
-    return [(render(by_statement, p), render(whole, p)) for p in _plans(text)]
+    ways = [_concrete(text), _concrete(text, levels=("top",)), _concrete(text, levels=()), _concrete(text, whole=True)]
+    return [tuple(render(way, p) for way in ways) for p in _plans(text)]
 
 
 #: A module-level container capture; its fix adds ``'logits': logits`` to the predictions.
@@ -815,9 +818,8 @@ _CONTAINER_CAPTURE = (
 
 @pytest.mark.parametrize("case", BEFORE)
 def test_rendering_only_the_touched_statements_equals_rendering_the_module(case):
-    pairs = _render_both_ways(read(case, "before.py"))
-    for by_statement, whole in pairs:
-        assert by_statement == whole
+    for renders in _render_both_ways(read(case, "before.py")):
+        assert len(set(renders)) == 1, renders
 
 
 @pytest.mark.parametrize("case", BEFORE)
@@ -842,10 +844,44 @@ def test_visiting_only_around_the_named_nodes_equals_visiting_everything(case, m
 @pytest.mark.parametrize("trailing", [True, False])
 def test_a_fix_in_the_last_statement_keeps_the_files_last_line_ending(ending, trailing):
     text = _CONTAINER_CAPTURE.replace("\n", ending) + (ending if trailing else "")
-    for whole in (False, True):
-        (plan,) = _plans(text)
-        fixed = apply_edits(text, _concrete(text, whole).render(plan))
+    (plan,) = _plans(text)
+    for way in (_concrete(text), _concrete(text, levels=()), _concrete(text, whole=True)):
+        fixed = apply_edits(text, way.render(plan))
         assert fixed.endswith("'logits': logits})" + (ending if trailing else ""))
+    assert fix_source(text, "before.py").text == fixed
+
+
+#: A method capture in the last statement of a class at the end of the file, a comment
+#: block after the method inside the class: rendered as the method alone.
+_METHOD_CAPTURE = (
+    "import tensorflow as tf\n\n\n"
+    "def build():\n"
+    "    return tf.estimator.Estimator(model_fn=Model().model_fn)\n\n\n"
+    "class Model:\n"
+    "    # the model\n"
+    "    def model_fn(self, features, labels, mode):\n"
+    "        logits = tf.layers.dense(features['x'], 3)\n"
+    "        self.logits = logits  # kept\n"
+    "        return tf.estimator.EstimatorSpec(mode, predictions={'y': tf.argmax(logits, 1)})\n"
+    "    # trailing comment of the class"
+)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("trailing", [True, False])
+def test_a_method_rendered_alone_keeps_the_files_lines(ending, trailing):
+    text = _METHOD_CAPTURE.replace("\n", ending) + (ending if trailing else "")
+    (plan,) = _plans(text)
+    renders = [
+        _concrete(text, levels=levels).render(plan) for levels in (("member",), ("top",), ())
+    ] + [_concrete(text, whole=True).render(plan)]
+    assert len(set(renders)) == 1
+    alone = _concrete(text)
+    assert alone.render(plan) == renders[0] and alone._whole is None  # the module was never parsed
+    assert [key for key in alone._parsed] == [("member", 0)]  # the method only
+    fixed = apply_edits(text, renders[0])
+    assert "self.logits" not in fixed and "'logits': logits" in fixed
+    assert fixed.endswith("# trailing comment of the class" + (ending if trailing else ""))
     assert fix_source(text, "before.py").text == fixed
 
 
