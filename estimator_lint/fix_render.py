@@ -104,11 +104,15 @@ class ConcreteFile:
             *plan.drop_element, *plan.rename, *plan.replace,
         ]
         for level in self.levels:
-            pieces = [self._piece(level, _ref_line(ref)) for ref in refs]
+            pieces = []
+            for ref in refs:
+                piece = self._piece(level, _ref_line(ref))
+                if piece is None or piece not in pieces:  # (a piece is equal only to itself)
+                    pieces.append(piece)
             if not refs or None in pieces:
                 continue
             try:
-                new_text = _render_pieces(self, plan, {id(p): p for p in pieces}.values())
+                new_text = _render_pieces(self, plan, pieces)
             except _WholeNeeded:
                 break
             except cst.ParserSyntaxError:
