@@ -137,7 +137,7 @@ class _Piece:
         config = cst.PartialParserConfig(default_newline=concrete.default_newline)
         self.module = cst.parse_module(self.header + self.code, config=config)
         self.line_offset = first - 1 - (1 if wrapped else 0)
-        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = _positions(MetadataWrapper(self.module, unsafe_skip_copy=True))
         self.by_start: Dict[Tuple[str, int, int], cst.CSTNode] = {}
         self.defs: Dict[Tuple[str, int], cst.FunctionDef] = {}
         self.lines: Dict[cst.CSTNode, Tuple[int, int]] = {}
@@ -216,6 +216,20 @@ def _render_pieces(concrete: ConcreteFile, plan: RewritePlan, pieces) -> str:
         last = piece.end
     out.append(concrete.text[last:])
     return "".join(out)
+
+
+def _positions(wrapper: MetadataWrapper):
+    """``wrapper.resolve(PositionProvider)``, without the resolver's batched visit.
+
+    libcst's resolver visits the whole module for the batchable providers asked for even
+    when there is none (positions are not batchable): a traversal that costs about as much
+    as the positions themselves.  The provider's own generation is asked directly; should
+    a libcst release change it, the resolver answers as before.
+    """
+    try:
+        return PositionProvider()._gen(wrapper)
+    except (AttributeError, TypeError):
+        return wrapper.resolve(PositionProvider)
 
 
 def _edits(text: str, new_text: str) -> Tuple[Edit, ...]:
@@ -310,7 +324,7 @@ class _WholeModule:
             # are the file's, ``line_offset`` lines down (top-level code starts at column 0).
             alone = self.module.with_changes(body=[node], header=[], footer=[], has_trailing_newline=True)
             wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
+        positions = _positions(wrapper)
         lines = self._lines
         for found, where in positions.items():
             lines[found] = (where.start.line + line_offset, where.end.line + line_offset)

@@ -902,3 +902,16 @@ def test_statement_rendering_keeps_line_endings_and_a_missing_last_newline(endin
     assert result.text.endswith(ending) == trailing
     assert ending * 2 in result.text or ending == "\n"  # untouched blank lines keep their ending
     ast.parse(result.text)
+
+
+@pytest.mark.parametrize("case", BEFORE[:8])
+def test_positions_asked_of_the_provider_equal_the_resolvers(case):
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from estimator_lint.fix_render import _positions
+
+    module = cst.parse_module(read(case, "before.py"))
+    fast = _positions(MetadataWrapper(module, unsafe_skip_copy=True))
+    resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    assert len(fast) > 50 and dict(fast) == dict(resolved)
