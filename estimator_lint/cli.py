@@ -354,8 +354,12 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     outside = _outside_roots(paths, files) if fixing else {}
     save_index = _saves_index(paths)
     # Fixes need the whole-project index first (which captures other modules read).
+    # Trees the index parses serve the fixing pass (each file parsed once).
+    from estimator_lint.source import ParsedFiles
+
+    parsed = ParsedFiles() if fixing else None
     index = (
-        build_project_index(files, options.settings, cache_dir, save_index=save_index)
+        build_project_index(files, options.settings, cache_dir, save_index=save_index, parsed=parsed)
         if fixing and len(files) > 1
         else None
     )
@@ -383,6 +387,7 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
             index=index,
             outside=outside,
             missing_paths=missing,
+            parsed=parsed,
         )
         return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
 

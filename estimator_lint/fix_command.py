@@ -45,6 +45,7 @@ def run_fix(
     index=None,
     outside=None,
     missing_paths: Sequence[str] = (),
+    parsed=None,
 ) -> int:
     from estimator_lint.diagnostics import FileResult
     from estimator_lint.output import RunStats, missing_path, write_unified_diff
@@ -74,7 +75,7 @@ def run_fix(
             stats.add(remaining_result)
             reporter.file(remaining_result)
             continue
-        result = fix_file(path, file_settings, unsafe=unsafe, write=not diff_only, index=index)
+        result = fix_file(path, file_settings, unsafe=unsafe, write=not diff_only, index=index, parsed=parsed)
         shown = _display(path)
         counted = FileResult(path, list(result.remaining), result.error, fixed=result.fixed)
         stats.add(counted)

@@ -114,13 +114,13 @@ def _non_overlapping(diagnostics: List[Diagnostic], unsafe: bool) -> List[Diagno
 
 
 def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] = None, unsafe: bool = False,
-               package: Optional[str] = None, index=None, notebook=None) -> FixResult:
+               package: Optional[str] = None, index=None, notebook=None, tree=None) -> FixResult:
     """Apply fixes until none applies. Raises :class:`SourceError` for bad input.
 
     ``index``: the project index, so that cross-module findings are fixed alike.
     ``notebook``: ``text`` is this notebook's code (:mod:`estimator_lint.notebook`); fixes
     whose edits cross a cell boundary or touch a magic line are left out, and the fixed
-    notebook is ``result.notebook``.
+    notebook is ``result.notebook``.  ``tree``: ``text``'s ``ast``, when it was parsed before.
     """
     settings = settings or Settings()
     result = FixResult(path, text, text, unsafe=unsafe)
@@ -133,7 +133,7 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
             current_text, path, settings, package=package, index=index, module=module, keep_plans=True, tree=tree
         )
 
-    diagnostics = lint(current)
+    diagnostics = lint(current, tree)
     result.found = list(diagnostics)
     for _ in range(MAX_PASSES):
         # Only the fixes this run applies are rendered (one libcst tree of the text).
@@ -185,9 +185,12 @@ def _encoding_of(data: bytes) -> Tuple[str, bool]:
 
 
 def fix_file(
-    path: str, settings: Optional[Settings] = None, unsafe: bool = False, write: bool = True, index=None
+    path: str, settings: Optional[Settings] = None, unsafe: bool = False, write: bool = True, index=None, parsed=None
 ) -> FixResult:
-    """Fix one file; with ``write`` replace it atomically when the fixed text differs."""
+    """Fix one file; with ``write`` replace it atomically when the fixed text differs.
+
+    ``parsed``: trees parsed before in the run (:class:`estimator_lint.source.ParsedFiles`);
+    one parsed from the bytes read here spares their parse."""
     try:
         data = read_source_bytes(path)  # never blocks on a FIFO, never reads a device
     except (OSError, ValueError) as exc:
@@ -207,7 +210,8 @@ def fix_file(
         return result
     try:
         package = package_of(path) if "from ." in text else None
-        result = fix_source(text, path, settings, unsafe, package=package, index=index, notebook=notebook)
+        tree = parsed.take(path, data) if parsed is not None and notebook is None else None
+        result = fix_source(text, path, settings, unsafe, package=package, index=index, notebook=notebook, tree=tree)
     except SourceError as exc:
         result = FixResult(path, text, text)
         cell, line = notebook.locate(exc.line) if notebook is not None else (None, exc.line)

@@ -137,6 +137,7 @@ def build_project_index(
     *,
     save_index: bool = True,
     read: Optional[Callable[[str], Optional[bytes]]] = None,
+    parsed: Optional[source.ParsedFiles] = None,
 ) -> ProjectIndex:
     """The complete project index of ``files``, for ``--fix`` and for API users who lint
     files one at a time; with ``cache_dir``, saved there and reused while no file changes.
@@ -144,14 +145,15 @@ def build_project_index(
     The captures are learnt by analysing the defining files without running the rules
     (no fixes are planned: ``--fix`` plans its own).  ``read(path)``: a file's bytes (None:
     unreadable) where they are not the ones on disk (an editor's unsaved texts, stdin);
-    such an index is never saved nor taken from the cache.
+    such an index is never saved nor taken from the cache.  ``parsed``: keeps the trees
+    parsed here for the fixing pass (:class:`estimator_lint.source.ParsedFiles`).
     """
     if read is not None:
         cache_dir = None
-    index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False, read=read)
+    index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False, read=read, parsed=parsed)
     if reused:
         return index
-    _set_facts(index, *_analysed_facts(index, settings, read), read=read)
+    _set_facts(index, *_analysed_facts(index, settings, read, parsed), read=read)
     if cache_dir is not None and save_index:
         write_index(index, cache_dir, signature, files, settings)
     return index
@@ -186,7 +188,7 @@ def _read_file(path: str) -> Optional[bytes]:
         return None
 
 
-def _analysed_facts(index: ProjectIndex, settings: Settings, read=None):
+def _analysed_facts(index: ProjectIndex, settings: Settings, read=None, parsed: Optional[source.ParsedFiles] = None):
     """(captures, model_fn keys) of the project, from analyses without rules."""
     from estimator_lint.analysis.model import FileModel
 
@@ -200,8 +202,9 @@ def _analysed_facts(index: ProjectIndex, settings: Settings, read=None):
             data = read(path)
             if data is None:
                 continue
-            text = source.source_text(path, data)[0]
-            tree = source.parse(text, path)
+            tree = parsed.peek(path, data) if parsed is not None else None
+            if tree is None:
+                tree = source.parse(source.source_text(path, data)[0], path)
             with source.bounded_recursion():
                 model = FileModel(
                     tree,

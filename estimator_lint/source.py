@@ -223,6 +223,11 @@ class ParsedFiles:
             self._held[path] = (data, tree)
             self.budget -= len(data)
 
+    def peek(self, path: str, data: bytes) -> Optional[ast.Module]:
+        """The tree of ``path`` if it was parsed from ``data``, held on for a later pass."""
+        held = self._held.get(path)
+        return held[1] if held is not None and held[0] == data else None
+
     def take(self, path: str, data: bytes) -> Optional[ast.Module]:
         """The tree of ``path`` if it was parsed from ``data``; it is not held any longer."""
         held = self._held.pop(path, None)

@@ -137,6 +137,25 @@ def test_one_process_parses_each_file_once(tmp_path, monkeypatch):
     assert sorted(parses) == files  # each once: by the index, its tree then linted
 
 
+def test_fix_parses_each_file_once_before_fixing_it(tmp_path, monkeypatch, capsys):
+    """``--fix``: the index's trees serve the analysis that learns the captures and then
+    the fixer's first lint of the file (the fixed text is parsed again, being new)."""
+    from estimator_lint.cli import main
+
+    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
+    for package in ("p1", "p2"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+        for i in range(2):
+            (tmp_path / package / f"m{i}.py").write_text(source)
+    parses = _count_parses(monkeypatch)
+    assert main(["--isolated", "--no-cache", "--fix", str(tmp_path)]) in (0, 1)
+    files = sorted(str(p) for p in tmp_path.rglob("m*.py"))
+    assert sorted(p for p in parses if p.endswith(".py") and "m" in os.path.basename(p)) == files
+    fixed = open(files[0]).read()
+    assert fixed != source and "self.dense_output =" not in fixed
+
+
 def test_a_tree_is_used_only_for_the_bytes_it_was_parsed_from(tmp_path, monkeypatch):
     """A file edited between the index pass and the lint pass is parsed again (its new
     text is linted, never the index's tree of the old one)."""
