@@ -756,7 +756,8 @@ class FileModel:
             pairs: List[Tuple[ast.AST, Optional[ast.expr], int, ast.AST]] = []
             if isinstance(node, ast.Assign):
                 for target in node.targets:
-                    pairs.extend(_target_value_pairs(target, node.value, values))
+                    if _may_outlive(target, fn):
+                        pairs.extend(_target_value_pairs(target, node.value, values, fn))
             elif isinstance(node, ast.AugAssign):
                 pairs.append((node.target, node.value, values.kind(node.value), node.target))
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -1154,11 +1155,24 @@ def _model_fn_signature(fn: FunctionInfo) -> bool:
     return set(required) <= set(tfapi.MODEL_FN_PARAMS)
 
 
-def _target_value_pairs(target: ast.AST, value: ast.expr, values: FunctionValues):
+def _may_outlive(target: ast.AST, fn: FunctionInfo) -> bool:
+    """Whether storing into ``target`` can keep a value past ``fn``'s call: not when it
+    only binds names local to ``fn`` (their values' kinds are then never needed here)."""
+    if isinstance(target, ast.Starred):
+        target = target.value
+    if isinstance(target, ast.Name):
+        return target.id in fn.global_names or target.id in fn.nonlocal_names
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_may_outlive(t, fn) for t in target.elts)
+    return True
+
+
+def _target_value_pairs(target: ast.AST, value: ast.expr, values: FunctionValues, fn: FunctionInfo):
     if isinstance(target, (ast.Tuple, ast.List)):
         if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
             for t, v in zip(target.elts, value.elts):
-                yield from _target_value_pairs(t, v, values)
+                if _may_outlive(t, fn):
+                    yield from _target_value_pairs(t, v, values, fn)
             return
         kind = values.kind(value)
         for t in target.elts:
