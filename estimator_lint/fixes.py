@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.model import FileModel, GraphStore, predictions_argument
-from estimator_lint.analysis.scopes import FunctionInfo
+from estimator_lint.analysis.scopes import FunctionInfo, parent_map
 from estimator_lint.analysis.values import GRAPH
 from estimator_lint.diagnostics import Applicability, Fix
 
@@ -1213,11 +1213,7 @@ class FixPlanner:
         """Child id -> parent node, for the nodes of ``fn`` (cached per function)."""
         cached = self._parent_maps.get(id(fn))
         if cached is None:
-            cached = {}
-            for node in self.walk(fn.node):
-                for child in ast.iter_child_nodes(node):
-                    cached[id(child)] = node
-            self._parent_maps[id(fn)] = cached
+            cached = self._parent_maps[id(fn)] = parent_map(self.walk(fn.node))
         return cached
 
     def _modes_at(self, fn: FunctionInfo, node: ast.AST) -> frozenset:
@@ -1283,14 +1279,19 @@ class FixPlanner:
         if isinstance(arg, ast.Dict):
             return _PredictionSite(call, arg, None, None, True)
         if isinstance(arg, ast.Name):
+            # The statements (and walruses) holding a store of the name: its ancestors.
+            parents = self._parents(fn)
+            holders: Set[int] = set()
+            for t in self.walk(fn.node):
+                if type(t) is ast.Name and t.id == arg.id and type(t.ctx) is ast.Store:
+                    above = parents.get(id(t))
+                    while above is not None and id(above) not in holders:
+                        holders.add(id(above))
+                        above = parents.get(id(above))
             bindings = [
                 n for n in fn.nodes
                 if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.NamedExpr))
-                and any(
-                    isinstance(t, ast.Name) and t.id == arg.id and isinstance(t.ctx, ast.Store)
-                    for t in ast.walk(n)
-                    if not isinstance(t, (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp))
-                )
+                and id(n) in holders
             ]
             if len(bindings) == 1 and isinstance(bindings[0], ast.Assign) and len(bindings[0].targets) == 1 and (
                 isinstance(bindings[0].targets[0], ast.Name)

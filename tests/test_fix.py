@@ -915,3 +915,20 @@ def test_positions_asked_of_the_provider_equal_the_resolvers(case):
     fast = _positions(MetadataWrapper(module, unsafe_skip_copy=True))
     resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     assert len(fast) > 50 and dict(fast) == dict(resolved)
+
+
+@pytest.mark.parametrize("case", BEFORE[:12])
+def test_parent_map_equals_iter_child_nodes(case):
+    """The planner's parent map (field tables) is ``ast.iter_child_nodes``'s, but for the
+    shared ``Load``/``Store``/operator singletons, which have no one parent."""
+    from estimator_lint.analysis.scopes import parent_map
+
+    tree = ast.parse(read(case, "before.py"))
+    nodes = list(ast.walk(tree))
+    expected = {
+        id(child): node
+        for node in nodes
+        for child in ast.iter_child_nodes(node)
+        if not isinstance(child, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop))
+    }
+    assert parent_map(nodes) == expected and len(expected) > 20

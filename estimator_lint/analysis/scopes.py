@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -120,6 +120,28 @@ def _child_fields(node_type: type) -> Tuple[str, ...]:
     )
     _CHILD_FIELDS[node_type] = fields
     return fields
+
+
+def parent_map(nodes: Iterable[ast.AST]) -> Dict[int, ast.AST]:
+    """Child id -> parent node, for the children of ``nodes`` (``ast.iter_child_nodes``
+    with the field tables of :func:`scan_body`)."""
+    parents: Dict[int, ast.AST] = {}
+    fields_of = _CHILD_FIELDS.get
+    AST = ast.AST
+    for node in nodes:
+        node_type = type(node)
+        fields = fields_of(node_type)
+        if fields is None:
+            fields = _child_fields(node_type)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        parents[id(item)] = node
+            elif isinstance(value, AST):
+                parents[id(value)] = node
+    return parents
 
 
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
