@@ -272,8 +272,9 @@ DEEP = {
     "ternaries_5000": "model_fn = " + "1 if x else " * 5000 + "1\n",
     "power_50000": "model_fn = " + "**".join(["2"] * 50_000) + "\n",
     "elifs_5000": "model_fn = 1\nif x:\n    pass\n" + "elif x:\n    pass\n" * 5000,
-    # Parses (the tree is < 3,000 deep) but the analysis recursion runs out.
-    "model_fn_sum_2500": "import tensorflow as tf\ndef model_fn(features, labels, mode):\n    x = "
+    # Parses (the tree is < 3,000 deep) but the analysis recursion runs out: the value is
+    # stored where it outlives the call, so its graph kind must be evaluated.
+    "model_fn_sum_2500": "import tensorflow as tf\nOUT = {}\ndef model_fn(features, labels, mode):\n    OUT['x'] = "
     + "+".join(["features"] * 2500)
     + "\n",
     "model_fn_attributes_1500": "import tensorflow as tf\ndef model_fn(features, labels, mode):\n    self.x = features"
@@ -310,6 +311,13 @@ def test_deep_nesting_reasons_and_rows():
     assert reason(DEEP["sum_50000"]) == ("too deeply nested to analyse", 1)
     assert reason(DEEP["unary_50000"]) == ("too deeply nested to analyse", 1)
     assert reason(DEEP["model_fn_sum_2500"]) == ("too deeply nested to analyse", 1)
+
+
+def test_a_deep_value_bound_only_to_a_local_name_is_not_evaluated():
+    """Only values stored where they may outlive the call have their graph kind evaluated:
+    the same 2,500-term sum bound to a local name is checked (no finding), not refused."""
+    text = DEEP["model_fn_sum_2500"].replace("    OUT['x'] = ", "    x = ")
+    assert lint_source(text, "deep.py") == []
 
 
 @CPYTHON_311
