@@ -35,6 +35,18 @@ def _summary(results, root):
     }
 
 
+def _seed_copies(root, per_package: int) -> str:
+    """The seed's first snippet (an Estimator subclass capturing a tensor) copied into
+    packages ``p1`` and ``p2`` as ``m0.py``, ``m1.py``, ...; returns its text."""
+    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
+    for package in ("p1", "p2"):
+        (root / package).mkdir()
+        (root / package / "__init__.py").write_text("")
+        for i in range(per_package):
+            (root / package / f"m{i}.py").write_text(source)
+    return source
+
+
 def _count_analyses(monkeypatch):
     """Count FileModel constructions in this process (jobs=1 runs analyse here)."""
     calls = []
@@ -90,12 +102,7 @@ def test_captures_found_are_learnt_from_the_lint_pass(tmp_path, monkeypatch):
 def test_self_contained_files_with_captures_are_analysed_once(tmp_path, monkeypatch):
     """Many files with captures and PREDICT keys that no other file asks about (a codebase
     full of findings): the facts learnt change no answer, every file is analysed once."""
-    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
-    for package in ("p1", "p2"):
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text("")
-        for i in range(3):
-            (tmp_path / package / f"m{i}.py").write_text(source)
+    _seed_copies(tmp_path, 3)
     files = sorted(str(p) for p in tmp_path.rglob("*.py"))
     calls = _count_analyses(monkeypatch)
     results = list(project.lint_project(files, Settings()))
@@ -123,12 +130,7 @@ def _count_parses(monkeypatch):
 def test_one_process_parses_each_file_once(tmp_path, monkeypatch):
     """The index parses the files defining Estimator classes; the lint pass reuses those
     trees instead of parsing the files again, and finds the same findings."""
-    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
-    for package in ("p1", "p2"):
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text("")
-        for i in range(3):
-            (tmp_path / package / f"m{i}.py").write_text(source)
+    _seed_copies(tmp_path, 3)
     files = sorted(str(p) for p in tmp_path.rglob("m*.py"))
     reference = _summary(project.lint_project(files, Settings(), jobs=2), tmp_path)
     parses = _count_parses(monkeypatch)
@@ -142,12 +144,7 @@ def test_fix_parses_each_file_once_before_fixing_it(tmp_path, monkeypatch, capsy
     the fixer's first lint of the file (the fixed text is parsed again, being new)."""
     from estimator_lint.cli import main
 
-    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
-    for package in ("p1", "p2"):
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text("")
-        for i in range(2):
-            (tmp_path / package / f"m{i}.py").write_text(source)
+    source = _seed_copies(tmp_path, 2)
     parses = _count_parses(monkeypatch)
     assert main(["--isolated", "--no-cache", "--fix", str(tmp_path)]) in (0, 1)
     files = sorted(str(p) for p in tmp_path.rglob("m*.py"))
