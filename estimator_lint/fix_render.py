@@ -30,9 +30,10 @@ class ConcreteFile:
     touches, and each piece alone: a statement of a class body (a method, usually; parsed
     under a stand-in ``class _:`` line) or a top-level statement.  Parsing, position
     metadata and a transforming visit cost in proportion to the code they cover, and a
-    fix touches a method or two of a file.  A plan whose nodes are not all inside such
-    pieces, or that would remove or add a whole piece, is rendered on the whole module
-    (:class:`_WholeModule`), as are files whose pieces libcst cannot take.
+    fix touches a method or two of a file.  A plan that would remove or add a whole piece
+    (an override removed) is rendered on the next level's pieces (its class); one whose
+    nodes are not all inside pieces, or that removes a top-level statement, on the whole
+    module (:class:`_WholeModule`), as are files whose pieces libcst cannot take.
     """
 
     #: The levels tried in turn (tests pin one to compare their edits).
@@ -113,16 +114,17 @@ class ConcreteFile:
                 continue
             try:
                 new_text = _render_pieces(self, plan, pieces)
-            except _WholeNeeded:
-                break
-            except cst.ParserSyntaxError:
-                break  # the piece alone did not parse: the module decides
+            except (_WholeNeeded, cst.ParserSyntaxError):
+                # A piece removed or added (a method removed: its class, a piece of the
+                # next level, holds it), or a piece libcst did not take alone.
+                continue
             return _edits(self.text, new_text)
         return self.whole().render(plan)
 
 
 class _WholeNeeded(Exception):
-    """The plan adds or removes a whole piece: only the whole module renders it as libcst would."""
+    """The plan adds or removes a whole piece: only a bigger piece (or the whole module)
+    renders it as libcst would."""
 
 
 class _Piece:

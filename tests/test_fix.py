@@ -932,3 +932,14 @@ def test_parent_map_equals_iter_child_nodes(case):
         if not isinstance(child, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop))
     }
     assert parent_map(nodes) == expected and len(expected) > 20
+
+
+def test_removing_an_override_renders_its_class_not_the_module():
+    """The EST101 fix removes a method: its piece goes, so the class around it (a top-level
+    piece) is rendered, as the whole module would render it; the module is never parsed."""
+    text = read("seed_snippet1_override_capture", "before.py")
+    plans = _plans(text)
+    assert any(plan.remove and any(ref[0] == "function" for ref in plan.remove) for plan in plans)
+    concrete = _concrete(text)
+    assert [concrete.render(p) for p in plans] == [_concrete(text, whole=True).render(p) for p in plans]
+    assert concrete._whole is None and any(level == "top" for level, _ in concrete._parsed)
