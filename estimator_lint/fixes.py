@@ -107,6 +107,12 @@ class FixPlanner:
         #: lives as long as the file's tree, so node ids in the keys stay unique.
         self._answers: Dict[tuple, object] = {}
 
+    def _answer(self, key: tuple, compute):
+        """``compute()``, once per ``key`` for the planner's life."""
+        if key not in self._answers:
+            self._answers[key] = compute()
+        return self._answers[key]
+
     def walk(self, node: ast.AST) -> List[ast.AST]:
         found = self._walks.get(id(node))
         if found is None:
@@ -224,11 +230,7 @@ class FixPlanner:
     def _family_methods(self, cls) -> Iterator[FunctionInfo]:
         """Methods (with an instance parameter) of ``cls`` and of the classes of this file
         derived from it: their ``self`` is one too."""
-        key = ("family_methods", id(cls))
-        methods = self._answers.get(key)
-        if methods is None:
-            methods = self._answers[key] = list(self._find_family_methods(cls))
-        return iter(methods)
+        return iter(self._answer(("family_methods", id(cls)), lambda: list(self._find_family_methods(cls))))
 
     def _find_family_methods(self, cls) -> Iterator[FunctionInfo]:
         family = [cls]
@@ -247,16 +249,18 @@ class FixPlanner:
         """Every ``self.<attr>`` of the captured attribute in the class family's methods."""
         if store.cls is None:
             return iter(())
-        key = ("self_attributes", id(store.cls))
-        by_name = self._answers.get(key)
-        if by_name is None:
-            # One walk of the family's methods answers every attribute's question.
-            by_name = self._answers[key] = {}
-            for fn in self._family_methods(store.cls):
-                for node in self.walk(fn.node):
-                    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == fn.self_name:
-                        by_name.setdefault(node.attr, []).append((fn, node))
+        by_name = self._answer(("self_attributes", id(store.cls)), lambda: self._family_self_attributes(store.cls))
         return iter(by_name.get(store.name, ()))
+
+    def _family_self_attributes(self, cls) -> Dict[str, List[Tuple[FunctionInfo, ast.Attribute]]]:
+        """attr -> every ``self.<attr>`` in the methods of ``cls``'s family: one walk answers
+        every attribute's question."""
+        by_name: Dict[str, List[Tuple[FunctionInfo, ast.Attribute]]] = {}
+        for fn in self._family_methods(cls):
+            for node in self.walk(fn.node):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == fn.self_name:
+                    by_name.setdefault(node.attr, []).append((fn, node))
+        return by_name
 
     def _store_nodes(self, store: GraphStore, of_class: bool = False) -> Set[int]:
         """Ids of the nodes of every capture statement of the attribute (``of_class``: by
@@ -1219,11 +1223,7 @@ class FixPlanner:
     def _modes_at(self, fn: FunctionInfo, node: ast.AST) -> frozenset:
         """The modes (``train``/``eval``/``infer``) in which ``node`` of ``fn`` can run, from
         the ``if mode == ...`` tests around it and the ``if ...: return`` before it."""
-        key = ("modes_at", id(fn), id(node))
-        modes = self._answers.get(key)
-        if modes is None:
-            modes = self._answers[key] = self._find_modes(fn, node)
-        return modes
+        return self._answer(("modes_at", id(fn), id(node)), lambda: self._find_modes(fn, node))
 
     def _find_modes(self, fn: FunctionInfo, node: ast.AST) -> frozenset:
         parents = self._parents(fn)
@@ -1249,13 +1249,13 @@ class FixPlanner:
     def _predictions_of(self, fn: FunctionInfo) -> "_PredictionSite":
         """Where the PREDICT spec's predictions come from: its dict literal, or the name
         bound once to the dict (a literal, ``dict(...)``, a comprehension, a call)."""
-        key = ("predictions_of", id(fn))
-        if key not in self._answers:
+        def find():
             try:
-                self._answers[key] = self._find_predictions(fn)
+                return self._find_predictions(fn)
             except NoFix as exc:
-                self._answers[key] = exc
-        found = self._answers[key]
+                return exc  # kept too: every capture of the model_fn asks again
+
+        found = self._answer(("predictions_of", id(fn)), find)
         if isinstance(found, NoFix):
             raise NoFix(str(found))
         return found
@@ -1280,14 +1280,10 @@ class FixPlanner:
             return _PredictionSite(call, arg, None, None, True)
         if isinstance(arg, ast.Name):
             # The statements (and walruses) holding a store of the name: its ancestors.
-            parents = self._parents(fn)
             holders: Set[int] = set()
             for t in self.walk(fn.node):
                 if type(t) is ast.Name and t.id == arg.id and type(t.ctx) is ast.Store:
-                    above = parents.get(id(t))
-                    while above is not None and id(above) not in holders:
-                        holders.add(id(above))
-                        above = parents.get(id(above))
+                    holders |= self._ancestor_ids(fn, t)
             bindings = [
                 n for n in fn.nodes
                 if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.NamedExpr))

@@ -447,7 +447,7 @@ def build_index(
 def _passed_methods(data: bytes) -> List[Tuple[str, str]]:
     """(class expression, method) for ``model_fn=obj.method`` where ``obj = Class(...)``
     is bound in the same file (a text test: the class's file checks the method)."""
-    found = []
+    passed = []
     text = b"\n" + data
     for receiver, method in set(_PASSED_METHOD.findall(data)):
         if receiver in (b"self", b"cls"):
@@ -459,16 +459,14 @@ def _passed_methods(data: bytes) -> List[Tuple[str, str]]:
         classes = {cls.decode() for cls, _ in bound}
         if len(classes) != 1 or any(re.search(rb"\b(?:if|else|or|and)\b", rest) for _, rest in bound):
             continue  # bound to several classes, or conditionally (``Net() if a else Other()``)
-        expr = classes.pop()
-        if re.search(rb"\n[ \t]*class[ \t]+" + re.escape(expr.split(".")[0].encode()) + rb"\b", text):
-            continue  # a class of this file (its own analysis sees it), shadowing any import
-        found.append((expr, method.decode()))
-    for cls, method in set(_PASSED_INSTANCE_METHOD.findall(data)):
-        expr = cls.decode()
-        if re.search(rb"\n[ \t]*class[ \t]+" + re.escape(expr.split(".")[0].encode()) + rb"\b", text):
-            continue  # a class of this file (its own analysis sees it), shadowing any import
-        found.append((expr, method.decode()))
-    return sorted(set(found))
+        passed.append((classes.pop(), method.decode()))
+    # ``model_fn=Net(...).model_fn``: the class is right there.
+    passed += [(cls.decode(), method.decode()) for cls, method in _PASSED_INSTANCE_METHOD.findall(data)]
+    return sorted({
+        (expr, method) for expr, method in passed
+        # Not a class of this file (its own analysis sees it), shadowing any import.
+        if not re.search(rb"\n[ \t]*class[ \t]+" + re.escape(expr.split(".")[0].encode()) + rb"\b", text)
+    })
 
 
 def _resolve_passed_methods(index: ProjectIndex, passers: List[Tuple[str, str, str]]) -> None:
