@@ -80,7 +80,7 @@ def lint_tree(
     findings their fixes, never the findings.
     """
     settings = settings or Settings()
-    return finish_fixes(_analyse(tree, text, path, settings, package, index, module)[0], text, settings.fix_edits)
+    return finish_fixes(_analyse(tree, text, path, settings, package, index, module)[0], text, settings.fix_edits, tree)
 
 
 def _analyse(
@@ -122,9 +122,12 @@ def _analyse(
     return diagnostics, ctx.model
 
 
-def finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> List[Diagnostic]:
-    """Each fix's plan rendered into edits with one libcst tree of ``text`` (``render``),
-    or dropped.  A plan libcst cannot carry out leaves its finding without a fix."""
+def finish_fixes(
+    diagnostics: List[Diagnostic], text: str, render: bool, tree: Optional[ast.Module] = None
+) -> List[Diagnostic]:
+    """Each fix's plan rendered into edits with libcst (``render``), or dropped.  A plan
+    libcst cannot carry out leaves its finding without a fix.  ``tree``: ``text``'s ``ast``,
+    when the caller has it."""
     import dataclasses
 
     if not any(d.fix is not None and d.fix.plan is not None for d in diagnostics):
@@ -140,7 +143,7 @@ def finish_fixes(diagnostics: List[Diagnostic], text: str, render: bool) -> List
 
     try:
         with bounded_recursion():
-            concrete = ConcreteFile(text)
+            concrete = ConcreteFile(text, tree)
     except Exception as exc:
         if not _fix_planning_failure(exc):
             raise
@@ -229,13 +232,29 @@ def lint_source(
     """
     settings = settings or Settings()
     text = decode_source(source) if isinstance(source, bytes) else source
+    diagnostics, tree = plan_text(text, path, settings, package=package, index=index, module=module, tree=tree)
+    return diagnostics if keep_plans else finish_fixes(diagnostics, text, settings.fix_edits, tree)
+
+
+def plan_text(
+    text: str,
+    path: str,
+    settings: Settings,
+    *,
+    package: Optional[str] = None,
+    index: Optional[ClassResolver] = None,
+    module: Optional[str] = None,
+    tree: Optional[ast.Module] = None,
+) -> Tuple[List[Diagnostic], Optional[ast.Module]]:
+    """The findings of a decoded text, their fixes unrendered, and the ``ast`` they were
+    found on (None when the prefilter let the text go unparsed): :func:`finish_fixes`
+    renders with that tree.  ``tree``: the text's ``ast``, when the caller parsed it."""
     words = getattr(index, "words", None) or settings.prefilter_words()
     if settings.prefilter and not might_have_findings(text, words) and not noqa_to_check(text, settings):
-        return []
+        return [], tree
     if tree is None:
         tree = parse(text, path)
-    diagnostics = _analyse(tree, text, path, settings, package, index, module)[0]
-    return diagnostics if keep_plans else finish_fixes(diagnostics, text, settings.fix_edits)
+    return _analyse(tree, text, path, settings, package, index, module)[0], tree
 
 
 def in_project(index, path: str) -> Tuple[Optional[ClassResolver], Optional[str], Optional[str]]:
@@ -291,7 +310,7 @@ def lint_file(
         if module is None and package is None and _has_relative_import(text):
             package = package_of(path)
         diagnostics, model = _analyse(tree, text, path, settings, package, index, module)
-        result.diagnostics = finish_fixes(diagnostics, text, settings.fix_edits)
+        result.diagnostics = finish_fixes(diagnostics, text, settings.fix_edits, tree)
         if notebook is not None:
             result.diagnostics = notebook.to_cells(result.diagnostics)
         if hasattr(index, "queries"):  # a FactLog: the project runner checks these answers later

@@ -13,7 +13,7 @@ import ast
 import bisect
 import difflib
 import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -40,12 +40,13 @@ class ConcreteFile:
     LEVELS = ("member", "top")
 
     def __init__(self, text: str, tree: Optional[ast.Module] = None, levels: Optional[Tuple[str, ...]] = None) -> None:
+        """``tree``: the text's ``ast`` when the caller has it (it places the pieces)."""
         self.text = text
         self.levels = self.LEVELS if levels is None else levels
         self._tree = tree
         self._pieces: Optional[Dict[str, List[Tuple[int, int]]]] = None
         self._parsed: Dict[Tuple[str, int], "_Piece"] = {}
-        self._whole: Optional[_WholeModule] = None
+        self._whole: Union[None, _WholeModule, Exception] = None
         self._offsets: Optional[List[int]] = None
         newline = _NEWLINE.search(text)
         #: libcst's defaults for the whole file (a piece alone would detect its own).
@@ -139,19 +140,17 @@ class _Piece:
         config = cst.PartialParserConfig(default_newline=concrete.default_newline)
         self.module = cst.parse_module(self.header + self.code, config=config)
         self.line_offset = first - 1 - (1 if wrapped else 0)
-        positions = _positions(MetadataWrapper(self.module, unsafe_skip_copy=True))
         self.by_start: Dict[Tuple[str, int, int], cst.CSTNode] = {}
         self.defs: Dict[Tuple[str, int], cst.FunctionDef] = {}
         self.lines: Dict[cst.CSTNode, Tuple[int, int]] = {}
-        for found, where in positions.items():
-            if wrapped and where.start.line == 1:
-                continue  # the stand-in ``class _:`` line
-            self.lines[found] = (where.start.line + self.line_offset, where.end.line + self.line_offset)
-            key = (type(found).__name__, where.start.line + self.line_offset, where.start.column)
-            self.by_start.setdefault(key, found)
-            if isinstance(found, cst.FunctionDef):
-                name_at = positions[found.name].start.line + self.line_offset
-                self.defs.setdefault((found.name.value, name_at), found)
+        _index_positions(
+            MetadataWrapper(self.module, unsafe_skip_copy=True),
+            self.line_offset,
+            self.by_start,
+            self.defs,
+            self.lines,
+            from_line=2 if wrapped else 1,  # not the stand-in ``class _:`` line
+        )
 
     @property
     def roots(self) -> List[cst.CSTNode]:
@@ -232,6 +231,27 @@ def _positions(wrapper: MetadataWrapper):
         return PositionProvider()._gen(wrapper)
     except (AttributeError, TypeError):
         return wrapper.resolve(PositionProvider)
+
+
+def _index_positions(
+    wrapper: MetadataWrapper,
+    line_offset: int,
+    by_start: Dict[Tuple[str, int, int], cst.CSTNode],
+    defs: Dict[Tuple[str, int], cst.FunctionDef],
+    lines: Dict[cst.CSTNode, Tuple[int, int]],
+    from_line: int = 1,
+) -> None:
+    """Index the nodes of ``wrapper``'s module from its line ``from_line`` on, at their
+    lines in the file (``line_offset`` lines down): by (kind, line, column) where they
+    start, function definitions by (name, line of the name), and each node's lines."""
+    positions = _positions(wrapper)
+    for found, where in positions.items():
+        if where.start.line < from_line:
+            continue
+        lines[found] = (where.start.line + line_offset, where.end.line + line_offset)
+        by_start.setdefault((type(found).__name__, where.start.line + line_offset, where.start.column), found)
+        if isinstance(found, cst.FunctionDef):
+            defs.setdefault((found.name.value, positions[found.name].start.line + line_offset), found)
 
 
 def _edits(text: str, new_text: str) -> Tuple[Edit, ...]:
@@ -326,15 +346,7 @@ class _WholeModule:
             # are the file's, ``line_offset`` lines down (top-level code starts at column 0).
             alone = self.module.with_changes(body=[node], header=[], footer=[], has_trailing_newline=True)
             wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
-        positions = _positions(wrapper)
-        lines = self._lines
-        for found, where in positions.items():
-            lines[found] = (where.start.line + line_offset, where.end.line + line_offset)
-            key = (type(found).__name__, where.start.line + line_offset, where.start.column)
-            self._by_start.setdefault(key, found)
-            if isinstance(found, cst.FunctionDef):
-                name_at = positions[found.name].start.line + line_offset
-                self._defs.setdefault((found.name.value, name_at), found)
+        _index_positions(wrapper, line_offset, self._by_start, self._defs, self._lines)
 
     def _statement_at(self, line: int) -> Optional[int]:
         """The index of the top-level statement whose code holds ``line`` (indexed first)."""

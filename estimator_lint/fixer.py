@@ -19,9 +19,17 @@ from typing import List, Optional, Tuple
 
 from estimator_lint import trust
 from estimator_lint.diagnostics import Applicability, Diagnostic, Edit, FileError, apply_edits
-from estimator_lint.engine import finish_fixes, in_project, lint_source
+from estimator_lint.engine import finish_fixes, in_project, plan_text
 from estimator_lint.settings import Settings
-from estimator_lint.source import SourceError, package_of, read_error, read_source_bytes, source_text, too_large
+from estimator_lint.source import (
+    SourceError,
+    package_of,
+    read_error,
+    read_source_bytes,
+    read_to_end,
+    source_text,
+    too_large,
+)
 
 #: Conflicting fixes are applied one pass at a time; this bounds the passes.
 MAX_PASSES = 10
@@ -129,18 +137,17 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
     package = known_package if known_package is not None else package
 
     def lint(current_text: str, tree=None):
-        return lint_source(
-            current_text, path, settings, package=package, index=index, module=module, keep_plans=True, tree=tree
-        )
+        """Findings with their fix plans, and the tree they were found on (rendering uses it)."""
+        return plan_text(current_text, path, settings, package=package, index=index, module=module, tree=tree)
 
-    diagnostics = lint(current, tree)
+    diagnostics, tree = lint(current, tree)
     result.found = list(diagnostics)
     for _ in range(MAX_PASSES):
         # Only the fixes this run applies are rendered (one libcst tree of the text).
         wanted = [d for d in diagnostics if _allowed(d, unsafe)]
         if not wanted:
             break
-        rendered = finish_fixes(wanted, current, render=True)
+        rendered = finish_fixes(wanted, current, render=True, tree=tree)
         if notebook is not None:
             # Edits must stay inside one cell and off magic lines.
             rendered = [d for d in rendered if d.fix is None or notebook.accepts(d.fix.edits)]
@@ -161,9 +168,9 @@ def fix_source(text: str, path: str = "<string>", settings: Optional[Settings] =
         if notebook is not None:
             notebook = fixed_notebook
         result.applied.extend(chosen)
-        diagnostics = lint(current, tree)
+        diagnostics, tree = lint(current, tree)
     result.text = current
-    result.remaining = finish_fixes(diagnostics, current, settings.fix_edits)
+    result.remaining = finish_fixes(diagnostics, current, settings.fix_edits, tree)
     result.notebook = notebook
     return result
 
@@ -341,12 +348,7 @@ def _holds(fd: int, before: os.stat_result, expected: bytes) -> bool:
 
 def _read_all(fd: int) -> bytes:
     os.lseek(fd, 0, os.SEEK_SET)
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+    return read_to_end(fd)
 
 
 def _link_aside(target: str, directory: str) -> Optional[str]:

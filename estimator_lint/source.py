@@ -230,11 +230,11 @@ class ParsedFiles:
 
     def take(self, path: str, data: bytes) -> Optional[ast.Module]:
         """The tree of ``path`` if it was parsed from ``data``; it is not held any longer."""
+        tree = self.peek(path, data)
         held = self._held.pop(path, None)
-        if held is None:
-            return None
-        self.budget += len(held[0])
-        return held[1] if held[0] == data else None
+        if held is not None:
+            self.budget += len(held[0])
+        return tree
 
 
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -287,14 +287,19 @@ def read_source_bytes(path: str) -> bytes:
         if not stat.S_ISREG(mode):
             kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
             raise NotARegularFile(f"not a regular file ({kind})")
-        # Plain reads on the descriptor (no buffered file object: this runs for every
-        # file, several times per run); up to end of file, should it have grown.
-        chunks = [os.read(fd, st.st_size + 1)]
-        while chunks[-1]:
-            chunks.append(os.read(fd, max(st.st_size, 1 << 16)))
-        return b"".join(chunks)
+        # Plain reads on the descriptor: no buffered file object for every file of a run.
+        return read_to_end(fd, st.st_size)
     finally:
         os.close(fd)
+
+
+def read_to_end(fd: int, size: int = 0) -> bytes:
+    """What is left of the open file ``fd``, up to its end (``size``: the expected size,
+    one read when right; more reads when the file has grown)."""
+    chunks = [os.read(fd, size + 1 if size else 1 << 16)]
+    while chunks[-1]:
+        chunks.append(os.read(fd, max(size, 1 << 16)))
+    return b"".join(chunks)
 
 
 def read_error(path: str, exc: BaseException) -> FileError:

@@ -943,3 +943,27 @@ def test_removing_an_override_renders_its_class_not_the_module():
     concrete = _concrete(text)
     assert [concrete.render(p) for p in plans] == [_concrete(text, whole=True).render(p) for p in plans]
     assert concrete._whole is None and any(level == "top" for level, _ in concrete._parsed)
+
+
+@pytest.mark.parametrize("fixing", [False, True])
+def test_rendering_places_pieces_with_the_tree_the_lint_parsed(monkeypatch, fixing):
+    """Rendering edits (a json run, ``--fix``) reuses the ``ast`` the lint parsed to cut the
+    file into pieces: the text is parsed once (by the lint); the renderer parses only the
+    rewritten texts, to check them."""
+    from estimator_lint import fix_render
+    from estimator_lint.settings import Settings
+
+    text = read("seed_snippet1_override_capture", "before.py")
+    real_parse = ast.parse
+    parsed_texts = []
+
+    def counting(source, *args, **kwargs):
+        parsed_texts.append(source)
+        return real_parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(fix_render.ast, "parse", counting)
+    if fixing:
+        assert fix_source(text, "before.py").applied
+    else:
+        assert any(d.fix is not None and d.fix.edits for d in lint_source(text, "before.py", Settings(fix_edits=True)))
+    assert parsed_texts.count(text) == 1 and len(parsed_texts) > 1
