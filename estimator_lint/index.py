@@ -334,8 +334,8 @@ def build_index(
     plain substring test.  With ``everything`` every readable file is a candidate (the
     prefilter switched off).  ``read(path)`` gives a file's bytes (None: unreadable); by
     default they are read from disk (an editor passes its unsaved texts over them).
-    ``parsed``: a :class:`estimator_lint.source.ParsedFiles` that keeps the trees parsed
-    here for the lint pass.
+    ``parsed``: a :class:`estimator_lint.source.ParsedFiles` that keeps the candidates'
+    bytes and the trees parsed here for the passes after this one.
     """
     _read = read or _read_file
     index = ProjectIndex()
@@ -352,6 +352,8 @@ def build_index(
 
     def admit(path: str, data: bytes) -> None:
         index.candidates.add(path)
+        if parsed is not None and not path.lower().endswith(".ipynb"):
+            parsed.hold(path, data)  # (a notebook's bytes here are its code, not the file)
         facts[path] = _TextFacts.of(data)
         if b"EstimatorSpec" in data:
             index.spec_files.add(path)
@@ -410,6 +412,10 @@ def build_index(
     index.words = tuple(sorted(word_set))
     index.defining = set(defining)
 
+    if parsed is not None:  # the lint pass reads these files too (their noqa, their digest)
+        for path, data in pending.items():
+            if data is not None and not path.lower().endswith(".ipynb"):
+                parsed.hold(path, data)
     del pending
     for path in sorted(index.candidates - unreadable):
         if path.lower().endswith(".ipynb"):
@@ -430,7 +436,9 @@ def build_index(
                 index.modules[path] = (f"{module}@{tags[path]}", package)
     passers: List[Tuple[str, str, str]] = []
     for path, (module, package) in sorted(index.modules.items()):
-        data = _read(path)  # again: candidates are few, and their bytes were not kept
+        data = parsed.held(path) if parsed is not None else None
+        if data is None:
+            data = _read(path)  # again: their bytes were not kept
         if data is None:
             continue
         tag = tags.get(path)

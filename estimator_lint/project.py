@@ -96,15 +96,18 @@ def prepare_project(
     The returned cache is not saved yet: the caller saves it when the run ends.
     """
     stats: Dict[str, object] = {}
-    # One process: the trees the index parses serve the lint pass (workers parse their own).
-    parsed = source.ParsedFiles() if jobs <= 1 else None
+    # The bytes the index reads serve the capture scan and, in one process, the lint
+    # pass with the trees the index parses (workers read and parse their own).
+    parsed = source.ParsedFiles(trees=jobs <= 1)
+    parsed.stats = stats  # taken before the index reads the files
     index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats, parsed=parsed)
     cache = _open_cache(settings, cache_dir, index, stats)
+    in_process = parsed if jobs <= 1 else None
     first = [f for f in files if f in index.defining or f in index.spec_files]
     index.record_fact_queries = True
     try:
         results = list(
-            runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False, parsed=parsed)
+            runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False, parsed=in_process)
         )
     finally:
         index.record_fact_queries = False
@@ -113,7 +116,7 @@ def prepare_project(
         # These files read the index too (inherited captures, fix safety, keys of imported
         # model_fns).  What they export does not depend on it, but what they report may:
         # a file is linted again only when a question it asked gets another answer now.
-        _set_facts(index, captured, keys)
+        _set_facts(index, captured, keys, read=_held_or_read(parsed))
         reused = False
         first_cache, cache = cache, _open_cache(settings, cache_dir, index, stats)
         stale = [
@@ -121,13 +124,13 @@ def prepare_project(
         ]
         if cache is not None:
             cache.adopt(first_cache, set(first) - set(stale))
-        again = {r.path: r for r in runner.lint_paths(stale, settings, jobs, cache=cache, index=index, save_cache=False)}
+        again = {r.path: r for r in runner.lint_paths(stale, settings, jobs, cache=cache, index=index, save_cache=False, parsed=in_process)}
         results = [again.get(r.path, r) for r in results]
     for result in results:
         result.fact_queries = None
     if cache_dir is not None and not reused and save_index:
         write_index(index, cache_dir, signature, files, settings)
-    return ProjectRun(index, cache, {r.path: r for r in results}, parsed)
+    return ProjectRun(index, cache, {r.path: r for r in results}, in_process)
 
 
 def build_project_index(
@@ -153,6 +156,7 @@ def build_project_index(
     index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False, read=read, parsed=parsed)
     if reused:
         return index
+    read = _held_or_read(parsed, read)
     _set_facts(index, *_analysed_facts(index, settings, read, parsed), read=read)
     if cache_dir is not None and save_index:
         write_index(index, cache_dir, signature, files, settings)
@@ -177,7 +181,7 @@ def _saved_or_built(
         return _relocate(saved[0], files), True, signature
     index = _build(files, settings, read, parsed)
     if seed and saved is not None:
-        _set_facts(index, saved[0].captured, saved[0].model_fn_keys)
+        _set_facts(index, saved[0].captured, saved[0].model_fn_keys, read=_held_or_read(parsed, read))
     return index, False, signature
 
 
@@ -186,6 +190,14 @@ def _read_file(path: str) -> Optional[bytes]:
         return source.read_source_bytes(path)
     except (OSError, ValueError):
         return None
+
+
+def _held_or_read(parsed: Optional[source.ParsedFiles], read=None) -> Callable[[str], Optional[bytes]]:
+    """A file's bytes: as an earlier pass read them while ``parsed`` holds them, else read."""
+    read = read or _read_file
+    if parsed is None:
+        return read
+    return lambda path: parsed.held(path) or read(path)
 
 
 def _analysed_facts(index: ProjectIndex, settings: Settings, read=None, parsed: Optional[source.ParsedFiles] = None):

@@ -20,13 +20,18 @@ def _check_file(path: str, settings: Settings, known_digest: Optional[str], stam
 
     The stat is taken before the read, so a later edit always shows in the next run's
     stat.  ``result`` is None when the bytes still hash to ``known_digest`` (the cached
-    result holds); ``stamp`` is None when the file could not be read.
+    result holds); ``stamp`` is None when the file could not be read.  ``parsed``: the
+    bytes (and trees) an earlier pass of the run read (with the stat taken before, when
+    a stamp is wanted): the file is not read again.
     """
-    try:
-        st = os.stat(path)
-        data = read_source_bytes(path)  # never blocks on a FIFO, never reads a device
-    except (OSError, ValueError):
-        return lint_file(path, settings, index), None
+    data = parsed.held(path) if parsed is not None else None
+    st = parsed.stats.get(path) if data is not None and stamp_wanted else None
+    if data is None or (stamp_wanted and st is None):
+        try:
+            st = os.stat(path) if stamp_wanted else None
+            data = read_source_bytes(path)  # never blocks on a FIFO, never reads a device
+        except (OSError, ValueError):
+            return lint_file(path, settings, index), None
     stamp = None
     if stamp_wanted:
         from estimator_lint.cache import FileStamp, content_digest

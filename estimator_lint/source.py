@@ -207,19 +207,40 @@ def parse(text: str, path: str) -> ast.Module:
 
 
 class ParsedFiles:
-    """Trees parsed by one pass of a run, held for the next one (the project index parses
-    the files that define Estimator classes, and the lint pass analyses them right after):
-    a file is parsed once.  A tree is handed on only for the very bytes it was parsed
-    from, once, and the trees held at a time come from at most :attr:`budget` bytes of
-    source (a tree takes about 50 times its source's size).
+    """What one pass of a run read and parsed, held for the next passes: the project
+    index reads every file and parses the ones that define Estimator classes, then the
+    capture scan and the lint pass need the same bytes and trees.  A file is read and
+    parsed once.
+
+    Bytes are held for at most :attr:`bytes_budget` bytes in all, and trees for at most
+    :attr:`budget` bytes of source (a tree takes about 50 times its source's size); a
+    file beyond a budget is read or parsed again.  A tree is handed on only for the very
+    bytes it was parsed from, and once.  ``trees=False``: bytes only (a run whose lint
+    pass is in worker processes).  :attr:`stats`: each file's stat, when the caller took
+    it before the read (the result cache stamps a file with a stat older than its bytes).
     """
 
-    def __init__(self, budget: int = 1024 * 1024) -> None:
+    def __init__(self, budget: int = 1024 * 1024, *, bytes_budget: int = 16 * 1024 * 1024, trees: bool = True) -> None:
+        self.trees = trees
         self.budget = budget
+        self.bytes_budget = bytes_budget
         self._held: Dict[str, Tuple[bytes, ast.Module]] = {}
+        self._bytes: Dict[str, bytes] = {}
+        self.stats: Dict[str, os.stat_result] = {}
+
+    def hold(self, path: str, data: bytes) -> None:
+        """Keep the bytes of ``path`` (read from disk, not a notebook's code) for a later pass."""
+        if len(data) <= self.bytes_budget and path not in self._bytes:
+            self._bytes[path] = data
+            self.bytes_budget -= len(data)
+
+    def held(self, path: str) -> Optional[bytes]:
+        """The bytes of ``path`` as they were read, or None (not held: read them).  They stay
+        held until the run ends (each pass of the run may need them)."""
+        return self._bytes.get(path)
 
     def keep(self, path: str, data: bytes, tree: ast.Module) -> None:
-        if len(data) <= self.budget and path not in self._held:
+        if self.trees and len(data) <= self.budget and path not in self._held:
             self._held[path] = (data, tree)
             self.budget -= len(data)
 

@@ -177,10 +177,82 @@ def test_a_tree_is_used_only_for_the_bytes_it_was_parsed_from(tmp_path, monkeypa
 
     monkeypatch.setattr(runner, "read_source_bytes", read_after_the_index)
     monkeypatch.setattr(project, "_build", build_then_edit)
+    # Bytes beyond the run's budget are read again by the lint pass (here: all of them).
+    monkeypatch.setattr(source.ParsedFiles, "hold", lambda self, path, data: None)
     parses = _count_parses(monkeypatch)
     results = _summary(project.lint_project(files, Settings()), root)
     assert parses.count(str(base)) == 2
     assert ("EST101", "Late") in {(d[2], d[3].split("`")[1].split(".")[0]) for d in results["estpkg/base.py"]}
+
+
+def _count_reads(monkeypatch):
+    from estimator_lint import runner, source
+
+    reads = []
+    real = source.read_source_bytes
+
+    def counting(path):
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(source, "read_source_bytes", counting)
+    monkeypatch.setattr(runner, "read_source_bytes", counting)
+    return reads
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_one_process_reads_each_file_once(tmp_path, monkeypatch, cached):
+    """The bytes the index reads serve the capture scan and the lint pass; with a cache
+    too (the cache's stamp is the stat taken before that read)."""
+    import time
+
+    root, files = _tree(tmp_path)
+    cache_dir = str(tmp_path / "cache") if cached else None
+    reference = _summary(project.lint_project(files, Settings(), jobs=2), root)
+    real_ns = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real_ns() + 60 * 10**9)  # stats old enough to trust
+    reads = _count_reads(monkeypatch)
+    assert _summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root) == reference
+    assert sorted(reads) == files
+    assert any(found for found in reference.values())
+
+
+def test_an_edit_while_a_run_lints_shows_in_the_next_run(tmp_path, monkeypatch):
+    """A run lints each file as it read it once; the cache stamps that result with the
+    stat taken before the read, so a file edited after it is linted again next time."""
+    import time
+
+    root, files = _tree(tmp_path)
+    base = root / "estpkg" / "base.py"
+    cache_dir = str(tmp_path / "cache")
+    real_ns = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real_ns() + 60 * 10**9)
+    real_build = project._build
+
+    def build_then_edit(*args, **kwargs):
+        index = real_build(*args, **kwargs)
+        with open(base, "a") as f:  # after the index read it, before the lint pass
+            f.write("\n\ntf.estimator.Estimator.evaluate = None\n")  # the index stays as it is
+        return index
+
+    def late(results):
+        return any(d[2] == "EST101" and "`tf.estimator.Estimator.evaluate`" in d[3] for d in results["estpkg/base.py"])
+
+    monkeypatch.setattr(project, "_build", build_then_edit)
+    assert not late(_summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root))
+    monkeypatch.setattr(project, "_build", real_build)
+    assert late(_summary(project.lint_project(files, Settings(), cache_dir=cache_dir), root))
+
+
+def test_parsed_files_hold_bytes_within_their_budget():
+    from estimator_lint.source import ParsedFiles
+
+    held = ParsedFiles(bytes_budget=10, trees=False)
+    held.hold("a.py", b"x = 1")
+    held.hold("b.py", b"y = 22222")  # 9 bytes: over the 5 left
+    assert held.held("a.py") == b"x = 1" and held.held("b.py") is None
+    held.keep("a.py", b"x = 1", None)  # trees=False: no tree is kept
+    assert held.peek("a.py", b"x = 1") is None
 
 
 def test_parsed_files_hold_trees_within_their_budget():

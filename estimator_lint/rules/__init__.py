@@ -7,6 +7,7 @@ result cache answers, or that only checks its configuration, never imports them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Dict, List, Sequence, Tuple
 
@@ -57,7 +58,11 @@ def selected_codes(select: Sequence[str] = ("EST",), ignore: Sequence[str] = ())
     then ``--select EST104`` keeps EST104); a tie goes to ``ignore``.  :data:`OPT_IN`
     rules need their full code.
     """
+    return _selected_codes(tuple(select), tuple(ignore))
 
+
+@functools.lru_cache(maxsize=64)  # asked once per file, and a run has one selection
+def _selected_codes(select: Tuple[str, ...], ignore: Tuple[str, ...]) -> Tuple[str, ...]:
     def weight(code: str, prefixes: Sequence[str]) -> int:
         return max((len(p) for p in prefixes if code.startswith(p.upper())), default=-1)
 
