@@ -41,7 +41,7 @@ class ProjectRun:
     cache: object = None
     #: Results of the files linted first (step 2), linted with the final index.
     done: Dict[str, FileResult] = field(default_factory=dict)
-    #: Trees the index parsed that the lint pass has not used yet (a run in one process).
+    #: What the index read and parsed, for the lint pass.
     parsed: Optional[source.ParsedFiles] = None
 
 
@@ -96,18 +96,17 @@ def prepare_project(
     The returned cache is not saved yet: the caller saves it when the run ends.
     """
     stats: Dict[str, object] = {}
-    # The bytes the index reads serve the capture scan and, in one process, the lint
-    # pass with the trees the index parses (workers read and parse their own).
-    parsed = source.ParsedFiles(trees=jobs <= 1)
+    # The bytes the index reads and the trees it parses serve the capture scan and the
+    # lint pass (forked workers inherit them: runner._pool).
+    parsed = source.ParsedFiles()
     parsed.stats = stats  # taken before the index reads the files
     index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats, parsed=parsed)
     cache = _open_cache(settings, cache_dir, index, stats)
-    in_process = parsed if jobs <= 1 else None
     first = [f for f in files if f in index.defining or f in index.spec_files]
     index.record_fact_queries = True
     try:
         results = list(
-            runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False, parsed=in_process)
+            runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False, parsed=parsed)
         )
     finally:
         index.record_fact_queries = False
@@ -124,13 +123,13 @@ def prepare_project(
         ]
         if cache is not None:
             cache.adopt(first_cache, set(first) - set(stale))
-        again = {r.path: r for r in runner.lint_paths(stale, settings, jobs, cache=cache, index=index, save_cache=False, parsed=in_process)}
+        again = {r.path: r for r in runner.lint_paths(stale, settings, jobs, cache=cache, index=index, save_cache=False, parsed=parsed)}
         results = [again.get(r.path, r) for r in results]
     for result in results:
         result.fact_queries = None
     if cache_dir is not None and not reused and save_index:
         write_index(index, cache_dir, signature, files, settings)
-    return ProjectRun(index, cache, {r.path: r for r in results}, in_process)
+    return ProjectRun(index, cache, {r.path: r for r in results}, parsed)
 
 
 def build_project_index(
@@ -392,7 +391,8 @@ def _find_external_reads(index: ProjectIndex, read=None) -> Set[Tuple[str, str]]
     that names the class (or its module) on an import line and mentions ``.attr`` counts
     as such a reader.  Each file is read and scanned once, whatever the number of captures.
     """
-    wanted = []
+    # What a reader names on an import line (the class or its module) -> (capture, ``.attr``, home file).
+    wanted: Dict[bytes, List[Tuple[Tuple[str, str], bytes, Optional[str]]]] = {}
     for qual, attrs in index.captured.items():
         entry = index.classes.get(qual)
         # Readers name the class, or a subclass inheriting the capture (``WideRegressor()``).
@@ -400,7 +400,9 @@ def _find_external_reads(index: ProjectIndex, read=None) -> Set[Tuple[str, str]]
             module, _, name = named.rpartition(".")
             last = module.rpartition(".")[2].partition("@")[0]  # ``train@tag``: a shared module name
             for attr in attrs:
-                wanted.append((qual, name.encode(), last.encode(), b"." + attr.encode(), entry.path if entry else None, attr))
+                want = ((qual, attr), b"." + attr.encode(), entry.path if entry else None)
+                wanted.setdefault(name.encode(), []).append(want)
+                wanted.setdefault(last.encode(), []).append(want)
     read = read or _read_file
     found: Set[Tuple[str, str]] = set()
     if not wanted:
@@ -413,15 +415,15 @@ def _find_external_reads(index: ProjectIndex, read=None) -> Set[Tuple[str, str]]
             data = source.code_bytes(path, data)  # a notebook: its code cells
         except ValueError:
             continue
-        words = _import_words(data)
         mentioned: Dict[bytes, bool] = {}
-        for qual, name, last, dotted, home, attr in wanted:
-            if home == path or (qual, attr) in found or not (name in words or last in words):
-                continue
-            if dotted not in mentioned:
-                mentioned[dotted] = dotted in data or _reads_by_name(data, attr)
-            if mentioned[dotted]:
-                found.add((qual, attr))
+        for word in _import_words(data).intersection(wanted):
+            for capture, dotted, home in wanted[word]:
+                if home == path or capture in found:
+                    continue
+                if dotted not in mentioned:
+                    mentioned[dotted] = dotted in data or _reads_by_name(data, capture[1])
+                if mentioned[dotted]:
+                    found.add(capture)
     return found
 
 

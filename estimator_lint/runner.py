@@ -51,19 +51,25 @@ def _check_file(path: str, settings: Settings, known_digest: Optional[str], stam
     return FileResult(path), stamp
 
 
-def _check_chunk(chunk, settings: Settings, stamp_wanted: bool, index=None) -> list:
-    return [_check_file(path, settings, digest, stamp_wanted, index) for path, digest in chunk]
+def _check_chunk(chunk, settings: Settings, stamp_wanted: bool, index=None, parsed=None) -> list:
+    return [_check_file(path, settings, digest, stamp_wanted, index, parsed) for path, digest in chunk]
 
 
 #: A worker's part of the run, set once when the worker starts (:func:`_start_worker`):
-#: the settings and the project index (hundreds of kilobytes on a big project) are not
-#: sent again with every chunk.
+#: the settings, the project index (hundreds of kilobytes on a big project) and what the
+#: run's index pass read and parsed are not sent again with every chunk.
 _WORKER_RUN: Optional[tuple] = None
 
 
-def _start_worker(settings: Settings, stamp_wanted: bool, index) -> None:
+def _start_worker(settings: Settings, stamp_wanted: bool, index, parsed=None) -> None:
     global _WORKER_RUN
-    _WORKER_RUN = (settings, stamp_wanted, index)
+    _WORKER_RUN = (settings, stamp_wanted, index, parsed)
+    if parsed is not None:
+        import gc
+
+        # Everything inherited from the parent (its trees above all) stays out of this
+        # worker's cyclic collections: walking them would cost time and copy their pages.
+        gc.freeze()
 
 
 def _check_chunk_in_worker(chunk) -> list:
@@ -71,16 +77,24 @@ def _check_chunk_in_worker(chunk) -> list:
     return _check_chunk(chunk, *_WORKER_RUN)
 
 
-def _pool(jobs: int, settings: Settings, stamp_wanted: bool, index):
+def _pool(jobs: int, settings: Settings, stamp_wanted: bool, index, parsed=None):
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(settings, stamp_wanted, index))
+    context = multiprocessing.get_context()
+    # A forked worker inherits the bytes and trees the parent's index pass holds with its
+    # memory (nothing is sent); any other start method would pickle them, so such workers
+    # read and parse their files themselves.
+    inherited = parsed if context.get_start_method() == "fork" else None
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(settings, stamp_wanted, index, inherited)
+    )
 
 
 WORKER_DIED = "worker process died while checking this file"
 
 
-def _check_chunk_isolated(chunk, settings: Settings, stamp_wanted: bool, index=None) -> list:
+def _check_chunk_isolated(chunk, settings: Settings, stamp_wanted: bool, index=None, parsed=None) -> list:
     """:func:`_check_chunk` after a worker died: each file alone in a fresh single worker.
 
     A worker's death (a crash in native code, the OOM killer) fails every chunk in flight
@@ -94,7 +108,7 @@ def _check_chunk_isolated(chunk, settings: Settings, stamp_wanted: bool, index=N
     try:
         for path, digest in chunk:
             if solo is None:
-                solo = _pool(1, settings, stamp_wanted, index)
+                solo = _pool(1, settings, stamp_wanted, index, parsed)
             try:
                 answers.append(solo.submit(_check_chunk_in_worker, [(path, digest)]).result()[0])
             except BrokenProcessPool:
@@ -142,8 +156,8 @@ def lint_paths(
     chunks, with a bounded number of chunks in flight (memory does not grow with the
     number of files); workers only return results, the cache stays in this process.
     With ``save_cache=False`` the caller saves it (a run made of several calls).
-    ``parsed``: trees the project index parsed (:class:`estimator_lint.source.ParsedFiles`),
-    used in this process only.
+    ``parsed``: what the project index read and parsed (:class:`estimator_lint.source.ParsedFiles`),
+    used in this process and by forked workers.
     """
     settings = settings or Settings()
     if cache is not None and cache.settings != settings:
@@ -160,7 +174,7 @@ def lint_paths(
                 result, stamp = _check_file(path, settings, digest, cache is not None, index, parsed)
                 yield _settle(path, result, stamp, settings, cache)
         else:
-            yield from _lint_parallel(files, settings, jobs, cache, index)
+            yield from _lint_parallel(files, settings, jobs, cache, index, parsed)
     finally:
         if cache is not None and save_cache:
             cache.save()
@@ -180,7 +194,7 @@ CHUNK_BYTES = 128 * 1024
 CHUNK_FILES = 64
 
 
-def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, index=None) -> Iterator[FileResult]:
+def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, index=None, parsed=None) -> Iterator[FileResult]:
     stamps = cache is not None
     pool = None
     # Dispatched windows: (slots, misses, chunks, futures).  A slot is a FileResult the
@@ -213,13 +227,13 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
             # Always in workers, even a few files: a worker's crash costs one file, ours the run.
             work = [misses[i][:2] for i in chunk]
             if pool is None:
-                pool = _pool(jobs, settings, stamps, index)
+                pool = _pool(jobs, settings, stamps, index, parsed)
             try:
                 futures.append(pool.submit(_check_chunk_in_worker, work))
             except BrokenProcessPool:
                 # Broken by a worker's death in an earlier chunk: a fresh pool from here on.
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = _pool(jobs, settings, stamps, index)
+                pool = _pool(jobs, settings, stamps, index, parsed)
                 futures.append(pool.submit(_check_chunk_in_worker, work))
         windows.append((slots, misses, chunks, futures))
         slots, misses = [], []
@@ -235,7 +249,7 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
             except BrokenProcessPool:
                 # A worker died (native crash, OOM killer): every chunk in flight fails;
                 # each of their files is checked again alone (_check_chunk_isolated).
-                chunk_answers = _check_chunk_isolated([window_misses[i][:2] for i in chunk], settings, stamps, index)
+                chunk_answers = _check_chunk_isolated([window_misses[i][:2] for i in chunk], settings, stamps, index, parsed)
             for i, answer in zip(chunk, chunk_answers):
                 answers[i] = answer
         for slot in window_slots:

@@ -139,6 +139,33 @@ def test_one_process_parses_each_file_once(tmp_path, monkeypatch):
     assert sorted(parses) == files  # each once: by the index, its tree then linted
 
 
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method() != "fork", reason="workers inherit the trees only when forked"
+)
+def test_forked_workers_lint_the_trees_the_index_parsed(tmp_path, monkeypatch):
+    """``-j2``: the workers, forked after the index pass, inherit its bytes and trees; no
+    file is parsed twice in the whole process tree."""
+    from estimator_lint import engine, source
+
+    root = tmp_path / "tree"
+    root.mkdir()
+    _seed_copies(root, 3)
+    files = sorted(str(p) for p in root.rglob("m*.py"))
+    reference = _summary(project.lint_project(files, Settings()), root)
+    log = tmp_path / "parses.log"
+    real = source.parse
+
+    def logged(text, path):  # forked workers inherit this function: the log is a file
+        with open(log, "a") as f:
+            f.write(path + "\n")
+        return real(text, path)
+
+    monkeypatch.setattr(source, "parse", logged)
+    monkeypatch.setattr(engine, "parse", logged)
+    assert _summary(project.lint_project(files, Settings(), jobs=2), root) == reference
+    assert sorted(log.read_text().split()) == files
+
+
 def test_fix_parses_each_file_once_before_fixing_it(tmp_path, monkeypatch, capsys):
     """``--fix``: the index's trees serve the analysis that learns the captures and then
     the fixer's first lint of the file (the fixed text is parsed again, being new)."""
