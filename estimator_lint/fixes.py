@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.model import FileModel, GraphStore, predictions_argument
-from estimator_lint.analysis.scopes import FunctionInfo, parent_map
+from estimator_lint.analysis.scopes import FunctionInfo, parent_map, walk_nodes
 from estimator_lint.analysis.values import GRAPH
 from estimator_lint.diagnostics import Applicability, Fix
 
@@ -99,7 +99,7 @@ class FixPlanner:
         self._too_deep: Optional[bool] = None
         self._lines: Optional[List[str]] = None
         self._parent_maps: Dict[int, Dict[int, ast.AST]] = {}
-        #: ``ast.walk`` of a function or statement, kept: every capture's fix walks the
+        #: The nodes of a function or statement (:func:`walk_nodes`), kept: every capture's fix walks the
         #: capturing class's methods again (id keys: the tree outlives the planner).
         self._walks: Dict[int, List[ast.AST]] = {}
         self._capture_node_ids: Optional[Set[int]] = None
@@ -116,7 +116,7 @@ class FixPlanner:
     def walk(self, node: ast.AST) -> List[ast.AST]:
         found = self._walks.get(id(node))
         if found is None:
-            found = self._walks[id(node)] = list(ast.walk(node))
+            found = self._walks[id(node)] = walk_nodes(node)
         return found
 
     def rewriter(self) -> RewritePlan:
@@ -314,7 +314,7 @@ class FixPlanner:
         """Whether ``name`` is bound or used anywhere in ``fn`` (nested scopes included)."""
         if name in fn.params or name in fn.bound or name in fn.global_names or name in fn.nonlocal_names:
             return True
-        for node in ast.walk(fn.node):
+        for node in walk_nodes(fn.node):
             if isinstance(node, ast.Name) and node.id == name:
                 return True
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
@@ -547,7 +547,7 @@ class FixPlanner:
                 and (f is store.function or store.name in f.global_names)
             ]
             if any(n is not store.node for n in stores) or _reads_name(
-                (n for n in ast.walk(store.function.node) if n is not statement), store.name
+                (n for n in walk_nodes(store.function.node) if n is not statement), store.name
             ):
                 raise NoFix(f"`{store.name}` is assigned or read elsewhere too: what it should hold is unclear")
             return value
@@ -658,7 +658,7 @@ class FixPlanner:
             index = next((i for i, e in enumerate(elements) if _same_expression(e, value)), None)
             if index is None:
                 raise NoFix(f"{why} that does not return the tensor: return it and predict it there")
-        names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        names = {n.id for n in walk_nodes(value) if isinstance(n, ast.Name)}
         end = store.statement.end_lineno or store.statement.lineno
         if any(
             isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Store) and n.lineno > end
@@ -686,15 +686,15 @@ class FixPlanner:
         params = set(helper.call_params)
         if helper.self_name is not None:
             params.add(helper.self_name)
-        names = [n for n in ast.walk(value) if isinstance(n, ast.Name)]
+        names = [n for n in walk_nodes(value) if isinstance(n, ast.Name)]
         used = {n.id for n in names if n.id in params}
         if not used or any(n.id not in params and helper.is_local(n.id) for n in names):
             return None
-        if any(isinstance(n, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.NamedExpr)) for n in ast.walk(value)):
+        if any(isinstance(n, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.NamedExpr)) for n in walk_nodes(value)):
             return None
         if any(isinstance(n, ast.Name) and n.id in used and not isinstance(n.ctx, ast.Load) for n in helper.nodes):
             return None  # a parameter rebound in the helper
-        for node in ast.walk(value):
+        for node in walk_nodes(value):
             if isinstance(node, ast.Call):
                 # Computed in the model_fn instead of the helper: only plain TensorFlow ops,
                 # never a layer or anything else that makes variables (their names, and so
@@ -740,7 +740,7 @@ class FixPlanner:
         raw = segment.encode()
         pieces, at = [], 0
         for node in sorted(
-            (n for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in texts), key=lambda n: n.col_offset
+            (n for n in walk_nodes(value) if isinstance(n, ast.Name) and n.id in texts), key=lambda n: n.col_offset
         ):
             start, stop = node.col_offset - value.col_offset, node.end_col_offset - value.col_offset  # type: ignore[operator]
             pieces.append(raw[at:start].decode())
@@ -818,7 +818,7 @@ class FixPlanner:
             if mention is not None:
                 raise NoFix(f"{mention}: removing the attribute would change it")
         if store.how in ("global", "nonlocal") and _reads_name(
-            (n for n in ast.walk(fn.node) if n is not statement), store.name
+            (n for n in walk_nodes(fn.node) if n is not statement), store.name
         ):
             if aug_note or element is not None or not isinstance(statement, ast.Assign):
                 raise NoFix(f"`{fn.name}` reads `{store.name}` again: keep the tensor in a local name by hand")
@@ -1072,7 +1072,7 @@ class FixPlanner:
             # Under a condition other than the mode (a loop, ``if labels is not None``), the
             # key may be missing from what predict() yields: unsafe.
             return site.fresh and self._runs_whenever_predicting(fn, at, site.call)
-        names = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)] if source is None else [source]
+        names = [n.id for n in walk_nodes(value) if isinstance(n, ast.Name)] if source is None else [source]
         missing = next((n for n in sorted(set(names)) if fn.is_local(n) and n not in fn.params), None)
         if missing is not None:
             raise NoFix(f"`{missing}` is not defined (or not the same) where the predictions dict is built")
@@ -1080,7 +1080,7 @@ class FixPlanner:
 
     def _variable_calls(self, value: ast.expr, fn: FunctionInfo) -> List[ast.Call]:
         """The calls in ``value`` that may make variables (:func:`tfapi.may_make_variables`)."""
-        return [n for n in ast.walk(value) if isinstance(n, ast.Call) and self._may_make_variables(n, fn)]
+        return [n for n in walk_nodes(value) if isinstance(n, ast.Call) and self._may_make_variables(n, fn)]
 
     def _may_make_variables(self, call: ast.Call, fn: FunctionInfo) -> bool:
         func = call.func
@@ -1153,11 +1153,11 @@ class FixPlanner:
         parents = self._parents(fn)
         if anchor.lineno < at.lineno and any(
             isinstance(n, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.NamedExpr))
-            for n in ast.walk(value)
+            for n in walk_nodes(value)
         ):
             return False  # evaluated earlier than written: keep it simple
         first, last = sorted(((at.end_lineno or at.lineno), anchor.lineno))
-        for name in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
+        for name in sorted({n.id for n in walk_nodes(value) if isinstance(n, ast.Name)}):
             if not fn.is_local(name):
                 continue  # a global, a builtin or a closure variable
             stores = [n for n in fn.nodes if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)]
@@ -1554,7 +1554,7 @@ def _short(text: str, width: int = 40) -> str:
 
 
 def _ast_pure(test: ast.expr) -> bool:
-    return not any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in ast.walk(test))
+    return not any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in walk_nodes(test))
 
 
 def _capture_aliases(body: List[ast.stmt], captures: Set[int], method: FunctionInfo) -> Set[int]:
@@ -1578,12 +1578,12 @@ def _capture_aliases(body: List[ast.stmt], captures: Set[int], method: FunctionI
         for ident, stmt in list(chosen.items()):
             name = stmt.targets[0].id  # type: ignore[attr-defined]
             users = set()
-            for node in ast.walk(method.node):
+            for node in walk_nodes(method.node):
                 if isinstance(node, ast.Name) and node.id == name and node is not stmt.targets[0]:  # type: ignore[attr-defined]
                     users.add(id(node))
             allowed = {
                 id(n) for s in [*(st for st in method.nodes if id(st) in captures), *chosen.values()] if s is not stmt
-                for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                for n in walk_nodes(s) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
             }
             if not users or not users <= allowed:
                 del chosen[ident]

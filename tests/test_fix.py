@@ -934,6 +934,43 @@ def test_parent_map_equals_iter_child_nodes(case):
     assert parent_map(nodes) == expected and len(expected) > 20
 
 
+_SINGLETONS = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+_DEEP = "x = " + " + ".join(["a"] * 40) + "\nif a:\n    pass\nelif b < c:\n    y = -d\n" * 3
+
+
+@pytest.mark.parametrize("case", BEFORE[:12] + [None])
+def test_walk_nodes_is_ast_walk_without_singletons(case):
+    """The analysis's walk visits what ``ast.walk`` does, in its (breadth-first) order, but
+    for the shared context and operator singletons."""
+    from estimator_lint.analysis.scopes import walk_nodes
+
+    tree = ast.parse(read(case, "before.py") if case else _DEEP)
+    for node in [tree, *tree.body]:
+        expected = [n for n in ast.walk(node) if not isinstance(n, _SINGLETONS)]
+        found = walk_nodes(node)
+        assert len(found) == len(expected) and all(a is b for a, b in zip(found, expected))
+
+
+@pytest.mark.parametrize("source", [_DEEP, "x", "-x", "a < b", "pass", "", "def f():\n    return vars(a).b.__dict__\n"])
+def test_nesting_depth_and_reflective_reads_count_as_ast_walk_does(source):
+    """The fix guard's depth counts the singletons' level below their node (as ``ast.walk``
+    does), and the reflective reads come in ``ast.walk``'s order."""
+    from estimator_lint.analysis.model import FileModel
+
+    tree = ast.parse(source)
+    depth, level = 0, [tree]
+    while level:
+        depth, level = depth + 1, [c for n in level for c in ast.iter_child_nodes(n)]
+    model = FileModel(tree)
+    reflective = [
+        n for n in ast.walk(tree)
+        if (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("getattr", "hasattr", "vars", "globals", "locals"))
+        or (isinstance(n, ast.Attribute) and n.attr == "__dict__" and isinstance(n.ctx, ast.Load))
+    ]
+    assert model.nesting_depth() == depth
+    assert model.reflective_nodes() == reflective
+
+
 def test_removing_an_override_renders_its_class_not_the_module():
     """The EST101 fix removes a method: its piece goes, so the class around it (a top-level
     piece) is rendered, as the whole module would render it; the module is never parsed."""

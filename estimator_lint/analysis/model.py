@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Protocol, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.imports import ImportTable, module_aliases
-from estimator_lint.analysis.scopes import ClassInfo, FunctionInfo, ScopeCollector
+from estimator_lint.analysis.scopes import WITH_SINGLETON_CHILD, ClassInfo, FunctionInfo, ScopeCollector, child_fields, walk_nodes
 from estimator_lint.analysis.values import GRAPH, FunctionValues, join
 
 #: An exported PREDICT-keys entry ``[SAME_KEYS_AS + "pkg.a.model_fn"]``: the class's
@@ -899,7 +899,8 @@ class FileModel:
 
     def _walk_tree(self) -> None:
         """One walk of the whole tree, level by level, for the questions fixes ask of all
-        of it: the reflective reads and the nesting depth."""
+        of it: the reflective reads and the nesting depth (as ``ast.walk`` counts it: the
+        context and operator singletons are a level below their node)."""
         found: List[ast.AST] = []
         deepest, level = 0, [self.tree]
         AST, Call, Name, Attribute, Load = ast.AST, ast.Call, ast.Name, ast.Attribute, ast.Load
@@ -907,6 +908,7 @@ class FileModel:
         while level:
             deepest += 1
             below: List[ast.AST] = []
+            singleton_below = False
             for node in level:
                 kind = type(node)
                 if kind is Call:
@@ -915,12 +917,16 @@ class FileModel:
                         found.append(node)
                 elif kind is Attribute and node.attr == "__dict__" and type(node.ctx) is Load:  # type: ignore[attr-defined]
                     found.append(node)
-                for name in node._fields:
+                if kind in WITH_SINGLETON_CHILD:
+                    singleton_below = True
+                for name in child_fields(kind):
                     value = getattr(node, name, None)
-                    if type(value) is list:
+                    if value.__class__ is list:
                         below.extend(item for item in value if isinstance(item, AST))
                     elif isinstance(value, AST):
                         below.append(value)
+            if singleton_below and not below:
+                deepest += 1  # only singletons below the deepest level
             level = below
         self._reflective = found  # in ``ast.walk``'s order (breadth first)
         self._depth = deepest
@@ -1307,7 +1313,7 @@ def _prediction_keys(model: FileModel, fn: FunctionInfo) -> Optional[Set[str]]:
         bindings = [
             n for n in fn.nodes
             if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With))
-            and any(isinstance(t, ast.Name) and t.id == name for t in ast.walk(n) if isinstance(getattr(t, "ctx", None), ast.Store))
+            and any(isinstance(t, ast.Name) and t.id == name for t in walk_nodes(n) if isinstance(getattr(t, "ctx", None), ast.Store))
         ]
         if len(bindings) != 1 or not isinstance(bindings[0], ast.Assign) or not isinstance(bindings[0].value, ast.Dict):
             return None
