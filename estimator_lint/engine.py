@@ -97,7 +97,7 @@ def _analyse(
         with bounded_recursion():
             try:
                 # Fixes are wanted unless _rewritable says no (asked when one is first planned).
-                ctx, diagnostics = _check_rules(tree, text, path, settings, rules, package, index, True, module)
+                ctx, diagnostics = _check_rules(tree, text, path, settings, rules, package, index, settings.plan_fixes, module)
             except Exception as exc:
                 if not _fix_planning_failure(exc):
                     raise
@@ -178,7 +178,7 @@ def _check_rules(tree, text, path, settings, rules, package, index, want_fixes: 
     source.lines = physical_lines(text)
     ctx = RuleContext(
         model, source, path, want_fixes=want_fixes, fixes_possible=lambda: _rewritable(tree, text),
-        tensorflow_requirement=settings.tensorflow_requirement,
+        tensorflow_requirement=settings.tensorflow_requirement, fix_notes=settings.plan_fixes,
     )
     return ctx, [d for rule in rules for d in rule.check(ctx)]
 

@@ -30,6 +30,9 @@ class Settings:
     #: Render each fix's edits (libcst parses the file): off for runs that only need to
     #: know whether a finding is fixable (a text check run, flake8).
     fix_edits: bool = True
+    #: Decide fixes at all (whether a finding has one, and why not): off for flake8, which
+    #: cannot apply them and whose messages leave the fix note out.
+    plan_fixes: bool = True
     #: The project's declaration that admits a TensorFlow without ``tf.estimator`` (EST106
     #: reports against it), from :func:`estimator_lint.requirements.tensorflow_requirement`.
     tensorflow_requirement: Optional["TensorFlowRequirement"] = None

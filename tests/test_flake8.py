@@ -2,6 +2,7 @@
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,8 +16,14 @@ def _lines(cmd, cwd):
     # The default cache directory, ./.estimator_lint_cache, in ``cwd`` (a temporary copy).
     env = {k: v for k, v in os.environ.items() if k != "ESTIMATOR_LINT_CACHE_DIR"}
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env)
-    # The CLI marks fixable findings with ``[*]`` after the code; flake8's format has no such marker.
-    return proc, sorted(l.replace(" [*] ", " ", 1) for l in proc.stdout.splitlines() if ": EST1" in l)
+    # The CLI marks fixable findings with ``[*]`` after the code and says why others have no
+    # fix; flake8 cannot apply fixes, and its messages carry neither.
+    return proc, sorted(
+        _FIX_NOTE.sub("", l.replace(" [*] ", " ", 1)) for l in proc.stdout.splitlines() if ": EST1" in l
+    )
+
+
+_FIX_NOTE = re.compile(r" \(no automatic fix: .*\)$")
 
 
 def _single_file_cases():
@@ -51,6 +58,33 @@ def test_flake8_and_cli_agree_on_est106_in_each_project():
         assert [l.replace("./", "", 1) for l in f_lines] == c_lines, case
         found += len(c_lines)
     assert found >= 8
+
+
+def test_flake8_messages_have_no_fix_note_and_the_plugin_plans_no_fix(tmp_path, monkeypatch):
+    """flake8 cannot apply fixes: the plugin never plans one (a fifth of its cost) and
+    leaves the command's "(no automatic fix: ...)" note out; the finding is the same."""
+    import ast
+
+    from estimator_lint import fixes
+    from estimator_lint.flake8_plugin import EstimatorLintPlugin
+
+    text = open(os.path.join(FIXTURES, "computed_setattr_name", "before.py")).read()
+    path = tmp_path / "m.py"
+    path.write_text(text)
+
+    def no_planning(*args, **kwargs):
+        raise AssertionError("the flake8 plugin planned a fix")
+
+    monkeypatch.setattr(fixes.FixPlanner, "__init__", no_planning)
+    found = [m for _, _, m, _ in EstimatorLintPlugin(ast.parse(text), text.splitlines(True), str(path)).run()]
+    assert found and all(m.startswith("EST102 ") and "no automatic fix" not in m for m in found)
+    _, cli = _lines([sys.executable, "-m", "estimator_lint", "--isolated", "--no-cache", "m.py"], tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "estimator_lint", "--isolated", "--no-cache", "m.py"], capture_output=True, text=True, cwd=tmp_path
+    )
+    notes = [l for l in proc.stdout.splitlines() if ": EST102 " in l]
+    assert len(notes) == len(found) and all(l.endswith("(no automatic fix: the attribute name is computed at run time)") for l in notes)
+    assert [l.split(": ", 1)[1] for l in cli] == [m for m in found]
 
 
 def test_cross_module_findings_need_the_cli(tmp_path):

@@ -60,6 +60,8 @@ class RuleContext:
     fixes_possible: Optional[Callable[[], bool]] = None
     #: The project's TensorFlow requirement when it admits a release without ``tf.estimator``.
     tensorflow_requirement: Optional["TensorFlowRequirement"] = None
+    #: Whether messages say why a finding has no fix (off where fixes are never shown: flake8).
+    fix_notes: bool = True
     _planner: Optional[object] = None
 
     @property
@@ -96,6 +98,8 @@ class RuleContext:
         column = self.source.char_column(line, node.col_offset)
         end_col = getattr(node, "end_col_offset", None)
         end_column = self.source.char_column(end_line, end_col) if end_col is not None else column
+        if not self.fix_notes:
+            no_fix_reason = None
         if no_fix_reason:
             message = f"{message} (no automatic fix: {no_fix_reason})"
         return Diagnostic(code, message, line, column, end_line, end_column, fix, no_fix_reason)
