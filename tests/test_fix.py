@@ -951,6 +951,39 @@ def test_walk_nodes_is_ast_walk_without_singletons(case):
         assert len(found) == len(expected) and all(a is b for a, b in zip(found, expected))
 
 
+def _scope_nodes(node, top=True):
+    """Pre-order nodes of a body as the scope walk defines them (reference: recursion)."""
+    if isinstance(node, _SINGLETONS):
+        return []
+    found = [node]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        inner = [*node.decorator_list, *node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]
+    elif isinstance(node, ast.ClassDef):
+        inner = [*node.decorator_list, *node.bases]
+    elif isinstance(node, ast.Lambda):
+        inner = []
+    else:
+        inner = list(ast.iter_child_nodes(node))
+    for child in inner:
+        found += _scope_nodes(child)
+    return found
+
+
+@pytest.mark.parametrize("case", BEFORE[:12] + [None])
+def test_scan_body_visits_each_scope_node_once(case):
+    """The scope walk lists every node of a body once, nested scopes' insides excepted
+    (their decorators, defaults and bases run in the body's scope), and no singleton."""
+    from estimator_lint.analysis.scopes import scan_body
+
+    tree = ast.parse(read(case, "before.py") if case else _DEEP + "d = {**a, 'k': -b}\nglobal g\n")
+    bodies = [tree.body] + [n.body for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    for body in bodies:
+        expected = [n for stmt in body for n in _scope_nodes(stmt)]
+        found = scan_body(body).nodes
+        assert sorted(map(id, found)) == sorted(map(id, expected)) and len(found) == len(expected)
+        assert [n for n in found if isinstance(n, ast.stmt)] == [n for n in expected if isinstance(n, ast.stmt)]
+
+
 @pytest.mark.parametrize("source", [_DEEP, "x", "-x", "a < b", "pass", "", "def f():\n    return vars(a).b.__dict__\n"])
 def test_nesting_depth_and_reflective_reads_count_as_ast_walk_does(source):
     """The fix guard's depth counts the singletons' level below their node (as ``ast.walk``

@@ -111,6 +111,8 @@ _SCALAR_FIELDS = frozenset(
      "conversion", "is_async", "simple", "rest", "kwd_attrs", "tag"}
 )
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+#: :data:`_CHILD_FIELDS` backwards (:func:`scan_body` pushes children on a stack).
+_REVERSED_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
 def _child_fields(node_type: type) -> Tuple[str, ...]:
@@ -229,30 +231,33 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
     imports: List[ast.stmt] = []
     assigns: List[ast.Assign] = []
     stack: List[ast.AST] = list(reversed(body))
-    pop, push, emit = stack.pop, stack.append, nodes.append
-    fields_of = _CHILD_FIELDS.get
-    AST, Name, Load, Call = ast.AST, ast.Name, ast.Load, ast.Call
+    pop, push, extend, emit = stack.pop, stack.append, stack.extend, nodes.append
+    fields_of = _REVERSED_CHILD_FIELDS.get
+    Name, Load, Call, Assign, Lambda = ast.Name, ast.Load, ast.Call, ast.Assign, ast.Lambda
     while stack:
         node = pop()
+        if node is None:
+            continue  # the key of a ``**mapping`` entry of a dict display
         emit(node)
         node_type = type(node)
         if node_type in _BINDING_TYPES:
             if node_type is Name:
                 if type(node.ctx) is not Load:
                     bound.add(node.id)
+                continue  # a name's only child is its context singleton
             elif node_type in _FUNCTION_TYPES:
                 bound.add(node.name)
                 scopes.append(node)
                 # Decorators and defaults are evaluated in the enclosing scope.
-                stack.extend(reversed(node.decorator_list))
-                stack.extend(node.args.defaults)
-                stack.extend(d for d in node.args.kw_defaults if d is not None)
+                extend(reversed(node.decorator_list))
+                extend(node.args.defaults)
+                extend(d for d in node.args.kw_defaults if d is not None)
                 continue
             elif node_type is ast.ClassDef:
                 bound.add(node.name)
                 scopes.append(node)
-                stack.extend(reversed(node.decorator_list))
-                stack.extend(reversed(node.bases))
+                extend(reversed(node.decorator_list))
+                extend(reversed(node.bases))
                 continue
             elif node_type is ast.Import or node_type is ast.ImportFrom:
                 imports.append(node)
@@ -261,26 +266,28 @@ def scan_body(body: List[ast.stmt]) -> BodyScan:
                         bound.add(alias.asname or alias.name.split(".", 1)[0])
             elif node_type is ast.Global:
                 globals_.update(node.names)
+                continue  # names, no nodes
             elif node_type is ast.Nonlocal:
                 nonlocals.update(node.names)
+                continue
             elif node.name:  # ExceptHandler, MatchAs, MatchStar
                 bound.add(node.name)
         elif node_type is Call:
             calls.append(node)
-        elif node_type is ast.Assign:
+        elif node_type is Assign:
             assigns.append(node)
-        elif node_type is ast.Lambda:
+        elif node_type is Lambda:
             continue
         fields = fields_of(node_type)
         if fields is None:
-            fields = _child_fields(node_type)
-        for index in range(len(fields) - 1, -1, -1):
-            value = getattr(node, fields[index], None)
+            fields = _REVERSED_CHILD_FIELDS[node_type] = child_fields(node_type)[::-1]
+        # Fields hold a node, None, or a list of nodes (a dict display's keys: None for
+        # ``**mapping``; the names of ``global`` and ``nonlocal`` are not walked).
+        for name in fields:
+            value = getattr(node, name, None)
             if value.__class__ is list:
-                for item in reversed(value):
-                    if isinstance(item, AST):
-                        push(item)
-            elif isinstance(value, AST):
+                extend(reversed(value))
+            elif value is not None:
                 push(value)
     return BodyScan(nodes, scopes, bound, globals_, nonlocals, calls, imports, assigns)
 
