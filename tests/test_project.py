@@ -737,3 +737,21 @@ def test_a_text_check_with_fixable_findings_never_loads_libcst(tmp_path):
         assert "1 unsafe fix with --fix --unsafe-fixes" in run.stdout or '"applicability": "unsafe"' in run.stdout
         seen[fmt] = run.stderr.strip().splitlines()[-1]
     assert seen == {"--output-format=text": "LIBCST False", "--output-format=json": "LIBCST True"}
+
+
+@pytest.mark.parametrize("stop_early", [False, True])
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(tmp_path, stop_early):
+    """The index pass pauses the cyclic collector and freezes what the run keeps; when the
+    run ends (or its consumer stops reading it) nothing stays frozen and it is enabled."""
+    import gc
+
+    root, files = _tree(tmp_path)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    results = project.lint_project(files, Settings())
+    first = next(results)
+    assert gc.get_freeze_count() > 0 and gc.isenabled()  # the index's objects, frozen for the run
+    if stop_early:
+        results.close()
+    else:
+        assert len([first, *results]) == len(files)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
