@@ -326,6 +326,15 @@ def _saves_index(paths) -> bool:
 def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     """The run proper: discovery, then fixing or linting, then the report.  ``seen``
     collects the files checked and the directories walked (for the run record)."""
+    import gc
+
+    try:
+        return _check_files(args, paths, options, cache_dir, seen)
+    finally:
+        gc.unfreeze()  # what a fixing run's index pass froze (build_project_index)
+
+
+def _check_files(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
     from estimator_lint import discovery, output
     from estimator_lint.output import progress
     from estimator_lint.project import build_project_index, lint_project
@@ -359,7 +368,7 @@ def _check(args, paths, options, cache_dir, seen: Optional[dict] = None) -> int:
 
     parsed = ParsedFiles() if fixing else None
     index = (
-        build_project_index(files, options.settings, cache_dir, save_index=save_index, parsed=parsed)
+        build_project_index(files, options.settings, cache_dir, save_index=save_index, parsed=parsed, freeze=True)
         if fixing and len(files) > 1
         else None
     )

@@ -167,6 +167,7 @@ def build_project_index(
     save_index: bool = True,
     read: Optional[Callable[[str], Optional[bytes]]] = None,
     parsed: Optional[source.ParsedFiles] = None,
+    freeze: bool = False,
 ) -> ProjectIndex:
     """The complete project index of ``files``, for ``--fix`` and for API users who lint
     files one at a time; with ``cache_dir``, saved there and reused while no file changes.
@@ -176,10 +177,12 @@ def build_project_index(
     unreadable) where they are not the ones on disk (an editor's unsaved texts, stdin);
     such an index is never saved nor taken from the cache.  ``parsed``: keeps the trees
     parsed here for the fixing pass (:class:`estimator_lint.source.ParsedFiles`).
+    ``freeze``: as :func:`prepare_project`'s (the caller calls ``gc.unfreeze()``).
     """
     if read is not None:
         cache_dir = None
-    index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False, read=read, parsed=parsed)
+    with _collector_paused(freeze):
+        index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False, read=read, parsed=parsed)
     if reused:
         return index
     read = _held_or_read(parsed, read)

@@ -755,3 +755,13 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(tmp_path, stop_early)
     else:
         assert len([first, *results]) == len(files)
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_fixing_run_leaves_nothing_frozen(tmp_path, capsys):
+    import gc
+
+    from estimator_lint.cli import main
+
+    _seed_copies(tmp_path, 2)
+    assert main(["--isolated", "--no-cache", "--fix", str(tmp_path)]) in (0, 1)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
