@@ -984,7 +984,13 @@ def test_scan_body_visits_each_scope_node_once(case):
         assert [n for n in found if isinstance(n, ast.stmt)] == [n for n in expected if isinstance(n, ast.stmt)]
 
 
-@pytest.mark.parametrize("source", [_DEEP, "x", "-x", "a < b", "pass", "", "def f():\n    return vars(a).b.__dict__\n"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        _DEEP, "x", "-x", "a < b", "pass", "", "def f():\n    return vars(a).b.__dict__\n",
+        "def f(*, a, b=1):\n    global g\n    return {**a, 'k': b}\n", "global g\n",
+    ],
+)
 def test_nesting_depth_and_reflective_reads_count_as_ast_walk_does(source):
     """The fix guard's depth counts the singletons' level below their node (as ``ast.walk``
     does), and the reflective reads come in ``ast.walk``'s order."""

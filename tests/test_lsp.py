@@ -351,3 +351,28 @@ async def test_unsafe_quick_fixes_say_so(session):
     labelled = [a for a in actions if a.title.endswith("(unsafe)")]
     assert sorted(a.title for a in labelled) == sorted(f"Fix {d.code}: {d.fix.message} (unsafe)" for d in unsafe)
     assert not any(a.is_preferred for a in labelled)
+
+
+def test_a_check_runs_with_the_collector_paused_and_restores_it(monkeypatch):
+    """The server checks a document with the cyclic collector paused (each collection would
+    walk the whole tree) and leaves it as it found it, enabled or not."""
+    import gc
+
+    from estimator_lint.diagnostics import FileResult
+    from estimator_lint.lsp import server
+
+    seen = []
+    monkeypatch.setattr(server, "check_document", lambda *args: (seen.append(gc.isenabled()), (FileResult("m.py"), None))[1])
+    ls = server.EstimatorLintServer()
+    monkeypatch.setattr(ls, "_converted", lambda version, text, fixes, result, note: (gc.isenabled(), result))
+    assert gc.isenabled()
+    assert ls._check(1, None, None, "m.py", "x = 1\n")[0] is True  # converted with it enabled again
+    gc.disable()
+    try:
+        with server.collector_paused():
+            with server.collector_paused():
+                assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+    assert seen == [False]

@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Protocol, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.imports import ImportTable, module_aliases
-from estimator_lint.analysis.scopes import WITH_SINGLETON_CHILD, ClassInfo, FunctionInfo, ScopeCollector, child_fields, walk_nodes
+from estimator_lint.analysis.scopes import CHILD_FIELDS, WITH_SINGLETON_CHILD, ClassInfo, FunctionInfo, ScopeCollector, child_fields, walk_nodes
 from estimator_lint.analysis.values import GRAPH, FunctionValues, join
 
 #: An exported PREDICT-keys entry ``[SAME_KEYS_AS + "pkg.a.model_fn"]``: the class's
@@ -903,14 +903,18 @@ class FileModel:
         context and operator singletons are a level below their node)."""
         found: List[ast.AST] = []
         deepest, level = 0, [self.tree]
-        AST, Call, Name, Attribute, Load = ast.AST, ast.Call, ast.Name, ast.Attribute, ast.Load
+        Call, Name, Attribute, Load = ast.Call, ast.Name, ast.Attribute, ast.Load
         reflective_calls = ("getattr", "hasattr", "vars", "globals", "locals")
+        fields_of = CHILD_FIELDS.get
         while level:
             deepest += 1
             below: List[ast.AST] = []
+            extend, append = below.extend, below.append
             singleton_below = False
             for node in level:
                 kind = type(node)
+                if node is None:
+                    continue  # a dict display's ``**mapping`` key, a keyword-only argument without default
                 if kind is Call:
                     func = node.func  # type: ignore[attr-defined]
                     if type(func) is Name and func.id in reflective_calls:
@@ -919,12 +923,13 @@ class FileModel:
                     found.append(node)
                 if kind in WITH_SINGLETON_CHILD:
                     singleton_below = True
-                for name in child_fields(kind):
+                fields = fields_of(kind)
+                for name in fields if fields is not None else child_fields(kind):
                     value = getattr(node, name, None)
                     if value.__class__ is list:
-                        below.extend(item for item in value if isinstance(item, AST))
-                    elif isinstance(value, AST):
-                        below.append(value)
+                        extend(value)
+                    elif value is not None:
+                        append(value)
             if singleton_below and not below:
                 deepest += 1  # only singletons below the deepest level
             level = below

@@ -110,24 +110,27 @@ _SCALAR_FIELDS = frozenset(
     {"ctx", "op", "ops", "id", "attr", "arg", "name", "asname", "module", "level", "kind", "type_comment",
      "conversion", "is_async", "simple", "rest", "kwd_attrs", "tag"}
 )
-_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
-#: :data:`_CHILD_FIELDS` backwards (:func:`scan_body` pushes children on a stack).
+#: Node type -> :func:`child_fields`, filled as types are met (ask the function for a new one).
+CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+#: :data:`CHILD_FIELDS` backwards (:func:`scan_body` pushes children on a stack).
 _REVERSED_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
 def _child_fields(node_type: type) -> Tuple[str, ...]:
     fields = tuple(
         f for f in node_type._fields  # type: ignore[attr-defined]
-        if f not in _SCALAR_FIELDS and not (f == "value" and node_type.__name__ in ("Constant", "MatchSingleton"))
+        if f not in _SCALAR_FIELDS
+        and not (f == "value" and node_type.__name__ in ("Constant", "MatchSingleton"))
+        and not (f == "names" and node_type.__name__ in ("Global", "Nonlocal"))  # strings
     )
-    _CHILD_FIELDS[node_type] = fields
+    CHILD_FIELDS[node_type] = fields
     return fields
 
 
 def child_fields(node_type: type) -> Tuple[str, ...]:
     """The fields of ``node_type`` that may hold child nodes, in ``_fields`` order, without
     the ones holding names, numbers and the context and operator singletons."""
-    fields = _CHILD_FIELDS.get(node_type)
+    fields = CHILD_FIELDS.get(node_type)
     return fields if fields is not None else _child_fields(node_type)
 
 
@@ -144,7 +147,7 @@ def walk_nodes(node: ast.AST) -> List[ast.AST]:
     operator singletons (``Load``, ``Store``, ``Add``...): no question looks for those,
     and the field tables of :func:`scan_body` make it several times faster."""
     found = [node]
-    fields_of = _CHILD_FIELDS.get
+    fields_of = CHILD_FIELDS.get
     AST = ast.AST
     append = found.append
     for current in found:  # the list grows while it is read: breadth first
@@ -167,7 +170,7 @@ def parent_map(nodes: Iterable[ast.AST]) -> Dict[int, ast.AST]:
     """Child id -> parent node, for the children of ``nodes`` (``ast.iter_child_nodes``
     with the field tables of :func:`scan_body`)."""
     parents: Dict[int, ast.AST] = {}
-    fields_of = _CHILD_FIELDS.get
+    fields_of = CHILD_FIELDS.get
     AST = ast.AST
     for node in nodes:
         node_type = type(node)
