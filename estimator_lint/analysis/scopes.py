@@ -142,50 +142,37 @@ WITH_SINGLETON_CHILD = frozenset(
 )
 
 
+def child_nodes(node: ast.AST) -> List[ast.AST]:
+    """``list(ast.iter_child_nodes(node))`` without the context and operator singletons
+    (``Load``, ``Store``, ``Add``...), which no question looks for, by the field tables."""
+    fields = CHILD_FIELDS.get(type(node))
+    if fields is None:
+        fields = _child_fields(type(node))
+    found: List[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            # Lists hold nodes, and None for a dict display's ``**mapping`` key or a
+            # keyword-only argument without default (``global`` names are not a field here).
+            found.extend(value if None not in value else [item for item in value if item is not None])
+        elif value is not None:
+            found.append(value)
+    return found
+
+
 def walk_nodes(node: ast.AST) -> List[ast.AST]:
-    """``list(ast.walk(node))`` (breadth first, in the same order) without the context and
-    operator singletons (``Load``, ``Store``, ``Add``...): no question looks for those,
-    and the field tables of :func:`scan_body` make it several times faster."""
+    """``list(ast.walk(node))`` (breadth first, in the same order) without the singletons
+    (:func:`child_nodes`)."""
     found = [node]
-    fields_of = CHILD_FIELDS.get
-    AST = ast.AST
-    append = found.append
+    extend = found.extend
     for current in found:  # the list grows while it is read: breadth first
-        node_type = type(current)
-        fields = fields_of(node_type)
-        if fields is None:
-            fields = _child_fields(node_type)
-        for name in fields:
-            value = getattr(current, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, AST):
-                        append(item)
-            elif isinstance(value, AST):
-                append(value)
+        extend(child_nodes(current))
     return found
 
 
 def parent_map(nodes: Iterable[ast.AST]) -> Dict[int, ast.AST]:
-    """Child id -> parent node, for the children of ``nodes`` (``ast.iter_child_nodes``
-    with the field tables of :func:`scan_body`)."""
-    parents: Dict[int, ast.AST] = {}
-    fields_of = CHILD_FIELDS.get
-    AST = ast.AST
-    for node in nodes:
-        node_type = type(node)
-        fields = fields_of(node_type)
-        if fields is None:
-            fields = _child_fields(node_type)
-        for name in fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, AST):
-                        parents[id(item)] = node
-            elif isinstance(value, AST):
-                parents[id(value)] = node
-    return parents
+    """Child id -> parent node, for the children of ``nodes`` (:func:`child_nodes`)."""
+    return {id(child): node for node in nodes for child in child_nodes(node)}
 
 
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
