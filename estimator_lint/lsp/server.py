@@ -349,8 +349,11 @@ class EstimatorLintServer(LanguageServer):
         if doc is None:
             return []
         checked = await self.checked(doc, fixes=False)
-        if any(d.fix is not None for d in checked.result.diagnostics):
+        rendered = doc.checked is not None and doc.checked.version == checked.version and doc.checked.fixes
+        if any(d.fix is not None for d in checked.result.diagnostics) and (rendered or not self.resolves_edits()):
             checked = await self.checked(doc, fixes=True)  # the fixes' edits
+        # Otherwise quick fixes come without their edits, rendered when one is chosen
+        # (codeAction/resolve): a request right after a change is answered at once.
         only = params.context.only
         actions: List[types.CodeAction] = []
         lines = checked.lines
@@ -367,16 +370,17 @@ class EstimatorLintServer(LanguageServer):
             for d, item in here:
                 if d.fix is None:
                     continue
-                edit = self.workspace_edit(doc, checked.version, convert.text_edits(d.fix.edits, lines))
-                actions.append(
-                    types.CodeAction(
-                        title=convert.fix_title(d),
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[item],
-                        edit=edit,
-                        is_preferred=d.fix.applicability is Applicability.SAFE,
-                    )
+                action = types.CodeAction(
+                    title=convert.fix_title(d),
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[item],
+                    is_preferred=d.fix.applicability is Applicability.SAFE,
                 )
+                if checked.fixes:
+                    action.edit = self.workspace_edit(doc, checked.version, convert.text_edits(d.fix.edits, lines))
+                else:
+                    action.data = {"uri": doc.uri, "version": checked.version, "finding": _finding_key(d)}
+                actions.append(action)
             from estimator_lint.noqa import add_code_edit
 
             seen = set()
@@ -406,6 +410,24 @@ class EstimatorLintServer(LanguageServer):
                 action = await self.resolve_fix_all(action)
             actions.append(action)
         return actions
+
+    def resolves_edits(self) -> bool:
+        """Whether the client asks for a code action's edit when it is chosen."""
+        support = self.capability("text_document.code_action.resolve_support")
+        return support is not None and "edit" in (getattr(support, "properties", None) or [])
+
+    async def resolve_quick_fix(self, action: types.CodeAction) -> types.CodeAction:
+        """The edit of a quick fix offered before the fixes' edits were rendered."""
+        data = action.data or {}
+        doc = self.documents.get(data.get("uri"))
+        if doc is None or data.get("version") != doc.version:
+            return action  # stale: no edit (the client asks again)
+        checked = await self.checked(doc, fixes=True)
+        for d in checked.result.diagnostics:
+            if d.fix is not None and checked.version == data["version"] and _finding_key(d) == data.get("finding"):
+                action.edit = self.workspace_edit(doc, checked.version, convert.text_edits(d.fix.edits, checked.lines))
+                break
+        return action
 
     async def resolve_fix_all(self, action: types.CodeAction) -> types.CodeAction:
         data = action.data or {}
@@ -475,6 +497,11 @@ def collector_paused():
             _PAUSED -= 1
             if _PAUSED == 0 and _RESUME:
                 gc.enable()
+
+
+def _finding_key(d) -> list:
+    """A finding of one version of a document, as a code action's data names it."""
+    return [d.code, d.line, d.column, d.end_line, d.end_column]
 
 
 def warm_up() -> None:
@@ -552,11 +579,13 @@ def create_server() -> EstimatorLintServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: EstimatorLintServer, params: types.InitializedParams) -> None:
+        # What a check needs, imported before any other thread starts importing it, then
+        # kept out of the collector's walks: the server's modules live as long as it does.
+        warm_up()
+        gc.freeze()
         for project in ls.projects:
             ls.request_index(project)
         ls.worker().submit(warm_up)  # start the fix renderer before it is needed
-        warm_up()  # what a check needs, imported now, then kept out of the collector's walks:
-        gc.freeze()  # the server's modules and state live as long as it does
         if ls.capability("workspace.did_change_watched_files.dynamic_registration"):
             watchers = [types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]
             registration = types.Registration(
@@ -634,6 +663,8 @@ def create_server() -> EstimatorLintServer:
     async def code_action_resolve(ls: EstimatorLintServer, action: types.CodeAction) -> types.CodeAction:
         if action.kind == FIX_ALL_KIND:
             return await ls.resolve_fix_all(action)
+        if action.kind == types.CodeActionKind.QuickFix and isinstance(action.data, dict) and "finding" in action.data:
+            return await ls.resolve_quick_fix(action)
         return action
 
     @server.feature(types.SHUTDOWN)
