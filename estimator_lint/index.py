@@ -352,8 +352,8 @@ def build_index(
 
     def admit(path: str, data: bytes) -> None:
         index.candidates.add(path)
-        if parsed is not None and not path.lower().endswith(".ipynb"):
-            parsed.hold(path, data)  # (a notebook's bytes here are its code, not the file)
+        if parsed is not None:
+            parsed.hold(path, data)
         facts[path] = _TextFacts.of(data)
         if b"EstimatorSpec" in data:
             index.spec_files.add(path)
@@ -414,7 +414,7 @@ def build_index(
 
     if parsed is not None:  # the lint pass reads these files too (their noqa, their digest)
         for path, data in pending.items():
-            if data is not None and not path.lower().endswith(".ipynb"):
+            if data is not None:
                 parsed.hold(path, data)
     del pending
     for path in sorted(index.candidates - unreadable):

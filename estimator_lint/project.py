@@ -67,24 +67,26 @@ def lint_project(
         return
     import gc
 
-    run = prepare_project(files, settings, jobs=jobs, cache_dir=cache_dir, save_index=save_index, freeze=True)
-    rest = runner.lint_paths(
-        [f for f in files if f not in run.done],
-        settings,
-        jobs,
-        cache=run.cache,
-        index=run.index,
-        save_cache=False,
-        parsed=run.parsed,
-    )
     try:
-        for path in files:
-            yield run.done[path] if path in run.done else next(rest)
+        run = prepare_project(files, settings, jobs=jobs, cache_dir=cache_dir, save_index=save_index, freeze=True)
+        rest = runner.lint_paths(
+            [f for f in files if f not in run.done],
+            settings,
+            jobs,
+            cache=run.cache,
+            index=run.index,
+            save_cache=False,
+            parsed=run.parsed,
+        )
+        try:
+            for path in files:
+                yield run.done[path] if path in run.done else next(rest)
+        finally:
+            rest.close()
+            if run.cache is not None:
+                run.cache.save()
     finally:
-        rest.close()
         gc.unfreeze()  # what the index pass froze (prepare_project) is collectable again
-        if run.cache is not None:
-            run.cache.save()
 
 
 def prepare_project(
@@ -142,21 +144,18 @@ def prepare_project(
 
 @contextmanager
 def _collector_paused(freeze: bool):
-    """With ``freeze``: no cyclic collection while the index pass allocates what the run
-    keeps (bytes, trees, the index: each collection would walk all of it, about a sixth of
-    a run on a corpus full of Estimator code), then all of it frozen out of later ones."""
+    """With ``freeze``: the index pass allocates what the run keeps (bytes, trees, the
+    index) with the cyclic collector paused (each collection would walk all of it, about a
+    sixth of a run on a corpus full of Estimator code), and all of it is then frozen out of
+    later collections."""
+    if not freeze:
+        yield
+        return
     import gc
 
-    enabled = freeze and gc.isenabled()
-    if enabled:
-        gc.disable()
-    try:
+    with source.collector_paused():
         yield
-    finally:
-        if enabled:
-            gc.enable()
-        if freeze:
-            gc.freeze()
+    gc.freeze()
 
 
 def build_project_index(

@@ -99,6 +99,34 @@ _budget_users = 0
 _budget_saved: Optional[Tuple[int, int]] = None  # (the caller's limit, the limit we set)
 
 
+_collector_lock = threading.Lock()
+_collector_users = 0
+_collector_resume = False  # whether the collector was enabled before the first pause
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a pass allocates what lives until it ends (a
+    file's tree and analysis, a run's held bytes and trees): each collection would walk
+    all of it again.  Nested and concurrent uses share one pause; the last one out enables
+    the collector again if it was enabled before the first."""
+    import gc
+
+    global _collector_users, _collector_resume
+    with _collector_lock:
+        if _collector_users == 0:
+            _collector_resume = gc.isenabled()
+            gc.disable()
+        _collector_users += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_users -= 1
+            if _collector_users == 0 and _collector_resume:
+                gc.enable()
+
+
 def _stack_depth() -> int:
     depth, frame = 0, sys._getframe(1)
     while frame is not None:
@@ -215,13 +243,12 @@ class ParsedFiles:
     Bytes are held for at most :attr:`bytes_budget` bytes in all, and trees for at most
     :attr:`budget` bytes of source (a tree takes about 50 times its source's size); a
     file beyond a budget is read or parsed again.  A tree is handed on only for the very
-    bytes it was parsed from, and once.  ``trees=False``: bytes only (a run whose lint
-    pass is in worker processes).  :attr:`stats`: each file's stat, when the caller took
-    it before the read (the result cache stamps a file with a stat older than its bytes).
+    bytes it was parsed from, and once.  :attr:`stats`: each file's stat, when the caller
+    took it before the read (the result cache stamps a file with a stat older than its
+    bytes).
     """
 
-    def __init__(self, budget: int = 1024 * 1024, *, bytes_budget: int = 16 * 1024 * 1024, trees: bool = True) -> None:
-        self.trees = trees
+    def __init__(self, budget: int = 1024 * 1024, *, bytes_budget: int = 16 * 1024 * 1024) -> None:
         self.budget = budget
         self.bytes_budget = bytes_budget
         self._held: Dict[str, Tuple[bytes, ast.Module]] = {}
@@ -229,8 +256,9 @@ class ParsedFiles:
         self.stats: Dict[str, os.stat_result] = {}
 
     def hold(self, path: str, data: bytes) -> None:
-        """Keep the bytes of ``path`` (read from disk, not a notebook's code) for a later pass."""
-        if len(data) <= self.bytes_budget and path not in self._bytes:
+        """Keep the bytes of ``path`` for a later pass (not a notebook's: passes before the
+        lint read its code cells, not the file)."""
+        if not is_notebook(path) and len(data) <= self.bytes_budget and path not in self._bytes:
             self._bytes[path] = data
             self.bytes_budget -= len(data)
 
@@ -240,7 +268,7 @@ class ParsedFiles:
         return self._bytes.get(path)
 
     def keep(self, path: str, data: bytes, tree: ast.Module) -> None:
-        if self.trees and len(data) <= self.budget and path not in self._held:
+        if len(data) <= self.budget and path not in self._held:
             self._held[path] = (data, tree)
             self.budget -= len(data)
 

@@ -361,6 +361,7 @@ def test_a_check_runs_with_the_collector_paused_and_restores_it(monkeypatch):
     walk the whole tree) and leaves it as it found it, enabled or not."""
     import gc
 
+    from estimator_lint import source
     from estimator_lint.diagnostics import FileResult
     from estimator_lint.lsp import server
 
@@ -372,8 +373,8 @@ def test_a_check_runs_with_the_collector_paused_and_restores_it(monkeypatch):
     assert ls._check(1, None, None, "m.py", "x = 1\n")[0] is True  # converted with it enabled again
     gc.disable()
     try:
-        with server.collector_paused():
-            with server.collector_paused():
+        with source.collector_paused():  # nested: one pause
+            with source.collector_paused():
                 assert not gc.isenabled()
         assert not gc.isenabled()  # it was off before: it stays off
     finally:

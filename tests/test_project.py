@@ -274,12 +274,12 @@ def test_an_edit_while_a_run_lints_shows_in_the_next_run(tmp_path, monkeypatch):
 def test_parsed_files_hold_bytes_within_their_budget():
     from estimator_lint.source import ParsedFiles
 
-    held = ParsedFiles(bytes_budget=10, trees=False)
+    held = ParsedFiles(bytes_budget=10)
     held.hold("a.py", b"x = 1")
     held.hold("b.py", b"y = 22222")  # 9 bytes: over the 5 left
     assert held.held("a.py") == b"x = 1" and held.held("b.py") is None
-    held.keep("a.py", b"x = 1", None)  # trees=False: no tree is kept
-    assert held.peek("a.py", b"x = 1") is None
+    held.hold("c.ipynb", b"{}")  # the index reads a notebook's code cells, not its bytes
+    assert held.held("c.ipynb") is None and held.bytes_budget == 5
 
 
 def test_parsed_files_hold_trees_within_their_budget():

@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Protocol, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.imports import ImportTable, module_aliases
-from estimator_lint.analysis.scopes import CHILD_FIELDS, WITH_SINGLETON_CHILD, ClassInfo, FunctionInfo, ScopeCollector, child_fields, walk_nodes
+from estimator_lint.analysis.scopes import WITH_SINGLETON_CHILD, ClassInfo, FunctionInfo, ScopeCollector, child_nodes, walk_nodes
 from estimator_lint.analysis.values import GRAPH, FunctionValues, join
 
 #: An exported PREDICT-keys entry ``[SAME_KEYS_AS + "pkg.a.model_fn"]``: the class's
@@ -905,16 +905,13 @@ class FileModel:
         deepest, level = 0, [self.tree]
         Call, Name, Attribute, Load = ast.Call, ast.Name, ast.Attribute, ast.Load
         reflective_calls = ("getattr", "hasattr", "vars", "globals", "locals")
-        fields_of = CHILD_FIELDS.get
         while level:
             deepest += 1
             below: List[ast.AST] = []
-            extend, append = below.extend, below.append
+            extend = below.extend
             singleton_below = False
             for node in level:
                 kind = type(node)
-                if node is None:
-                    continue  # a dict display's ``**mapping`` key, a keyword-only argument without default
                 if kind is Call:
                     func = node.func  # type: ignore[attr-defined]
                     if type(func) is Name and func.id in reflective_calls:
@@ -923,13 +920,7 @@ class FileModel:
                     found.append(node)
                 if kind in WITH_SINGLETON_CHILD:
                     singleton_below = True
-                fields = fields_of(kind)
-                for name in fields if fields is not None else child_fields(kind):
-                    value = getattr(node, name, None)
-                    if value.__class__ is list:
-                        extend(value)
-                    elif value is not None:
-                        append(value)
+                extend(child_nodes(node))
             if singleton_below and not below:
                 deepest += 1  # only singletons below the deepest level
             level = below

@@ -110,28 +110,24 @@ _SCALAR_FIELDS = frozenset(
     {"ctx", "op", "ops", "id", "attr", "arg", "name", "asname", "module", "level", "kind", "type_comment",
      "conversion", "is_async", "simple", "rest", "kwd_attrs", "tag"}
 )
-#: Node type -> :func:`child_fields`, filled as types are met (ask the function for a new one).
-CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
-#: :data:`CHILD_FIELDS` backwards (:func:`scan_body` pushes children on a stack).
+#: Node type -> :func:`child_fields`, filled as types are met.
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+#: :data:`_CHILD_FIELDS` backwards (:func:`scan_body` pushes children on a stack).
 _REVERSED_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def _child_fields(node_type: type) -> Tuple[str, ...]:
-    fields = tuple(
-        f for f in node_type._fields  # type: ignore[attr-defined]
-        if f not in _SCALAR_FIELDS
-        and not (f == "value" and node_type.__name__ in ("Constant", "MatchSingleton"))
-        and not (f == "names" and node_type.__name__ in ("Global", "Nonlocal"))  # strings
-    )
-    CHILD_FIELDS[node_type] = fields
-    return fields
 
 
 def child_fields(node_type: type) -> Tuple[str, ...]:
     """The fields of ``node_type`` that may hold child nodes, in ``_fields`` order, without
     the ones holding names, numbers and the context and operator singletons."""
-    fields = CHILD_FIELDS.get(node_type)
-    return fields if fields is not None else _child_fields(node_type)
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        fields = _CHILD_FIELDS[node_type] = tuple(
+            f for f in node_type._fields  # type: ignore[attr-defined]
+            if f not in _SCALAR_FIELDS
+            and not (f == "value" and node_type.__name__ in ("Constant", "MatchSingleton"))
+            and not (f == "names" and node_type.__name__ in ("Global", "Nonlocal"))  # strings
+        )
+    return fields
 
 
 #: Node types with a context or operator singleton child (``Name(ctx=Load())``,
@@ -145,10 +141,10 @@ WITH_SINGLETON_CHILD = frozenset(
 def child_nodes(node: ast.AST) -> List[ast.AST]:
     """``list(ast.iter_child_nodes(node))`` without the context and operator singletons
     (``Load``, ``Store``, ``Add``...), which no question looks for, by the field tables."""
-    fields = CHILD_FIELDS.get(type(node))
-    if fields is None:
-        fields = _child_fields(type(node))
     found: List[ast.AST] = []
+    fields = _CHILD_FIELDS.get(type(node))  # (the table first: this runs for every node)
+    if fields is None:
+        fields = child_fields(type(node))
     for name in fields:
         value = getattr(node, name, None)
         if value.__class__ is list:

@@ -26,8 +26,6 @@ import logging
 import os
 import multiprocessing
 import pickle
-import threading
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -40,6 +38,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from estimator_lint import __version__, config
 from estimator_lint.diagnostics import Applicability, FileResult
 from estimator_lint.screen import mentions_words
+from estimator_lint.source import collector_paused
 from estimator_lint.lsp import convert
 from estimator_lint.workspace import Workspace
 
@@ -235,6 +234,9 @@ class EstimatorLintServer(LanguageServer):
 
     def _check(self, version, workspace: Workspace, index, path: str, text: str) -> Checked:
         """On the check thread: the engine's check without the fixes' edits, converted."""
+        # Everything a check allocates lives until it ends: collections would walk the whole
+        # tree again (about a fifth of a check of a 2,000-line file); its garbage is
+        # collected after it, by the collections the next allocations start.
         with collector_paused():
             found = check_document(workspace, index, path, text, False)
         return self._converted(version, text, False, *found)
@@ -416,24 +418,31 @@ class EstimatorLintServer(LanguageServer):
         support = self.capability("text_document.code_action.resolve_support")
         return support is not None and "edit" in (getattr(support, "properties", None) or [])
 
-    async def resolve_quick_fix(self, action: types.CodeAction) -> types.CodeAction:
-        """The edit of a quick fix offered before the fixes' edits were rendered."""
+    def document_of(self, action: types.CodeAction) -> Optional[Document]:
+        """The open document an unresolved action was made for, while at that version
+        (None: stale, the action gets no edit and the client asks again)."""
         data = action.data or {}
         doc = self.documents.get(data.get("uri"))
-        if doc is None or data.get("version") != doc.version:
-            return action  # stale: no edit (the client asks again)
+        return doc if doc is not None and data.get("version") == doc.version else None
+
+    async def resolve_quick_fix(self, action: types.CodeAction) -> types.CodeAction:
+        """The edit of a quick fix offered before the fixes' edits were rendered."""
+        doc = self.document_of(action)
+        if doc is None:
+            return action
         checked = await self.checked(doc, fixes=True)
+        if checked.version != action.data["version"]:
+            return action
         for d in checked.result.diagnostics:
-            if d.fix is not None and checked.version == data["version"] and _finding_key(d) == data.get("finding"):
+            if d.fix is not None and _finding_key(d) == action.data.get("finding"):
                 action.edit = self.workspace_edit(doc, checked.version, convert.text_edits(d.fix.edits, checked.lines))
                 break
         return action
 
     async def resolve_fix_all(self, action: types.CodeAction) -> types.CodeAction:
-        data = action.data or {}
-        doc = self.documents.get(data.get("uri"))
-        if doc is None or data.get("version") != doc.version:
-            return action  # stale: no edit (the client asks again)
+        doc = self.document_of(action)
+        if doc is None:
+            return action
         project, text, version = doc.project, doc.text, doc.version
         loop = asyncio.get_running_loop()
         try:
@@ -473,39 +482,13 @@ class EstimatorLintServer(LanguageServer):
         project.idle_task = asyncio.ensure_future(later())
 
 
-_PAUSED = 0  # checks running with the collector paused
-_RESUME = False  # whether it was enabled before the first of them
-_PAUSE_LOCK = threading.Lock()
-
-
-@contextmanager
-def collector_paused():
-    """No cyclic garbage collection while a document is checked: everything a check
-    allocates lives until it ends, so each collection would walk the whole tree again
-    (about a fifth of a check of a 2,000-line file).  Its garbage is collected after it,
-    by the collections that the next allocations start."""
-    global _PAUSED, _RESUME
-    with _PAUSE_LOCK:
-        _PAUSED += 1
-        if _PAUSED == 1:
-            _RESUME = gc.isenabled()
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _PAUSE_LOCK:
-            _PAUSED -= 1
-            if _PAUSED == 0 and _RESUME:
-                gc.enable()
-
-
 def _finding_key(d) -> list:
     """A finding of one version of a document, as a code action's data names it."""
     return [d.code, d.line, d.column, d.end_line, d.end_column]
 
 
 def warm_up() -> None:
-    """In the worker process: import what rendering fixes needs."""
+    """Import what checking and rendering fixes need (in the server, then the worker)."""
     import estimator_lint.fixes  # noqa: F401
     from estimator_lint.rules import ALL_RULES  # noqa: F401
 
