@@ -22,6 +22,7 @@ from estimator_lint.diagnostics import Diagnostic, FileError, FileResult
 from estimator_lint.screen import might_have_findings
 from estimator_lint.settings import Settings
 from estimator_lint.source import (
+    collector_paused,
     TOO_DEEP,
     SourceError,
     _has_relative_import,
@@ -285,6 +286,13 @@ def lint_file(
     settings = settings or Settings()
     if isinstance(path, bytes):
         path = os.fsdecode(path)
+    # A file's tree and analysis live until it is done: collections during it would walk
+    # them again and again; the first one after it finds only what the file kept.
+    with collector_paused():
+        return _lint_file(path, settings, index, data, screened, tree)
+
+
+def _lint_file(path, settings, index, data, screened, tree) -> FileResult:
     result = FileResult(path)
     if data is None:
         try:

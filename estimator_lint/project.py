@@ -154,8 +154,12 @@ def _collector_paused(freeze: bool):
     import gc
 
     with source.collector_paused():
-        yield
-    gc.freeze()
+        try:
+            yield
+        finally:
+            # Frozen before the collector runs again: its first collection would otherwise
+            # walk everything the pass allocated (one more full walk of the trees).
+            gc.freeze()
 
 
 def build_project_index(

@@ -765,3 +765,73 @@ def test_a_fixing_run_leaves_nothing_frozen(tmp_path, capsys):
     _seed_copies(tmp_path, 2)
     assert main(["--isolated", "--no-cache", "--fix", str(tmp_path)]) in (0, 1)
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_the_index_pass_is_frozen_before_the_collector_runs_again(tmp_path, monkeypatch):
+    """Enabled first, the collector's next collection would walk everything the index
+    pass allocated (its trees and bytes) once more before it is frozen out."""
+    import gc
+
+    root, files = _tree(tmp_path)
+    calls = []
+    enable, freeze = gc.enable, gc.freeze
+    monkeypatch.setattr(gc, "enable", lambda: (calls.append("enable"), enable())[1])
+    monkeypatch.setattr(gc, "freeze", lambda: (calls.append("freeze"), freeze())[1])
+    results = list(project.lint_project(files, Settings()))
+    assert len(results) == len(files)
+    assert calls[:2] == ["freeze", "enable"]
+
+
+def test_a_files_analysis_is_freed_without_the_cyclic_collector(monkeypatch):
+    """The analysis of a file holds no reference cycle through its model: when the file is
+    done, reference counting frees the model and the file's tree at once (a cycle would
+    keep them for a collection that walks all of them)."""
+    import ast
+    import gc
+    import weakref
+
+    from estimator_lint.engine import lint_file
+
+    models = []
+    init = analysis_model.FileModel.__init__
+
+    def keep_a_weak_reference(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        models.append(weakref.ref(self))
+
+    monkeypatch.setattr(analysis_model.FileModel, "__init__", keep_a_weak_reference)
+    path = os.path.join(FIXTURES, "rule_est102_local_name", "before.py")
+    with open(path, "rb") as f:
+        data = f.read()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tree = ast.parse(data)
+        tree_ref = weakref.ref(tree)
+        result = lint_file(path, Settings(), data=data, tree=tree)
+        del tree
+        assert [d.code for d in result.diagnostics] and models
+        assert [m() for m in models] == [None] * len(models)
+        assert tree_ref() is None
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_a_file_is_analysed_with_the_collector_paused_and_left_as_found(monkeypatch):
+    import gc
+
+    from estimator_lint.engine import lint_file
+
+    during = []
+    init = analysis_model.FileModel.__init__
+
+    def note_the_collector(self, *args, **kwargs):
+        during.append(gc.isenabled())
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(analysis_model.FileModel, "__init__", note_the_collector)
+    path = os.path.join(FIXTURES, "rule_est102_local_name", "before.py")
+    assert gc.isenabled()
+    assert lint_file(path, Settings()).diagnostics
+    assert during == [False] and gc.isenabled()

@@ -244,45 +244,8 @@ class FileModel:
 
     def _resolve_estimators(self) -> None:
         chains: Dict[ClassInfo, Optional[List[str]]] = {}
-
-        def chain_of(cls: ClassInfo, visiting: Set[ClassInfo]) -> Optional[List[str]]:
-            if cls in chains:
-                return chains[cls]
-            if cls in visiting:
-                return None
-            visiting.add(cls)
-            result: Optional[List[str]] = None
-            for base in cls.node.bases:
-                base = self._dealias(base)
-                local = self._local_class(base)
-                if local is not None and local is not cls:
-                    sub = chain_of(local, visiting)
-                    if sub:
-                        result = [cls.name, *sub]
-                        break
-                    continue
-                qual = self.imports.resolve(base)
-                if qual is None and isinstance(base, ast.Name) and self.imports.star_modules and self.module:
-                    qual = f"{self.module}.{base.id}"  # maybe from ``from .base import *`` (the index knows)
-                if qual is None:
-                    continue
-                if tfapi.is_estimator_qualname(qual):
-                    result = [cls.name, tfapi.display_qualname(qual)]
-                    break
-                if qual in self.extra_bases:
-                    result = [cls.name, qual]
-                    break
-                if self.index is not None:
-                    sub = self.index.estimator_chain(qual)
-                    if sub:
-                        result = [cls.name, *sub]
-                        break
-            visiting.discard(cls)
-            chains[cls] = result
-            return result
-
         for cls in self.scopes.classes:
-            chain = chain_of(cls, set())
+            chain = self._estimator_chain(cls, chains, set())
             if chain:
                 self.estimators[cls] = EstimatorClass(cls, chain)
         for cls, est in self.estimators.items():
@@ -292,6 +255,46 @@ class FileModel:
                     self.estimators[local].subclasses.append(cls)
             if self.index is not None and self.module and hasattr(self.index, "subclasses_of"):
                 est.external_subclasses = list(self.index.subclasses_of(self.class_qualname(cls), self.module))
+
+    def _estimator_chain(
+        self, cls: ClassInfo, chains: Dict[ClassInfo, Optional[List[str]]], visiting: Set[ClassInfo]
+    ) -> Optional[List[str]]:
+        """The chain of class names from ``cls`` to an Estimator base (None: not one);
+        ``chains`` memoizes it per class, ``visiting`` breaks cycles of bases."""
+        if cls in chains:
+            return chains[cls]
+        if cls in visiting:
+            return None
+        visiting.add(cls)
+        result: Optional[List[str]] = None
+        for base in cls.node.bases:
+            base = self._dealias(base)
+            local = self._local_class(base)
+            if local is not None and local is not cls:
+                sub = self._estimator_chain(local, chains, visiting)
+                if sub:
+                    result = [cls.name, *sub]
+                    break
+                continue
+            qual = self.imports.resolve(base)
+            if qual is None and isinstance(base, ast.Name) and self.imports.star_modules and self.module:
+                qual = f"{self.module}.{base.id}"  # maybe from ``from .base import *`` (the index knows)
+            if qual is None:
+                continue
+            if tfapi.is_estimator_qualname(qual):
+                result = [cls.name, tfapi.display_qualname(qual)]
+                break
+            if qual in self.extra_bases:
+                result = [cls.name, qual]
+                break
+            if self.index is not None:
+                sub = self.index.estimator_chain(qual)
+                if sub:
+                    result = [cls.name, *sub]
+                    break
+        visiting.discard(cls)
+        chains[cls] = result
+        return result
 
     def _dealias(self, expr: ast.AST) -> ast.AST:
         """``Base`` after a module-level ``Base = BaseEstimator``: the aliased expression."""

@@ -17,6 +17,7 @@ TensorFlow op builds a graph value; elsewhere only explicit tensor makers do
 from __future__ import annotations
 
 import ast
+import weakref
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 from estimator_lint import tfapi
@@ -62,7 +63,13 @@ class FunctionValues:
         param_kinds: Optional[Dict[str, int]] = None,
         parent: Optional["FunctionValues"] = None,
     ) -> None:
-        self.model = model
+        # The model owns its values: a strong reference back would make a cycle, and then
+        # a file's whole analysis (its tree with it) would wait for the cyclic collector
+        # instead of going when the file is done.
+        self.model = weakref.proxy(model)
+        self._imports = model.imports
+        #: The module's values (None: these are the module's).
+        self._module_values: Optional[FunctionValues] = getattr(model, "module_values", None)
         self.function = function
         self.graph_mode = graph_mode
         self.parent = parent
@@ -150,8 +157,8 @@ class FunctionValues:
             if name in values.env:
                 return values.env[name]
             values = values.parent
-        module_values = self.model.module_values
-        if module_values is self:
+        module_values = self._module_values
+        if module_values is None:
             return NONE
         if module_values._pending is not None:
             module_values._solve()
@@ -196,7 +203,7 @@ class FunctionValues:
             root = root.value
         if isinstance(root, ast.Name) and root.id in self.env:
             return None
-        return self.model.imports.resolve(expr)
+        return self._imports.resolve(expr)
 
     def _kind_Attribute(self, node: ast.Attribute) -> int:
         qual = self.resolve_import(node)
