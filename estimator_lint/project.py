@@ -44,6 +44,9 @@ class ProjectRun:
     done: Dict[str, FileResult] = field(default_factory=dict)
     #: What the index read and parsed, for the lint pass.
     parsed: Optional[source.ParsedFiles] = None
+    #: With ``jobs > 1``: the worker processes of the run, shared by its lint passes
+    #: (shut down by the caller when the run ends).
+    workers: Optional[runner.Workers] = None
 
 
 def lint_project(
@@ -67,6 +70,7 @@ def lint_project(
         return
     import gc
 
+    run = None
     try:
         run = prepare_project(files, settings, jobs=jobs, cache_dir=cache_dir, save_index=save_index, freeze=True)
         rest = runner.lint_paths(
@@ -77,6 +81,7 @@ def lint_project(
             index=run.index,
             save_cache=False,
             parsed=run.parsed,
+            workers=run.workers,
         )
         try:
             for path in files:
@@ -86,6 +91,8 @@ def lint_project(
             if run.cache is not None:
                 run.cache.save()
     finally:
+        if run is not None and run.workers is not None:
+            run.workers.shutdown()
         gc.unfreeze()  # what the index pass froze (prepare_project) is collectable again
 
 
@@ -103,6 +110,8 @@ def prepare_project(
     The returned cache is not saved yet: the caller saves it when the run ends.
     ``freeze``: what the index pass keeps for the run is frozen out of the cyclic garbage
     collector (``gc.freeze``); the caller calls ``gc.unfreeze()`` when the run ends.
+    With ``jobs > 1`` the run's worker processes are still running, for the caller's
+    pass: the caller shuts them down (``run.workers.shutdown()``).
     """
     stats: Dict[str, object] = {}
     # The bytes the index reads and the trees it parses serve the capture scan and the
@@ -113,33 +122,49 @@ def prepare_project(
         index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats, parsed=parsed)
     cache = _open_cache(settings, cache_dir, index, stats)
     first = [f for f in files if f in index.defining or f in index.spec_files]
-    index.record_fact_queries = True
+    pool = runner.Workers(jobs, settings, index, parsed) if jobs > 1 else None
     try:
-        results = list(
-            runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False, parsed=parsed)
-        )
-    finally:
-        index.record_fact_queries = False
-    captured, keys = _captures_of(results), _keys_of(results)
-    if (captured, keys) != (index.captured, index.model_fn_keys):
-        # These files read the index too (inherited captures, fix safety, keys of imported
-        # model_fns).  What they export does not depend on it, but what they report may:
-        # a file is linted again only when a question it asked gets another answer now.
-        _set_facts(index, captured, keys, read=_held_or_read(parsed))
-        reused = False
-        first_cache, cache = cache, _open_cache(settings, cache_dir, index, stats)
-        stale = [
-            r.path for r in results if r.fact_queries is None or not index.still_answers(r.path, r.fact_queries)
-        ]
-        if cache is not None:
-            cache.adopt(first_cache, set(first) - set(stale))
-        again = {r.path: r for r in runner.lint_paths(stale, settings, jobs, cache=cache, index=index, save_cache=False, parsed=parsed)}
-        results = [again.get(r.path, r) for r in results]
+        results = _first_pass(first, settings, jobs, cache, index, parsed, pool)
+        captured, keys = _captures_of(results), _keys_of(results)
+        if (captured, keys) != (index.captured, index.model_fn_keys):
+            # These files read the index too (inherited captures, fix safety, keys of imported
+            # model_fns).  What they export does not depend on it, but what they report may:
+            # a file is linted again only when a question it asked gets another answer now.
+            _set_facts(index, captured, keys, read=_held_or_read(parsed))
+            reused = False
+            first_cache, cache = cache, _open_cache(settings, cache_dir, index, stats)
+            stale = [
+                r.path for r in results if r.fact_queries is None or not index.still_answers(r.path, r.fact_queries)
+            ]
+            if cache is not None:
+                cache.adopt(first_cache, set(first) - set(stale))
+            again = {
+                r.path: r
+                for r in runner.lint_paths(
+                    stale, settings, jobs, cache=cache, index=index, save_cache=False, parsed=parsed, workers=pool
+                )
+            }
+            results = [again.get(r.path, r) for r in results]
+    except BaseException:
+        if pool is not None:
+            pool.shutdown()
+        raise
     for result in results:
         result.fact_queries = None
     if cache_dir is not None and not reused and save_index:
         write_index(index, cache_dir, signature, files, settings)
-    return ProjectRun(index, cache, {r.path: r for r in results}, parsed)
+    return ProjectRun(index, cache, {r.path: r for r in results}, parsed, pool)
+
+
+def _first_pass(first, settings: Settings, jobs: int, cache, index: ProjectIndex, parsed, workers) -> List[FileResult]:
+    """Step 2's lint of the defining files, each logging the fact questions it asks."""
+    index.record_fact_queries = True
+    try:
+        return list(
+            runner.lint_paths(first, settings, jobs, cache=cache, index=index, save_cache=False, parsed=parsed, workers=workers)
+        )
+    finally:
+        index.record_fact_queries = False
 
 
 @contextmanager

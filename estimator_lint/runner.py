@@ -72,9 +72,26 @@ def _start_worker(settings: Settings, stamp_wanted: bool, index, parsed=None) ->
         gc.freeze()
 
 
-def _check_chunk_in_worker(chunk) -> list:
+def _check_chunk_in_worker(chunk, stamp_wanted: Optional[bool] = None, facts=None) -> list:
+    """A chunk in a worker; ``stamp_wanted`` (None: as when the worker started) and
+    ``facts`` (None: the index as the worker got it) are those of the pass that sent it."""
     assert _WORKER_RUN is not None, "a pool worker runs _start_worker first"
-    return _check_chunk(chunk, *_WORKER_RUN)
+    settings, started_stamp_wanted, index, parsed = _WORKER_RUN
+    if facts is not None:
+        _set_learnt_facts(index, facts)
+    return _check_chunk(chunk, settings, started_stamp_wanted if stamp_wanted is None else stamp_wanted, index, parsed)
+
+
+def _learnt_facts(index) -> Optional[tuple]:
+    """What a project run learns while it lints (:mod:`estimator_lint.project`), after the
+    index pass: a worker started earlier knows an older state of it."""
+    if index is None:
+        return None
+    return (index.record_fact_queries, index.captured, index.model_fn_keys, index.external_reads)
+
+
+def _set_learnt_facts(index, facts: tuple) -> None:
+    index.record_fact_queries, index.captured, index.model_fn_keys, index.external_reads = facts
 
 
 def _pool(jobs: int, settings: Settings, stamp_wanted: bool, index, parsed=None):
@@ -89,6 +106,54 @@ def _pool(jobs: int, settings: Settings, stamp_wanted: bool, index, parsed=None)
     return ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(settings, stamp_wanted, index, inherited)
     )
+
+
+class Workers:
+    """The worker processes of a run: started when a chunk first needs them, shared by the
+    run's lint passes (:func:`lint_paths` with ``workers=``), shut down by the caller.
+
+    A project run lints its defining files first, then the rest (:mod:`estimator_lint.project`);
+    one pool for both passes saves starting, and warming, a second one.  What the index
+    learnt after the workers started (:func:`_learnt_facts`, tens of kilobytes) goes with
+    every chunk from then on.
+    """
+
+    def __init__(self, jobs: int, settings: Settings, index=None, parsed=None) -> None:
+        self.jobs, self.settings, self.index, self.parsed = jobs, settings, index, parsed
+        self._pool = None
+        self._started_with: Optional[tuple] = None
+        self._updated = False  # once some worker may hold newer facts, every chunk carries them
+
+    def submit(self, work: list, stamp_wanted: bool):
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._pool is None:
+            self._start(stamp_wanted)
+        facts = _learnt_facts(self.index)
+        if self._updated or facts != self._started_with:
+            self._updated = True
+        else:
+            facts = None
+        try:
+            return self._pool.submit(_check_chunk_in_worker, work, stamp_wanted, facts)
+        except BrokenProcessPool:
+            # Broken by a worker's death in an earlier chunk: a fresh pool from here on.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._start(stamp_wanted)
+            return self._pool.submit(_check_chunk_in_worker, work, stamp_wanted, None)
+
+    def _start(self, stamp_wanted: bool) -> None:
+        # Forked (or pickled) now, the workers' index holds the facts learnt so far.
+        self._pool = _pool(self.jobs, self.settings, stamp_wanted, self.index, self.parsed)
+        self._started_with, self._updated = _learnt_facts(self.index), False
+
+    def check_isolated(self, chunk: list, stamp_wanted: bool) -> list:
+        return _check_chunk_isolated(chunk, self.settings, stamp_wanted, self.index, self.parsed)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 WORKER_DIED = "worker process died while checking this file"
@@ -121,7 +186,7 @@ def _check_chunk_isolated(chunk, settings: Settings, stamp_wanted: bool, index=N
     return answers
 
 
-def _settle(path: str, result, stamp, settings: Settings, cache) -> FileResult:
+def _settle(path: str, result, stamp, settings: Settings, cache, index=None, parsed=None) -> FileResult:
     """A worker's answer as the run's result, recorded in the cache."""
     if cache is None or stamp is None:
         return result
@@ -129,7 +194,10 @@ def _settle(path: str, result, stamp, settings: Settings, cache) -> FileResult:
         cached = cache.revalidated(path, stamp)
         if cached is not None:
             return cached
-        result, stamp = _check_file(path, settings, None, True)
+        # The stored result does not load (or its package changed): lint the file here,
+        # with the run's index like every other file (without it, cross-module findings
+        # would be lost, and cached as if they were the project's answer).
+        result, stamp = _check_file(path, settings, None, True, index, parsed)
         if stamp is None:
             return result
     cache.store(path, stamp, result)
@@ -145,6 +213,7 @@ def lint_paths(
     index=None,
     save_cache: bool = True,
     parsed=None,
+    workers: Optional[Workers] = None,
 ) -> Iterator[FileResult]:
     """Lint files; results stream out in the order of ``files``, whatever ``jobs`` is.
 
@@ -157,7 +226,9 @@ def lint_paths(
     number of files); workers only return results, the cache stays in this process.
     With ``save_cache=False`` the caller saves it (a run made of several calls).
     ``parsed``: what the project index read and parsed (:class:`estimator_lint.source.ParsedFiles`),
-    used in this process and by forked workers.
+    used in this process and by forked workers.  ``workers``: the run's :class:`Workers`
+    (the same settings, index and parsed files), left running for its next pass; without
+    them a pool is started for this call and shut down when it ends.
     """
     settings = settings or Settings()
     if cache is not None and cache.settings != settings:
@@ -172,9 +243,9 @@ def lint_paths(
                         yield hit
                         continue
                 result, stamp = _check_file(path, settings, digest, cache is not None, index, parsed)
-                yield _settle(path, result, stamp, settings, cache)
+                yield _settle(path, result, stamp, settings, cache, index, parsed)
         else:
-            yield from _lint_parallel(files, settings, jobs, cache, index, parsed)
+            yield from _lint_parallel(files, settings, jobs, cache, index, parsed, workers)
     finally:
         if cache is not None and save_cache:
             cache.save()
@@ -194,9 +265,15 @@ CHUNK_BYTES = 128 * 1024
 CHUNK_FILES = 64
 
 
-def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, index=None, parsed=None) -> Iterator[FileResult]:
+def _lint_parallel(
+    files: Iterable[str], settings: Settings, jobs: int, cache, index=None, parsed=None, workers: Optional[Workers] = None
+) -> Iterator[FileResult]:
     stamps = cache is not None
-    pool = None
+    own = workers is None
+    if own:
+        workers = Workers(jobs, settings, index, parsed)
+    elif workers.index is not index or workers.parsed is not parsed or workers.settings != settings:
+        raise ValueError("lint_paths: the workers were started for another run")
     # Dispatched windows: (slots, misses, chunks, futures).  A slot is a FileResult the
     # cache answered or the index of a miss; a miss is (path, cached digest, size).
     windows: deque = deque()
@@ -204,7 +281,7 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
     misses: list = []
 
     def dispatch() -> None:
-        nonlocal pool, slots, misses
+        nonlocal slots, misses
         order = sorted(range(len(misses)), key=lambda i: -misses[i][2])
         # At least 4 chunks per worker when there are files enough: a small run spreads too.
         per_chunk = max(1, min(CHUNK_FILES, -(-len(misses) // (jobs * 4))))
@@ -219,22 +296,8 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
                 current, size = [], 0
         if current:
             chunks.append(current)
-        futures: list = []
-        # Imported when there is work: a run the cache answers starts no pool.
-        from concurrent.futures.process import BrokenProcessPool
-
-        for chunk in chunks:
-            # Always in workers, even a few files: a worker's crash costs one file, ours the run.
-            work = [misses[i][:2] for i in chunk]
-            if pool is None:
-                pool = _pool(jobs, settings, stamps, index, parsed)
-            try:
-                futures.append(pool.submit(_check_chunk_in_worker, work))
-            except BrokenProcessPool:
-                # Broken by a worker's death in an earlier chunk: a fresh pool from here on.
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = _pool(jobs, settings, stamps, index, parsed)
-                futures.append(pool.submit(_check_chunk_in_worker, work))
+        # Always in workers, even a few files: a worker's crash costs one file, ours the run.
+        futures = [workers.submit([misses[i][:2] for i in chunk], stamps) for chunk in chunks]
         windows.append((slots, misses, chunks, futures))
         slots, misses = [], []
 
@@ -249,13 +312,13 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
             except BrokenProcessPool:
                 # A worker died (native crash, OOM killer): every chunk in flight fails;
                 # each of their files is checked again alone (_check_chunk_isolated).
-                chunk_answers = _check_chunk_isolated([window_misses[i][:2] for i in chunk], settings, stamps, index, parsed)
+                chunk_answers = workers.check_isolated([window_misses[i][:2] for i in chunk], stamps)
             for i, answer in zip(chunk, chunk_answers):
                 answers[i] = answer
         for slot in window_slots:
             if isinstance(slot, int):
                 result, stamp = answers[slot]
-                yield _settle(window_misses[slot][0], result, stamp, settings, cache)
+                yield _settle(window_misses[slot][0], result, stamp, settings, cache, index, parsed)
             else:
                 yield slot
 
@@ -269,19 +332,24 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
 
     try:
         for path in files:
-            try:
-                st: Optional[os.stat_result] = os.stat(path)
-            except (OSError, ValueError):
-                st = None
             digest = None
-            if cache is not None and st is not None:
-                hit, digest = cache.lookup(path, st)
-                if hit is not None:
-                    slots.append(hit)
-                    yield from ready()
-                    continue
+            held = parsed.held(path) if parsed is not None and cache is None else None
+            if held is not None:
+                size = len(held)  # what the worker lints: no stat needed without a cache
+            else:
+                try:
+                    st: Optional[os.stat_result] = os.stat(path)
+                except (OSError, ValueError):
+                    st = None
+                if cache is not None and st is not None:
+                    hit, digest = cache.lookup(path, st)
+                    if hit is not None:
+                        slots.append(hit)
+                        yield from ready()
+                        continue
+                size = st.st_size if st is not None else 0
             slots.append(len(misses))
-            misses.append((path, digest, st.st_size if st is not None else 0))
+            misses.append((path, digest, size))
             if len(misses) >= WINDOW_FILES:
                 dispatch()
                 while len(windows) > 2:
@@ -292,6 +360,6 @@ def _lint_parallel(files: Iterable[str], settings: Settings, jobs: int, cache, i
         while windows:
             yield from drain()
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if own:
+            workers.shutdown()
 

@@ -835,3 +835,50 @@ def test_a_file_is_analysed_with_the_collector_paused_and_left_as_found(monkeypa
     assert gc.isenabled()
     assert lint_file(path, Settings()).diagnostics
     assert during == [False] and gc.isenabled()
+
+
+def test_a_parallel_run_starts_its_workers_once_for_all_its_passes(tmp_path, monkeypatch):
+    """The defining files, those linted again and the rest go to the same workers; what
+    the index learnt after they started goes with the chunks (main.py's EST104 needs the
+    capture a.py's lint found, a.py's unsafe fix needs main.py's read of it)."""
+    from estimator_lint import runner
+
+    root, files = _tree(tmp_path)
+    reference = _summary(project.lint_project(files, Settings(), jobs=1), root)
+    started = []
+    real = runner._pool
+
+    def counting(*args, **kwargs):
+        started.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "_pool", counting)
+    calls = _count_analyses(monkeypatch)  # in this process: none, the workers analyse
+    assert _summary(project.lint_project(files, Settings(), jobs=2), root) == reference
+    assert started == [2] and calls == []
+    assert {d[2] for d in reference["main.py"]} == {"EST104"}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_cached_result_that_no_longer_loads_is_linted_again_with_the_index(tmp_path, monkeypatch, jobs):
+    """A touched file whose bytes still hash to its cache entry takes the stored result;
+    when that result cannot be loaded (a damaged entry) the file is linted again, with
+    the project index like every other file of the run (main.py's EST104 needs it)."""
+    from estimator_lint import cache
+
+    root, files = _tree(tmp_path)
+    cache_dir = str(tmp_path / "cache")
+    reference = _summary(project.lint_project(files, Settings(), jobs=jobs, cache_dir=cache_dir), root)
+    main_py = str(root / "main.py")
+    assert {d[2] for d in reference["main.py"]} == {"EST104"}
+    real = cache.load_result
+
+    def damaged_for_main(path, data):
+        if os.path.basename(path) == "main.py":
+            raise ValueError("diagnostic layout changed")
+        return real(path, data)
+
+    monkeypatch.setattr(cache, "load_result", damaged_for_main)
+    newer = time.time() - 1800
+    os.utime(main_py, (newer, newer))  # a new stat, the same bytes
+    assert _summary(project.lint_project(files, Settings(), jobs=jobs, cache_dir=cache_dir), root) == reference
