@@ -193,7 +193,9 @@ _BOOL_KEYWORD = re.compile(r"\b(?:and|or)\b")
 
 
 def _rewritable(tree: ast.AST, text: str) -> bool:
-    """Whether libcst can be trusted with this file (a cheap text test first)."""
+    """Whether libcst can be trusted with this file (cheap text tests first)."""
+    if text.count("and") + text.count("or") <= MAX_REWRITABLE_BOOL_OPERANDS:
+        return True  # the words are among these substrings ("order", "standard" too)
     count = 0
     for _ in _BOOL_KEYWORD.finditer(text):
         count += 1

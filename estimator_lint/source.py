@@ -291,7 +291,15 @@ _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 def physical_lines(text: str) -> List[str]:
     """``text`` split into lines (with their endings) where the tokenizer splits it."""
-    return _PHYSICAL_LINE.findall(text)
+    if "\r" in text:
+        return _PHYSICAL_LINE.findall(text)
+    # Only ``\n`` ends a line: str.split does the same, about twice as fast.
+    parts = text.split("\n")
+    last = parts.pop()
+    lines = [part + "\n" for part in parts]
+    if last:
+        lines.append(last)
+    return lines
 
 
 def package_of(path: str) -> Optional[str]:

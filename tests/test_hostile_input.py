@@ -650,3 +650,17 @@ def test_internal_fault_is_one_line_with_a_report_hint_and_exit_2(tmp_path, caps
         "(please report this at the estimator-lint issue tracker)"
     )
     assert bad in out and "Traceback" not in out + err
+
+
+def test_rewritable_counts_bool_operands_not_words_that_contain_them():
+    import ast
+
+    from estimator_lint.engine import MAX_REWRITABLE_BOOL_OPERANDS, _rewritable
+
+    n = MAX_REWRITABLE_BOOL_OPERANDS + 1
+    many_words = "".join(f"standard_{i} = order_{i}\n" for i in range(n))  # 'and', 'or' inside words
+    short_chains = "".join(f"x{i} = a and b or c\n" for i in range(n))  # many operators, short BoolOps
+    long_chain = "x = " + " and ".join(["a"] * (n + 1)) + "\n"
+    assert _rewritable(ast.parse(many_words), many_words)
+    assert _rewritable(ast.parse(short_chains), short_chains)
+    assert not _rewritable(ast.parse(long_chain), long_chain)

@@ -143,3 +143,26 @@ def test_shared_package_and_module_names_resolve_by_the_longest_module(tmp_path)
         view = index.for_file(next(p for p in paths if p.endswith(f"{root}/pkg/use.py")))
         chain = view.estimator_chain("pkg.base.E")
         assert chain is not None and f"{root}/pkg/base.py" in chain[0], chain
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"model_fn=a.b",
+        b"x = 1\nmodel_fn = net.model_fn\n",
+        b"my_model_fn = a.b\nmodel_fn = c.d\n",
+        b"xmodel_fn=model_fn.model_fn = a.b",  # a match inside a longer word, a real one after
+        b"9model_fn=a.b",
+        b"est(model_fn=Net(1).fn, model_fn=Other().g)",
+        b"amodel_fn=Net().fn model_fn=N(x).g",
+        b"model_fn=a.b(",
+    ],
+)
+def test_passed_method_patterns_match_only_at_a_word_start(text):
+    import re
+
+    from estimator_lint import index as index_module
+
+    for pattern in (index_module._PASSED_METHOD, index_module._PASSED_INSTANCE_METHOD):
+        bounded = re.compile(rb"\b" + pattern.pattern)
+        assert index_module._word_matches(pattern, text) == bounded.findall(text)

@@ -62,3 +62,19 @@ def test_lsp_positions_count_utf16_units_and_python_line_breaks():
     edit = replacement("abcXYZdef", "abcQdef")
     assert (edit.start, edit.end, edit.content) == (3, 6, "Q")
     assert replacement("same", "same") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", "a\n", "\n\n", "a\nb", "a\n\nb\n", "x\r\ny", "x\ry\n", "a\r", "f\x0cg\n", "v\x0bw\nx", "p\x1cq\u2028r\n"],
+)
+def test_physical_lines_split_where_the_tokenizer_does(text):
+    import io
+    import re
+
+    # The reference: only \r\n, \r and \n end a line (\f, \v, \x1c, \u2028 do not).
+    assert physical_lines(text) == re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
+    assert "".join(physical_lines(text)) == text
+    if "\r" not in text:
+        lines = physical_lines(text)
+        assert len(lines) == len(list(io.StringIO(text)))  # what tokenize's readline gives
