@@ -33,14 +33,14 @@ from estimator_lint.analysis.model import SAME_KEYS_AS
 # regex engine jump from newline to newline instead of trying every position.
 _CLASS_HEADER = re.compile(rb"\n[ \t]*class[ \t]+(\w+)[ \t]*\((.*?)\)[ \t]*:", re.S)
 _ALIAS = re.compile(rb"\n(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*(?:#[^\r\n]*)?(?=\r?\n|\Z)")
-_IMPORT_FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
+_IMPORT_FROM = re.compile(rb"\n[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)")
 #: An import statement's names: ``import a as b`` / ``from m import (x as y, ...)``.
 _IMPORT_NAMES = re.compile(rb"\n[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(\([^)]*\)|[^\n]*)")
 _WORD = re.compile(rb"\w+")
 #: ``import ... Base as B`` (and ``from x import Base as B``): ``B`` stands for ``Base``.
 _AS = re.compile(rb"\b(\w+)[ \t]+as[ \t]+(\w+)")
 #: ``import a.b`` / ``import a.b as c`` (one module a line).
-_IMPORT_MODULE = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?[ \t]*(?:#[^\n]*)?$", re.M)
+_IMPORT_MODULE = re.compile(rb"\n[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?[ \t]*(?:#[^\n]*)?(?=\n|\Z)")
 #: ``model_fn=model.model_fn``: a method of an object handed to an Estimator.
 # Both start with a literal (the word boundary before it is checked by _word_matches):
 # re finds a literal prefix about ten times faster than one behind ``\b``.
@@ -677,7 +677,8 @@ def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, pac
 def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str, tag=None) -> None:
     """Re-exports from import lines, without parsing the file."""
     table = ImportTable(package)
-    for match in _IMPORT_FROM.finditer(data):
+    text = b"\n" + data
+    for match in _IMPORT_FROM.finditer(text):
         source = match.group(1).decode()
         names = match.group(2).decode().strip().strip("()")
         level = len(source) - len(source.lstrip("."))
@@ -692,7 +693,7 @@ def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str, 
             elif len(bits) == 1 and (bits[0] == "*" or bits[0].isidentifier()):
                 node.names.append(ast.alias(name=bits[0], asname=None))
         table.add_import_from(node)
-    for name, alias in _IMPORT_MODULE.findall(data):
+    for name, alias in _IMPORT_MODULE.findall(text):
         table.add_import(ast.Import(names=[ast.alias(name=name.decode(), asname=alias.decode() or None)]))
     _record_imports(index, table, module, tag)
 

@@ -101,25 +101,28 @@ def _words_in_code(text: str, words: "re.Pattern[str]") -> bool:
     comment or literal counts as code, and f-strings (whose replacement fields are code)
     count as code whole.
     """
-    hits = [m.start() for m in words.finditer(text)]
-    if not hits:
+    # Hits are found one at a time, each from where the last comment or literal ended (no
+    # word match can cross its end: words hold no quote and no line break).
+    found = words.search(text)
+    if found is None:
         return False
-    i, n = 0, len(hits)
+    hit = found.start()
     for m in _NON_CODE.finditer(text):
         start, end = m.span()
-        if hits[i] < start:
+        if hit < start:
             return True
         if text[start] != "#":
             prefix = _prefix_of_literal(text, start)
             if "f" in prefix or "F" in prefix or "t" in prefix or "T" in prefix:
                 if sys.version_info >= (3, 12):
                     return _words_in_names(text, words)
-                if hits[i] < end:
+                if hit < end:
                     return True
-        while i < n and hits[i] < end:
-            i += 1
-        if i == n:
-            return False
+        if hit < end:
+            found = words.search(text, end)
+            if found is None:
+                return False
+            hit = found.start()
     return True
 
 

@@ -166,3 +166,24 @@ def test_passed_method_patterns_match_only_at_a_word_start(text):
     for pattern in (index_module._PASSED_METHOD, index_module._PASSED_INSTANCE_METHOD):
         bounded = re.compile(rb"\b" + pattern.pattern)
         assert index_module._word_matches(pattern, text) == bounded.findall(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"import a\nimport b as c\r\nfrom x import (a,\n b)\nfrom . import y;z\n  import q # c",
+        b"from a import b",
+        b"import a",
+        b"\nimport a\n\nimport b.c as d  # note\nfrom ..m import *\n",
+        b"x = 1\nfrom m import a as b, c\n",
+    ],
+)
+def test_import_line_patterns_match_at_line_starts(text):
+    """The import scans run on b"\\n" + data (the engine then jumps from newline to
+    newline); they find what the line-anchored patterns find on the data."""
+    import re
+
+    line_from = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
+    line_import = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?[ \t]*(?:#[^\n]*)?$", re.M)
+    assert index_module._IMPORT_FROM.findall(b"\n" + text) == line_from.findall(text)
+    assert index_module._IMPORT_MODULE.findall(b"\n" + text) == line_import.findall(text)

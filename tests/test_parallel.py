@@ -173,3 +173,48 @@ def test_screen_is_exact_on_every_fixture():
         if lint_file(path, Settings(prefilter=False)).diagnostics:
             assert may_hold_findings_bytes(data, Settings()), path
     assert os.path.isdir(FIXTURES)
+
+
+def _words_in_code_reference(text, words):
+    """The screen's scan as it was first written: every hit listed first, then skipped
+    past comments and literals (kept here to compare the lazy scan with)."""
+    import sys
+
+    from estimator_lint.screen import _NON_CODE, _prefix_of_literal, _words_in_names
+
+    hits = [m.start() for m in words.finditer(text)]
+    if not hits:
+        return False
+    i, n = 0, len(hits)
+    for m in _NON_CODE.finditer(text):
+        start, end = m.span()
+        if hits[i] < start:
+            return True
+        if text[start] != "#":
+            prefix = _prefix_of_literal(text, start)
+            if any(c in prefix for c in "fFtT"):
+                if sys.version_info >= (3, 12):
+                    return _words_in_names(text, words)
+                if hits[i] < end:
+                    return True
+        while i < n and hits[i] < end:
+            i += 1
+        if i == n:
+            return False
+    return True
+
+
+def test_the_screen_scan_equals_its_reference_on_random_texts():
+    import random
+
+    from estimator_lint.screen import _screen_plan, _words_in_code
+
+    plan = _screen_plan(tuple(Settings().prefilter_words()))
+    pieces = [
+        "Estimator", "model_fn", "x", " = ", "\n", "# ", "'", '"', "'''", '"""', "\\", "f", "rb", "(", ")",
+        "{", "}", "Estimator_x", "est.", " ", "#Estimator\n", "'Estimator'", '"model_fn"', "\t",
+    ]
+    rng = random.Random(14)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
+        assert _words_in_code(text, plan.words) == _words_in_code_reference(text, plan.words), repr(text)
