@@ -1,5 +1,3 @@
-import sys
+from estimator_lint.cli import console_main
 
-from estimator_lint.cli import main
-
-sys.exit(main())
+console_main()

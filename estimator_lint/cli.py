@@ -219,6 +219,33 @@ def _error(message: str) -> int:
     return EXIT_ERROR
 
 
+def console_main() -> None:
+    """The ``estimator-lint`` command (and ``python -m estimator_lint``): :func:`main`,
+    then the process ends at once.
+
+    Its output is flushed first; the pools are shut down and the cache is saved before
+    :func:`main` returns.  What the run held (bytes, trees, the index) is left to the
+    operating system (``os._exit``) instead of being freed object by object and then
+    torn down with the interpreter: about 5 % of a run on a 1,000-file project.  The
+    ``server`` and ``rule`` subcommands exit as usual (the server's worker processes end
+    with the interpreter's exit handlers).
+    """
+    if sys.argv[1:2] in (["server"], ["rule"]):
+        sys.exit(main())
+    from estimator_lint import source
+
+    source.keep_until_exit()
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            pass  # the reader went away: nothing more to say (main stops quietly too)
+        except (OSError, ValueError):
+            code = code or EXIT_ERROR  # output that could not be written is an error
+    os._exit(code)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -364,9 +391,11 @@ def _check_files(args, paths, options, cache_dir, seen: Optional[dict] = None) -
     save_index = _saves_index(paths)
     # Fixes need the whole-project index first (which captures other modules read).
     # Trees the index parses serve the fixing pass (each file parsed once).
+    from estimator_lint import source
     from estimator_lint.source import ParsedFiles
 
     parsed = ParsedFiles() if fixing else None
+    source.release(parsed)  # held for the whole command
     index = (
         build_project_index(files, options.settings, cache_dir, save_index=save_index, parsed=parsed, freeze=True)
         if fixing and len(files) > 1

@@ -91,8 +91,10 @@ def lint_project(
             if run.cache is not None:
                 run.cache.save()
     finally:
-        if run is not None and run.workers is not None:
-            run.workers.shutdown()
+        if run is not None:
+            if run.workers is not None:
+                run.workers.shutdown()
+            source.release(run.parsed)
         gc.unfreeze()  # what the index pass froze (prepare_project) is collectable again
 
 

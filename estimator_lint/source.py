@@ -99,6 +99,27 @@ _budget_users = 0
 _budget_saved: Optional[Tuple[int, int]] = None  # (the caller's limit, the limit we set)
 
 
+#: What runs hold until they end (their bytes and trees), when the process ends right
+#: after its command (:func:`keep_until_exit`).  None: freed as usual.
+_kept_until_exit: Optional[List[object]] = None
+
+
+def keep_until_exit() -> None:
+    """This process ends with ``os._exit`` once its command is done (the ``estimator-lint``
+    command: :func:`estimator_lint.cli.console_main`): what a run holds for all its passes
+    is then left to the operating system instead of being freed object by object (about
+    15 ms for the trees of a 1,000-file project)."""
+    global _kept_until_exit
+    _kept_until_exit = []
+
+
+def release(held: object) -> None:
+    """The end of a run's hold on ``held``: kept until the process exits (see
+    :func:`keep_until_exit`), otherwise dropped."""
+    if _kept_until_exit is not None:
+        _kept_until_exit.append(held)
+
+
 _collector_lock = threading.Lock()
 _collector_users = 0
 _collector_resume = False  # whether the collector was enabled before the first pause

@@ -155,6 +155,54 @@ def test_python_dash_m_and_console_script_agree(tmp_path):
     assert b.stdout == a.stdout
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_command_writes_all_its_output_before_it_ends_at_once(tmp_path, capsys, monkeypatch, jobs):
+    """The command ends with os._exit (what the run held is left to the system): its
+    output, block-buffered into a file or a pipe, is flushed first, and its exit code is
+    main's; the cache it writes is complete."""
+    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
+    for package in ("p1", "p2"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+        for i in range(40):
+            (tmp_path / package / f"m{i}.py").write_text(source)
+    code, expected, _ = run(capsys, "--isolated", "--no-cache", "--jobs", jobs, str(tmp_path))
+    assert code == 1 and expected.count("\n") > 160
+    with open(tmp_path / "out.txt", "w") as out:
+        proc = subprocess.run(
+            [sys.executable, "-m", "estimator_lint", "--isolated", "--no-cache", "--jobs", jobs, str(tmp_path)],
+            stdout=out, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        )
+    assert (proc.returncode, proc.stderr) == (1, "")
+    assert (tmp_path / "out.txt").read_text() == expected
+    cache = tmp_path / "cache"
+    args = ["--isolated", "--cache-dir", str(cache), "--jobs", jobs, str(tmp_path / "p1")]
+    first = subprocess.run([sys.executable, "-m", "estimator_lint", *args], capture_output=True, text=True, cwd=tmp_path)
+    import estimator_lint.runner
+
+    def not_from_the_cache(path, *a, **k):
+        raise AssertionError(f"{path} was linted again: the command's cache was not saved")
+
+    monkeypatch.setattr(estimator_lint.runner, "lint_file", not_from_the_cache)
+    code, again, _ = run(capsys, *args[:-3], "--jobs", "1", args[-1])  # all answered by that cache
+    assert first.returncode == code == 1 and first.stdout == again
+
+
+def test_the_command_ends_quietly_when_its_reader_goes_away(tmp_path):
+    source = open(os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")).read()
+    for i in range(300):
+        (tmp_path / f"m{i}.py").write_text(source)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "estimator_lint", "--isolated", "--no-cache", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    )
+    assert proc.stdout.readline().startswith(str(tmp_path).encode())
+    proc.stdout.close()  # as ``estimator-lint ... | head -1`` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert err == ""
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--version"])

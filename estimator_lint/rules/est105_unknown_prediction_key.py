@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from typing import Dict, Iterator, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.model import FileModel, prediction_keys
@@ -114,8 +114,8 @@ class UnknownPredictionKey(Rule):
             else:
                 visible = {n: i for n, i in shared.items() if not any(f.is_local(n) for f in fn.enclosing())}
                 estimators = {**visible, **self._estimators_in(model, fn, body)}
-            if not estimators:
-                continue
+            if not estimators or not _predicts(model.scopes.module_calls if fn is None else fn.calls, estimators):
+                continue  # every key use starts at ``<estimator>.predict(...)`` in this body
             for node, key, (model_fn, keys, narrowed), how in self._key_uses(body, estimators):
                 if how == "subscript" and key in keys:
                     continue
@@ -322,6 +322,16 @@ class UnknownPredictionKey(Rule):
                     isinstance(node.value, ast.Name) and (node.value.id, node.slice.value) in settled
                 ):
                     yield node.slice, node.slice.value, info, "subscript"
+
+
+def _predicts(calls: List[ast.Call], estimators: Dict[str, object]) -> bool:
+    """Whether one of ``calls`` is ``<estimator>.predict(...)`` for one of ``estimators``."""
+    for call in calls:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "predict" and isinstance(func.value, ast.Name):
+            if func.value.id in estimators:
+                return True
+    return False
 
 
 def _normal(key: str) -> str:
