@@ -296,16 +296,24 @@ class ProjectIndex:
             # Module names come from file names, which need not be UTF-8.
             h.update(f"{tag}{value!r}\n".encode("utf-8", "surrogateescape"))
 
+        absolute: Dict[str, str] = {}  # each path made absolute once (the fields share them)
+
+        def absolute_path(path: str) -> str:
+            found = absolute.get(path)
+            if found is None:
+                found = absolute[path] = os.path.abspath(path)
+            return found
+
         for qual in sorted(self.classes):
             entry = self.classes[qual]
-            feed("class", (qual, entry.name, os.path.abspath(entry.path), entry.bases, sorted(entry.methods)))
+            feed("class", (qual, entry.name, absolute_path(entry.path), entry.bases, sorted(entry.methods)))
         feed("aliases", sorted(self.aliases.items()))
         feed("stars", sorted((m, list(s)) for m, s in self.stars.items()))
-        feed("modules", sorted((os.path.abspath(p), tuple(m)) for p, m in self.modules.items()))
+        feed("modules", sorted((absolute_path(p), tuple(m)) for p, m in self.modules.items()))
         feed("ambiguous", sorted(self.ambiguous))
         feed("words", sorted(self.words))
         for name in ("candidates", "defining", "spec_files"):
-            feed(name, sorted(os.path.abspath(p) for p in getattr(self, name)))
+            feed(name, sorted(absolute_path(p) for p in getattr(self, name)))
         feed("captured", sorted((c, list(a)) for c, a in self.captured.items()))
         feed("external_reads", sorted(self.external_reads))  # decides which fixes are safe
         feed("model_fn_keys", sorted((f, list(k)) for f, k in self.model_fn_keys.items()))

@@ -154,7 +154,7 @@ def prepare_project(
     for result in results:
         result.fact_queries = None
     if cache_dir is not None and not reused and save_index:
-        write_index(index, cache_dir, signature, files, settings)
+        write_index(index, cache_dir, signature, files, settings, stats=stats, parsed=parsed)
     return ProjectRun(index, cache, {r.path: r for r in results}, parsed, pool)
 
 
@@ -211,14 +211,17 @@ def build_project_index(
     """
     if read is not None:
         cache_dir = None
+    stats: Dict[str, object] = {}  # taken before the index reads the files
     with _collector_paused(freeze):
-        index, reused, signature = _saved_or_built(files, settings, cache_dir, seed=False, read=read, parsed=parsed)
+        index, reused, signature = _saved_or_built(
+            files, settings, cache_dir, seed=False, stats=stats, read=read, parsed=parsed
+        )
     if reused:
         return index
     read = _held_or_read(parsed, read)
     _set_facts(index, *_analysed_facts(index, settings, read, parsed), read=read)
     if cache_dir is not None and save_index:
-        write_index(index, cache_dir, signature, files, settings)
+        write_index(index, cache_dir, signature, files, settings, stats=stats, parsed=parsed)
     return index
 
 
@@ -362,14 +365,22 @@ def _signature(files: Sequence[str], settings: Settings, stats=None) -> Optional
     return h.hexdigest()[:24]
 
 
-def tree_signature(files: Sequence[str], stats=None, hashed: Optional[Set[str]] = None) -> Optional[str]:
+def tree_signature(
+    files: Sequence[str],
+    stats=None,
+    hashed: Optional[Set[str]] = None,
+    known: Optional[Dict[str, object]] = None,
+    read: Optional[Callable[[str], Optional[bytes]]] = None,
+) -> Optional[str]:
     """Each file's path and stat -- mtime, ctime, size, inode, as the result cache compares
     them (ctime: an edit that puts the mtime back, ``cp -p`` or ``touch -r``, still moves
     it) -- and the ``__init__.py`` files above them, which decide module names.
 
     A file changed too recently for its stat to be trusted makes it None; unless it is
     in ``hashed``, whose files are identified by their bytes instead of their stat.
-    ``stats``: filled with each file's stat."""
+    ``stats``: filled with each file's stat.  ``known``: stats taken earlier (used instead
+    of a new stat), ``read``: the bytes of a hashed file as they were read then (None:
+    not known, and the signature then matches no tree)."""
     import hashlib
     import os
     import time
@@ -377,22 +388,31 @@ def tree_signature(files: Sequence[str], stats=None, hashed: Optional[Set[str]] 
     h = hashlib.sha256()
     limit = time.time_ns() - 2_000_000_000
     directories = set()
+    untrusted = False
     for path in files:
-        try:
-            st = os.stat(path)
-        except (OSError, ValueError):
-            h.update(os.fsencode(path) + b"|missing;")
-            continue
+        st = known.get(path) if known is not None else None
+        if st is None:
+            try:
+                st = os.stat(path)
+            except (OSError, ValueError):
+                h.update(os.fsencode(path) + b"|missing;")
+                continue
         if stats is not None:
             stats[path] = st
         if hashed is not None and path in hashed:
-            try:
-                data = source.read_source_bytes(path)
-            except (OSError, ValueError):
-                data = b"unreadable"
-            h.update(os.fsencode(path) + b"|" + hashlib.sha256(data).digest() + b";")
+            if read is not None:
+                data = read(path)
+                digest = hashlib.sha256(data).digest() if data is not None else b"not kept: matches no tree"
+            else:
+                try:
+                    digest = hashlib.sha256(source.read_source_bytes(path)).digest()
+                except (OSError, ValueError):
+                    digest = hashlib.sha256(b"unreadable").digest()
+            h.update(os.fsencode(path) + b"|" + digest + b";")
         elif max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
-            return None  # changed just now: the stat could miss a second change
+            if stats is None:
+                return None  # changed just now: the stat could miss a second change
+            untrusted = True  # (the other files' stats are still wanted)
         else:
             h.update(os.fsencode(path) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino};".encode())
         directories.add(os.path.dirname(os.path.abspath(path)))
@@ -411,23 +431,28 @@ def tree_signature(files: Sequence[str], stats=None, hashed: Optional[Set[str]] 
             if parent == directory:
                 break
             directory = parent
+    if untrusted:
+        return None
     for marker in sorted(markers):
         h.update(os.fsencode(marker) + (b"|present;" if os.path.isfile(marker) else b"|absent;"))
     return h.hexdigest()[:24]
 
 
-def _recent(files: Sequence[str]) -> Set[str]:
-    """The files changed too recently for their stat to be trusted (absolute paths)."""
+def _recent(files: Sequence[str], known: Optional[Dict[str, object]] = None) -> Set[str]:
+    """The files changed too recently for their stat to be trusted (absolute paths);
+    ``known``: their stats taken earlier (used instead of a new stat)."""
     import os
     import time
 
     limit = time.time_ns() - 2_000_000_000
     found = set()
     for path in files:
-        try:
-            st = os.stat(path)
-        except (OSError, ValueError):
-            continue
+        st = known.get(path) if known is not None else None
+        if st is None:
+            try:
+                st = os.stat(path)
+            except (OSError, ValueError):
+                continue
         if max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
             found.add(os.path.abspath(path))
     return found
@@ -529,11 +554,16 @@ def write_index(
     signature: Optional[str] = None,
     files: Sequence[str] = (),
     settings: Optional[Settings] = None,
+    stats: Optional[Dict[str, object]] = None,
+    parsed: Optional[source.ParsedFiles] = None,
 ) -> Optional[str]:
     """Write the index where the flake8 plugin finds it; paths are stored absolute.
 
     With ``files``, their list and :func:`tree_signature` are stored too: the plugin
     uses the index only while the tree is as it was (:func:`load_index_for_tree`).
+    ``stats``: the files' stats taken before the index read them, and ``parsed`` the
+    bytes it read: the tree is the one the index was built from (a file edited since
+    then, before this write, makes the saved index stale, never trusted).
     The file is sealed (:mod:`estimator_lint.trust`): one the linter did not write is ignored.
     """
     import json
@@ -542,27 +572,40 @@ def write_index(
 
     from estimator_lint import __version__, trust
 
-    absolute_files = sorted(os.path.abspath(p) for p in files)
-    hashed = _recent(absolute_files)
+    absolute: Dict[str, str] = {}  # each path made absolute once (the fields share them)
+
+    def absolute_path(path: str) -> str:
+        found = absolute.get(path)
+        if found is None:
+            found = absolute[path] = os.path.abspath(path)
+        return found
+
+    absolute_files = sorted(absolute_path(p) for p in files)
+    known = read = None
+    if stats is not None:
+        known = {absolute_path(p): st for p, st in stats.items()}
+        relative = {absolute_path(p): p for p in files}
+        read = (lambda path: parsed.held(relative[path])) if parsed is not None else (lambda path: None)
+    hashed = _recent(absolute_files, known)
     data = {
         "format": INDEX_FORMAT,
         "version": __version__,
         "signature": signature,
         "files": absolute_files,
         "hashed": sorted(hashed),
-        "tree": tree_signature(absolute_files, hashed=hashed) if files else None,
+        "tree": tree_signature(absolute_files, hashed=hashed, known=known, read=read) if files else None,
         "prefilter_words": sorted(settings.prefilter_words()) if settings is not None else None,
-        "candidates": sorted(os.path.abspath(p) for p in index.candidates),
-        "defining": sorted(os.path.abspath(p) for p in index.defining),
+        "candidates": sorted(absolute_path(p) for p in index.candidates),
+        "defining": sorted(absolute_path(p) for p in index.defining),
         "words": list(index.words),
-        "classes": {q: [e.name, os.path.abspath(e.path), e.bases, sorted(e.methods)] for q, e in index.classes.items()},
+        "classes": {q: [e.name, absolute_path(e.path), e.bases, sorted(e.methods)] for q, e in index.classes.items()},
         "aliases": index.aliases,
         "stars": index.stars,
-        "modules": {os.path.abspath(p): list(m) for p, m in index.modules.items()},
+        "modules": {absolute_path(p): list(m) for p, m in index.modules.items()},
         "ambiguous": sorted(index.ambiguous),
         "captured": index.captured,
         "model_fn_keys": index.model_fn_keys,
-        "spec_files": sorted(os.path.abspath(p) for p in index.spec_files),
+        "spec_files": sorted(absolute_path(p) for p in index.spec_files),
         "external_reads": sorted(list(x) for x in index.external_reads),
         "passed_methods": index.passed_methods,
     }

@@ -882,3 +882,34 @@ def test_a_cached_result_that_no_longer_loads_is_linted_again_with_the_index(tmp
     newer = time.time() - 1800
     os.utime(main_py, (newer, newer))  # a new stat, the same bytes
     assert _summary(project.lint_project(files, Settings(), jobs=jobs, cache_dir=cache_dir), root) == reference
+
+
+@pytest.mark.parametrize("aged", [True, False])
+def test_a_file_edited_while_the_index_is_built_is_not_trusted_later(tmp_path, monkeypatch, aged):
+    """The saved index says which tree it was built from: the stats taken before its files
+    were read (and, for files changed just before, the bytes it read).  A file edited
+    after it was read, before the index is written, makes the saved one stale: the flake8
+    plugin must not take it."""
+    root, files = _tree(tmp_path)
+    if not aged:
+        now = time.time()
+        for f in files:
+            os.utime(f, (now, now))  # changed just now: identified by their bytes
+    cache_dir = str(tmp_path / "cache")
+    edited = root / "estpkg" / "models" / "b.py"
+    real = project.write_index
+
+    def edit_then_write(*args, **kwargs):
+        edited.write_text(edited.read_text() + "\n\nclass Late(tf.estimator.Estimator):\n    def train(self):\n        pass\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(project, "write_index", edit_then_write)
+    assert len(list(project.lint_project(files, Settings(), cache_dir=cache_dir))) == len(files)
+    assert os.path.exists(os.path.join(cache_dir, project.INDEX_FILE))
+    assert project.load_index_for_tree(cache_dir, Settings()) is None
+    # Unedited, the tree is trusted (the write itself changes nothing).
+    monkeypatch.setattr(project, "write_index", real)
+    for f in files:
+        os.utime(f, (time.time() - 3600, time.time() - 3600))
+    assert len(list(project.lint_project(files, Settings(), cache_dir=cache_dir))) == len(files)
+    assert project.load_index_for_tree(cache_dir, Settings()) is not None
