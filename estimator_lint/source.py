@@ -269,7 +269,7 @@ class ParsedFiles:
     bytes).
     """
 
-    def __init__(self, budget: int = 1024 * 1024, *, bytes_budget: int = 16 * 1024 * 1024) -> None:
+    def __init__(self, budget: int = 512 * 1024, *, bytes_budget: int = 8 * 1024 * 1024) -> None:
         self.budget = budget
         self.bytes_budget = bytes_budget
         self._held: Dict[str, Tuple[bytes, ast.Module]] = {}
