@@ -54,7 +54,7 @@ def _uncommentable_lines(text: str) -> Set[int]:
 
 def add_noqa_file(path: str, settings: Optional[Settings] = None, index=None) -> AddNoqaResult:
     """Add ``# noqa: CODES`` for every finding of ``path`` and write it back."""
-    from estimator_lint.fixer import FileChangedError, _encoding_of, write_atomically
+    from estimator_lint.fix_apply import FileChangedError, _encoding_of, write_atomically
     from estimator_lint.diagnostics import apply_edits
 
     settings = settings or Settings()

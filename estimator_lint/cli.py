@@ -521,7 +521,7 @@ def _add_noqa(files: Sequence[str], options: Options, index, quiet: bool, outsid
 def _fixed(files: Sequence[str], options: Options, index=None, outside=None) -> Iterator[FileResult]:
     """``--fix`` for the machine-readable formats: each file fixed, then what remains."""
     from estimator_lint.diagnostics import FileResult
-    from estimator_lint.fixer import fix_file, remove_litter
+    from estimator_lint.fix_apply import fix_file, remove_litter
 
     remove_litter(os.path.dirname(os.path.realpath(p)) for p in files)
     for path in files:

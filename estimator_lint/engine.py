@@ -140,7 +140,7 @@ def finish_fixes(
         ]
     # Imported only to render: a check run never loads libcst.
     from estimator_lint.fix_render import ConcreteFile
-    from estimator_lint.fixes import NoFix
+    from estimator_lint.fix_plan import NoFix
 
     try:
         with bounded_recursion():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, List, Sequence, TextIO, Union
 
 from estimator_lint.settings import Settings
-from estimator_lint.fixer import fix_file
+from estimator_lint.fix_apply import fix_file
 
 EXIT_CLEAN, EXIT_FINDINGS = 0, 1
 
@@ -57,7 +57,7 @@ def run_fix(
     if not diff_only:
         import os
 
-        from estimator_lint.fixer import remove_litter
+        from estimator_lint.fix_apply import remove_litter
 
         remove_litter(os.path.dirname(os.path.realpath(p)) for p in files)
     stats = RunStats(unsafe_fixes=unsafe, mode="diff" if diff_only else "fix")

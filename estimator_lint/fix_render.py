@@ -1,4 +1,4 @@
-"""Rendering fixes: libcst carries out a :class:`~estimator_lint.fixes.RewritePlan` on the
+"""Rendering fixes: libcst carries out a :class:`~estimator_lint.fix_plan.RewritePlan` on the
 lossless concrete tree (so comments, quotes, blank lines and line endings outside the
 change survive), and the difference between the old and the new text becomes the fix's
 line-granular :class:`~estimator_lint.diagnostics.Edit` hunks.
@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from estimator_lint.diagnostics import Edit
-from estimator_lint.fixes import NodeRef, NoFix, RewritePlan
+from estimator_lint.fix_plan import NodeRef, NoFix, RewritePlan
 from estimator_lint.source import physical_lines
 
 
@@ -274,7 +274,7 @@ def _attribute_named(found, attr: str) -> cst.Attribute:
 
 
 def _ref_line(ref: NodeRef) -> int:
-    """The line a :data:`~estimator_lint.fixes.NodeRef` names its node by."""
+    """The line a :data:`~estimator_lint.fix_plan.NodeRef` names its node by."""
     return ref[2] if ref[0] == "function" else ref[1]
 
 

@@ -24,7 +24,7 @@ from typing import Mapping, Optional, Sequence
 
 from estimator_lint import config, engine, source
 from estimator_lint.diagnostics import FileError, FileResult
-from estimator_lint.fixer import FixResult, fix_source
+from estimator_lint.fix_apply import FixResult, fix_source
 from estimator_lint.index import ProjectIndex
 
 __all__ = ["Workspace"]

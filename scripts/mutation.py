@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULE_PREFIXES = (
     "estimator_lint.rules.",
     "estimator_lint.analysis.",
-    "estimator_lint.fixes.",
+    "estimator_lint.fix_plan.",
     "estimator_lint.fix_render.",
-    "estimator_lint.fixer.",
+    "estimator_lint.fix_apply.",
     "estimator_lint.fix_command.",
     "estimator_lint.cache.",
     "estimator_lint.noqa.",

@@ -10,7 +10,7 @@ import pytest
 
 from estimator_lint.diagnostics import Applicability
 from estimator_lint.engine import lint_source
-from estimator_lint.fixer import FixResult, fix_file, fix_source
+from estimator_lint.fix_apply import FixResult, fix_file, fix_source
 from estimator_lint.diagnostics import apply_edits
 from helpers import FIXTURES
 
@@ -315,17 +315,17 @@ def test_file_changed_on_disk_is_not_overwritten(tmp_path, monkeypatch):
     case = SAFE_GOLDEN[0]
     path = tmp_path / "m.py"
     path.write_text(read(case, "before.py"))
-    import estimator_lint.fixer as fixer
+    import estimator_lint.fix_apply as fix_apply
 
-    real = fixer.fix_source
+    real = fix_apply.fix_source
 
     def racing(*args, **kwargs):
         result = real(*args, **kwargs)
         path.write_text("# edited meanwhile\n" + read(case, "before.py"))
         return result
 
-    monkeypatch.setattr(fixer, "fix_source", racing)
-    result = fixer.fix_file(str(path))
+    monkeypatch.setattr(fix_apply, "fix_source", racing)
+    result = fix_apply.fix_file(str(path))
     assert "changed on disk" in result.error.message
     assert path.read_text().startswith("# edited meanwhile")
 
@@ -793,7 +793,7 @@ def _render_both_ways(text):
     """Each plan's edits rendered piece by piece (a class body statement, else a top-level
     statement), top-level statement by statement, statement by statement of the whole
     module, and over the whole module."""
-    from estimator_lint.fixes import NoFix
+    from estimator_lint.fix_plan import NoFix
 
     def render(concrete, plan):
         try:

@@ -8,7 +8,7 @@ import pytest
 
 from estimator_lint.diagnostics import Applicability
 from estimator_lint.engine import lint_source
-from estimator_lint.fixer import fix_source
+from estimator_lint.fix_apply import fix_source
 from fix_coverage_cases import CASES
 
 CAPTURES = ("EST102", "EST103")

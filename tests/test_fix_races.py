@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from estimator_lint import fixer
-from estimator_lint.fixer import fix_file
+from estimator_lint import fix_apply
+from estimator_lint.fix_apply import fix_file
 from helpers import FIXTURES
 
 FIXABLE = os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")
@@ -101,7 +101,7 @@ def test_an_open_in_the_window_breaks_the_lease_and_the_old_file_stays(tmp_path,
             os.close(fd)
             opened.append("no lease")
 
-    monkeypatch.setattr(fixer, "_before_replace", open_in_the_window)
+    monkeypatch.setattr(fix_apply, "_before_replace", open_in_the_window)
     result = fix_file(str(path))
     if opened == ["no lease"]:
         pytest.skip("this file system does not grant write leases")

@@ -65,7 +65,7 @@ def test_flake8_messages_have_no_fix_note_and_the_plugin_plans_no_fix(tmp_path, 
     leaves the command's "(no automatic fix: ...)" note out; the finding is the same."""
     import ast
 
-    from estimator_lint import fixes
+    from estimator_lint import fix_plan
     from estimator_lint.flake8_plugin import EstimatorLintPlugin
 
     text = open(os.path.join(FIXTURES, "computed_setattr_name", "before.py")).read()
@@ -75,7 +75,7 @@ def test_flake8_messages_have_no_fix_note_and_the_plugin_plans_no_fix(tmp_path, 
     def no_planning(*args, **kwargs):
         raise AssertionError("the flake8 plugin planned a fix")
 
-    monkeypatch.setattr(fixes.FixPlanner, "__init__", no_planning)
+    monkeypatch.setattr(fix_plan.FixPlanner, "__init__", no_planning)
     found = [m for _, _, m, _ in EstimatorLintPlugin(ast.parse(text), text.splitlines(True), str(path)).run()]
     assert found and all(m.startswith("EST102 ") and "no automatic fix" not in m for m in found)
     _, cli = _lines([sys.executable, "-m", "estimator_lint", "--isolated", "--no-cache", "m.py"], tmp_path)

@@ -14,10 +14,10 @@ import textwrap
 
 import pytest
 
-import estimator_lint.fixer as fixer
+import estimator_lint.fix_apply as fix_apply
 from estimator_lint.diagnostics import Applicability
 from estimator_lint.cli import main
-from estimator_lint.fixer import FileChangedError, fix_file, write_atomically
+from estimator_lint.fix_apply import FileChangedError, fix_file, write_atomically
 from helpers import FIXTURES, codes, lint, triples
 
 # --------------------------------------------------------------------------------------
@@ -188,14 +188,14 @@ def test_write_atomically_writes_when_the_file_is_unchanged(tmp_path):
 
 def _racing_fix_file(monkeypatch, path, meanwhile):
     """fix_file, with ``meanwhile`` written to ``path`` after the fixer read it."""
-    real = fixer.fix_source
+    real = fix_apply.fix_source
 
     def racing(*args, **kwargs):
         result = real(*args, **kwargs)
         path.write_bytes(meanwhile)
         return result
 
-    monkeypatch.setattr(fixer, "fix_source", racing)
+    monkeypatch.setattr(fix_apply, "fix_source", racing)
 
 
 def test_fix_file_keeps_a_same_size_edit_made_while_fixing(tmp_path, monkeypatch):
@@ -212,7 +212,7 @@ def test_fix_file_keeps_a_same_size_edit_made_while_fixing(tmp_path, monkeypatch
 def test_cli_fix_reports_the_changed_file_and_fixes_the_others(tmp_path, monkeypatch, capsys):
     racy, data = _fixable(tmp_path, "a_racy.py")
     calm, _ = _fixable(tmp_path, "b_calm.py")
-    real = fixer.fix_source
+    real = fix_apply.fix_source
 
     def racing(text, path, *args, **kwargs):
         result = real(text, path, *args, **kwargs)
@@ -220,7 +220,7 @@ def test_cli_fix_reports_the_changed_file_and_fixes_the_others(tmp_path, monkeyp
             racy.write_bytes(b"# mine\n" + data)
         return result
 
-    monkeypatch.setattr(fixer, "fix_source", racing)
+    monkeypatch.setattr(fix_apply, "fix_source", racing)
     code = main(["--fix", "--no-cache", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
@@ -375,14 +375,14 @@ def test_a_fixed_text_the_file_encoding_cannot_hold_is_not_written(tmp_path, mon
     with open(os.path.join(FIXABLE, "before.py"), encoding="utf-8") as f:
         original = ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + f.read()).encode("latin-1")
     path.write_bytes(original)
-    real = fixer.fix_source
+    real = fix_apply.fix_source
 
     def euro(*args, **kwargs):
         result = real(*args, **kwargs)
         result.text = result.text.replace("# caf\xe9", "# \u20ac")
         return result
 
-    monkeypatch.setattr(fixer, "fix_source", euro)
+    monkeypatch.setattr(fix_apply, "fix_source", euro)
     result = fix_file(str(path))
     assert result.error is not None
     assert result.error.message.startswith("not fixed: the fixed text cannot be encoded as iso-8859-1: ")
@@ -407,7 +407,7 @@ def test_local_name_fix_removes_the_init_placeholder_of_a_class_without_bases():
                 return tf.estimator.EstimatorSpec(mode, predictions={"probs": tf.nn.softmax(self.logits)})
         """
     )
-    result = fixer.fix_source(source, "m.py")
+    result = fix_apply.fix_source(source, "m.py")
     assert result.text == source.replace("        self.logits = None\n", "").replace(
         "self.logits = tf", "logits = tf").replace(
         '{"probs": tf.nn.softmax(self.logits)}', '{"probs": tf.nn.softmax(logits), "logits": logits}')
@@ -478,8 +478,8 @@ def test_local_name_fix_that_may_change_behaviour_is_unsafe(attr, value, tail):
     assert len(est102) == 1 and est102[0].fix is not None
     assert est102[0].fix.message.startswith(f"Keep `{attr}` in a local name")
     assert est102[0].fix.applicability.value == "unsafe"
-    assert fixer.fix_source(source, "m.py").text == source  # not without --unsafe-fixes
-    assert f"{attr} = {value}" in fixer.fix_source(source, "m.py", unsafe=True).text
+    assert fix_apply.fix_source(source, "m.py").text == source  # not without --unsafe-fixes
+    assert f"{attr} = {value}" in fix_apply.fix_source(source, "m.py", unsafe=True).text
 
 
 @pytest.mark.parametrize(
@@ -563,7 +563,7 @@ def test_a_negated_mode_test_is_understood_like_its_opposite(condition):
     before = _fixture_text(TPU_CASE).replace("if mode != tf.estimator.ModeKeys.TRAIN:", f"if {condition}:")
     (finding,) = lint(before)
     assert finding.code == "EST102" and finding.fix is not None and finding.fix.applicability is Applicability.SAFE
-    assert fixer.fix_source(before, "m.py").text == _fixture_text(TPU_CASE, "after.py")
+    assert fix_apply.fix_source(before, "m.py").text == _fixture_text(TPU_CASE, "after.py")
 
 
 def test_an_emptied_if_whose_test_calls_something_is_kept():
@@ -571,7 +571,7 @@ def test_an_emptied_if_whose_test_calls_something_is_kept():
     before = _fixture_text(TPU_CASE).replace(
         "if mode != tf.estimator.ModeKeys.TRAIN:", "if mode != tf.estimator.ModeKeys.TRAIN and log_once():"
     )
-    fixed = fixer.fix_source(before, "m.py").text
+    fixed = fix_apply.fix_source(before, "m.py").text
     assert "        if mode != tf.estimator.ModeKeys.TRAIN and log_once():\n            pass\n" in fixed
     assert '"probabilities": tf.nn.softmax(logits)' in fixed
 
@@ -783,7 +783,7 @@ def test_graph_values_through_arithmetic_and_loops_and_a_global_list_fix():
     not giving tensors; the rest of a ``global a, b`` statement rendered from the wrong name."""
     found = lint(GLOBALS_AND_LOOPS)
     assert [(d.line, d.code) for d in found] == [(6, "EST103"), (15, "EST103"), (16, "EST103")]
-    fixed = fixer.fix_source(GLOBALS_AND_LOOPS, "m.py", unsafe=True).text
+    fixed = fix_apply.fix_source(GLOBALS_AND_LOOPS, "m.py", unsafe=True).text
     assert "    global step\n    step = 1\n" in fixed
     assert 'predictions={"f": features["x"], "total_loss": tf.reduce_mean(features["x"])}' in fixed
     assert 'predictions={"f": features["x"], "scaled": scaled}' in fixed
@@ -808,7 +808,7 @@ def test_a_suggested_key_with_a_quote_in_it_is_not_written_into_a_string():
     (finding,) = lint(source)
     assert "did you mean 'a\"b'?" in finding.message and finding.fix is None
     assert finding.no_fix_reason == "the key is not a plain string literal"
-    assert fixer.fix_source(source, "m.py", unsafe=True).text == source
+    assert fix_apply.fix_source(source, "m.py", unsafe=True).text == source
 
 
 def test_several_unconditional_specs_say_why_there_is_no_fix():

@@ -473,7 +473,7 @@ def test_line_endings_and_bom_give_identical_findings_on_every_fixture(case, sty
 # --------------------------------------------------------------------------------------
 
 try:
-    from estimator_lint.fixer import fix_source
+    from estimator_lint.fix_apply import fix_source
 except ImportError:  # pragma: no cover - the fixer lands with issue 4
     fix_source = None
 

@@ -35,7 +35,7 @@ def test_invalid_examples_are_flagged_where_documented(rule, example):
 def test_invalid_examples_are_fixed_as_stated(rule, example):
     """Each INVALID example states its fix (Fixit's ``expected_replacement``): the code
     after ``--fix --unsafe-fixes``, or None when the rule offers none for it."""
-    from estimator_lint.fixer import fix_source
+    from estimator_lint.fix_apply import fix_source
     from estimator_lint.rules.base import UNSTATED
     from estimator_lint.settings import Settings
 

@@ -187,7 +187,7 @@ def test_no_network_namespace(tmp_path):
 
 def _fixed_text(path):
     from estimator_lint.engine import Settings, decode_source
-    from estimator_lint.fixer import fix_source
+    from estimator_lint.fix_apply import fix_source
 
     with open(path, "rb") as f:
         return fix_source(decode_source(f.read()), path, Settings(), False).text

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from estimator_lint.cli import main
-from estimator_lint.fixer import fix_source
+from estimator_lint.fix_apply import fix_source
 from helpers import FIXTURES
 
 SEED = os.path.join(FIXTURES, "seed_snippet1_override_capture", "before.py")

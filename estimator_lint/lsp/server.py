@@ -489,7 +489,7 @@ def _finding_key(d) -> list:
 
 def warm_up() -> None:
     """Import what checking and rendering fixes need (in the server, then the worker)."""
-    import estimator_lint.fixes  # noqa: F401
+    import estimator_lint.fix_plan  # noqa: F401
     from estimator_lint.rules import ALL_RULES  # noqa: F401
 
 

@@ -66,9 +66,9 @@ class RuleContext:
 
     @property
     def planner(self):
-        """The file's :class:`~estimator_lint.fixes.FixPlanner` (the concrete tree is parsed lazily)."""
+        """The file's :class:`~estimator_lint.fix_plan.FixPlanner` (the concrete tree is parsed lazily)."""
         if self._planner is None:
-            from estimator_lint.fixes import FixPlanner
+            from estimator_lint.fix_plan import FixPlanner
 
             self._planner = FixPlanner(self.model, self.source.text, self.source.char_column)
         return self._planner
@@ -79,7 +79,7 @@ class RuleContext:
             self.want_fixes, self.fixes_possible = self.fixes_possible(), None
         if not self.want_fixes:
             return None, None
-        from estimator_lint.fixes import NoFix
+        from estimator_lint.fix_plan import NoFix
 
         try:
             return build(self.planner, *args), None
