@@ -144,7 +144,8 @@ class FixPlanner:
         tail = lines[last].encode()[:end].decode()
         return "".join([head, *lines[first + 1 : last], tail])
 
-    def _col(self, node: ast.AST) -> int:
+    def column(self, node: ast.AST) -> int:
+        """The character column of ``node`` (libcst counts characters, ``ast`` bytes)."""
         return self._char_column(node.lineno, node.col_offset)
 
     def statement_node(self, stmt: ast.stmt) -> NodeRef:
@@ -153,7 +154,7 @@ class FixPlanner:
         )
         if kind is None:
             raise NoFix("only simple statements are rewritten")
-        return (kind, stmt.lineno, self._col(stmt))
+        return (kind, stmt.lineno, self.column(stmt))
 
     def source_of(self, node: ast.AST) -> str:
         segment = self.segment(node)
@@ -416,7 +417,7 @@ class FixPlanner:
 
     def _attribute_node(self, node: ast.Attribute) -> NodeRef:
         """The concrete ``self.<attr>`` of ``node`` (nested attributes start at one position)."""
-        return ("attribute", node.lineno, self._col(node), node.attr)
+        return ("attribute", node.lineno, self.column(node), node.attr)
 
     _FRESH_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "deque", "object", "SimpleNamespace"})
 
@@ -601,7 +602,7 @@ class FixPlanner:
         declarations = [n for n in fn.node.body if isinstance(n, declaration) and store.name in n.names]
         if len(declarations) != 1:
             raise NoFix(f"`{store.name}` is declared {store.how} more than once, or inside a block")
-        rewriter.global_names[(declaration.__name__, declarations[0].lineno, self._col(declarations[0]))] = {store.name}
+        rewriter.global_names[(declaration.__name__, declarations[0].lineno, self.column(declarations[0]))] = {store.name}
         misfit = self.prediction_misfit(store.value, fn)
         if unpacked:
             elements = statement.targets[0].elts if isinstance(statement, ast.Assign) else []  # type: ignore[union-attr]
@@ -846,7 +847,7 @@ class FixPlanner:
             ]
             for node in fn.node.body:
                 if isinstance(node, (ast.Global, ast.Nonlocal)) and store.name in node.names and not other_stores:
-                    rewriter.global_names[(kind, node.lineno, self._col(node))] = {store.name}
+                    rewriter.global_names[(kind, node.lineno, self.column(node))] = {store.name}
         already = self.is_predictions_entry(value, fn)
         misfit = None if already else self.prediction_misfit(value, fn)
         if misfit in _NOT_A_PREDICTION:
@@ -1042,7 +1043,7 @@ class FixPlanner:
             inline = site.inline
             if moved and not reorder:
                 self._check_variable_order(store, value, fn, inline)
-            rewriter.replace[(type(inline).__name__, inline.lineno, self._col(inline))] = (
+            rewriter.replace[(type(inline).__name__, inline.lineno, self.column(inline))] = (
                 f"{{**{self.source_of(inline)}, {key!r}: {value_src}}}"
             )
             return site.fresh
@@ -1051,7 +1052,7 @@ class FixPlanner:
             if moved and not reorder:
                 self._check_variable_order(store, value, fn, anchor)
             if site.literal is not None:
-                rewriter.dict_entries.setdefault(("Dict", anchor.lineno, self._col(anchor)), []).append(
+                rewriter.dict_entries.setdefault(("Dict", anchor.lineno, self.column(anchor)), []).append(
                     (key, value_src)
                 )
             else:
@@ -1357,81 +1358,6 @@ class FixPlanner:
                 return True
         return False
 
-    # -- EST105 ---------------------------------------------------------------------
-
-    def key_fix(self, node: ast.expr, key: str) -> Fix:
-        """Replace a misspelt prediction key (a plain string literal) with ``key``."""
-        text = self.segment(node) or ""
-        match = re.fullmatch(r"([uU]?)(['\"])([^'\"\\\r\n]*)\2", text)
-        if match is None or "'" in key or '"' in key or "\\" in key:
-            raise NoFix("the key is not a plain string literal")
-        rewriter = self.rewriter()
-        rewriter.replace[("SimpleString", node.lineno, self._col(node))] = f"{match.group(1)}{match.group(2)}{key}{match.group(2)}"
-        return Fix(f"Replace the key with {key!r}", Applicability.UNSAFE, (), rewriter)
-
-    # -- EST101 ---------------------------------------------------------------------
-
-    def override_fix(self, override) -> Fix:
-        method_node = override.statement
-        if not isinstance(method_node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            raise NoFix("only method overrides are removed")
-        cls = override.estimator.info
-        method = cls.methods.get(method_node.name)
-        if method is None or method.node is not method_node or method.self_name is None:
-            raise NoFix("the override could not be analysed")
-        captures = [s for s in self.model.stores if s.function is method and s.how == "self"]
-        if not captures:
-            raise NoFix("the override does more than delegate and capture tensors")
-        capture_statements = {id(s.statement) for s in captures}
-        delegated: Optional[str] = None
-        body = list(method_node.body)
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-            body = body[1:]  # docstring
-
-        # ``preds = spec.predictions`` read only by the captures (and such aliases): part of them.
-        aliases = _capture_aliases(body, capture_statements, method)
-
-        def only_captures(stmts) -> bool:
-            for stmt in stmts:
-                if id(stmt) in capture_statements or id(stmt) in aliases:
-                    continue
-                if isinstance(stmt, ast.If) and not stmt.orelse and _ast_pure(stmt.test) and only_captures(stmt.body):
-                    continue
-                return False
-            return True
-
-        for i, stmt in enumerate(body):
-            if i == 0 and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-                if _is_super_call(stmt.value, method_node.name):
-                    delegated = stmt.targets[0].id
-                    continue
-            if i == len(body) - 1 and isinstance(stmt, ast.Return):
-                if isinstance(stmt.value, ast.Name) and stmt.value.id == delegated:
-                    continue
-                if stmt.value is not None and _is_super_call(stmt.value, method_node.name):
-                    continue
-            if only_captures([stmt]):
-                continue
-            raise NoFix("the override does more than delegate to super() and capture tensors")
-        if delegated is None and not (body and isinstance(body[-1], ast.Return)):
-            raise NoFix("the override does not return what super() returns")
-        rewriter = self.rewriter()
-        rewriter.remove.add(("function", method_node.name, method_node.lineno))
-        attrs = sorted({s.name for s in captures})
-        removed = self.remove_placeholders(rewriter, captures[0], attrs)
-        init = cls.methods.get("__init__")
-        if init is not None and init is not method and _bare_init(init, removed):
-            rewriter.remove.add(("function", init.node.name, init.node.lineno))
-        safe = all(self.is_predictions_entry(s.value, method) for s in captures if s.value is not None) and not any(
-            self.reads_elsewhere(s) for s in captures
-        )
-        return Fix(
-            f"Remove the override `{method_node.name}` (it only delegates to super() and captures tensors)",
-            Applicability.SAFE if safe else Applicability.UNSAFE,
-            (),
-            rewriter,
-        )
-
 
 @dataclass
 class _PredictionSite:
@@ -1551,79 +1477,6 @@ def _returns_dicts(fn: FunctionInfo) -> bool:
 def _short(text: str, width: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _ast_pure(test: ast.expr) -> bool:
-    return not any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in walk_nodes(test))
-
-
-def _capture_aliases(body: List[ast.stmt], captures: Set[int], method: FunctionInfo) -> Set[int]:
-    """Ids of ``name = <expression without calls>`` statements of ``body`` (or of its plain
-    ``if`` blocks) whose name only capture statements (or other such statements) read."""
-    statements = []
-    todo = list(body)
-    while todo:
-        stmt = todo.pop()
-        if isinstance(stmt, ast.If):
-            todo.extend(stmt.body)
-        elif (
-            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
-            and _ast_pure(stmt.value) and id(stmt) not in captures
-        ):
-            statements.append(stmt)
-    chosen = {id(s): s for s in statements}
-    changed = True
-    while changed:
-        changed = False
-        for ident, stmt in list(chosen.items()):
-            name = stmt.targets[0].id  # type: ignore[attr-defined]
-            users = set()
-            for node in walk_nodes(method.node):
-                if isinstance(node, ast.Name) and node.id == name and node is not stmt.targets[0]:  # type: ignore[attr-defined]
-                    users.add(id(node))
-            allowed = {
-                id(n) for s in [*(st for st in method.nodes if id(st) in captures), *chosen.values()] if s is not stmt
-                for n in walk_nodes(s) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-            }
-            if not users or not users <= allowed:
-                del chosen[ident]
-                changed = True
-    return set(chosen)
-
-
-def _is_super_call(value: ast.AST, method: str) -> bool:
-    return (
-        isinstance(value, ast.Call)
-        and isinstance(value.func, ast.Attribute)
-        and value.func.attr == method
-        and isinstance(value.func.value, ast.Call)
-        and isinstance(value.func.value.func, ast.Name)
-        and value.func.value.func.id == "super"
-    )
-
-
-def _bare_init(init: FunctionInfo, removed: List[ast.stmt]) -> bool:
-    """``def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`` once placeholders go."""
-    args = init.node.args
-    if args.posonlyargs or args.kwonlyargs or args.defaults or len(args.args) != 1 or not args.vararg or not args.kwarg:
-        return False
-    rest = [s for s in init.node.body if s not in removed]
-    if rest and isinstance(rest[0], ast.Expr) and isinstance(rest[0].value, ast.Constant):
-        return False  # keep a documented __init__
-    if len(rest) != 1 or not isinstance(rest[0], ast.Expr):
-        return False
-    call = rest[0].value
-    return (
-        _is_super_call(call, "__init__")
-        and len(call.args) == 1
-        and isinstance(call.args[0], ast.Starred)
-        and isinstance(call.args[0].value, ast.Name)
-        and call.args[0].value.id == args.vararg.arg
-        and len(call.keywords) == 1
-        and call.keywords[0].arg is None
-        and isinstance(call.keywords[0].value, ast.Name)
-        and call.keywords[0].value.id == args.kwarg.arg
-    )
 
 
 def _parallel_element(statement: ast.Assign, target: ast.AST) -> Optional[int]:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+import ast
+from typing import TYPE_CHECKING, Iterator, List, Optional, Set
 
 from estimator_lint import tfapi
+from estimator_lint.analysis.scopes import FunctionInfo, walk_nodes
 from estimator_lint.diagnostics import Diagnostic
 from estimator_lint.rules.base import Invalid, Rule, RuleContext
+
+if TYPE_CHECKING:
+    from estimator_lint.analysis.model import MemberOverride
+    from estimator_lint.diagnostics import Fix
+    from estimator_lint.fix_plan import FixPlanner
 
 
 class EstimatorMemberOverride(Rule):
@@ -164,7 +171,7 @@ class EstimatorMemberOverride(Rule):
             fix, reason = None, None
             captures = [s for s in model.stores if s.function.node is override.statement and s.how == "self"]
             if override.member != tfapi.OVERRIDE_GUARD and captures and not any(s.computed for s in captures):
-                fix, reason = ctx.plan_fix(lambda planner, o: planner.override_fix(o), override)
+                fix, reason = ctx.plan_fix(override_fix, override)
             yield ctx.diagnostic(self.code, override.node, message, fix, reason)
         for member_patch in model.member_patches:
             yield ctx.diagnostic(
@@ -183,3 +190,148 @@ class EstimatorMemberOverride(Rule):
                 f"Replacing `{patch.target}.{tfapi.OVERRIDE_GUARD}` disables TensorFlow's check that "
                 f"Estimator members are not overridden{scope}; overridden members then run silently",
             )
+
+
+# -- the fix ----------------------------------------------------------------------------
+
+
+def override_fix(planner: "FixPlanner", override: "MemberOverride") -> "Fix":
+    """The fix of an override that only delegates to ``super()`` and captures tensors: the
+    override goes (with its captures' placeholders, and an ``__init__`` left bare), safe
+    when every capture is already among the PREDICT predictions and no other module reads
+    it."""
+    from estimator_lint.diagnostics import Applicability, Fix
+    from estimator_lint.fix_plan import NoFix
+
+    method_node = override.statement
+    if not isinstance(method_node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        raise NoFix("only method overrides are removed")
+    cls = override.estimator.info
+    method = cls.methods.get(method_node.name)
+    if method is None or method.node is not method_node or method.self_name is None:
+        raise NoFix("the override could not be analysed")
+    captures = [s for s in planner.model.stores if s.function is method and s.how == "self"]
+    if not captures:
+        raise NoFix("the override does more than delegate and capture tensors")
+    capture_statements = {id(s.statement) for s in captures}
+    delegated: Optional[str] = None
+    body = list(method_node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # docstring
+
+    # ``preds = spec.predictions`` read only by the captures (and such aliases): part of them.
+    aliases = _capture_aliases(body, capture_statements, method)
+
+    def only_captures(stmts) -> bool:
+        for stmt in stmts:
+            if id(stmt) in capture_statements or id(stmt) in aliases:
+                continue
+            if isinstance(stmt, ast.If) and not stmt.orelse and _ast_pure(stmt.test) and only_captures(stmt.body):
+                continue
+            return False
+        return True
+
+    for i, stmt in enumerate(body):
+        if i == 0 and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            if _is_super_call(stmt.value, method_node.name):
+                delegated = stmt.targets[0].id
+                continue
+        if i == len(body) - 1 and isinstance(stmt, ast.Return):
+            if isinstance(stmt.value, ast.Name) and stmt.value.id == delegated:
+                continue
+            if stmt.value is not None and _is_super_call(stmt.value, method_node.name):
+                continue
+        if only_captures([stmt]):
+            continue
+        raise NoFix("the override does more than delegate to super() and capture tensors")
+    if delegated is None and not (body and isinstance(body[-1], ast.Return)):
+        raise NoFix("the override does not return what super() returns")
+    rewriter = planner.rewriter()
+    rewriter.remove.add(("function", method_node.name, method_node.lineno))
+    attrs = sorted({s.name for s in captures})
+    removed = planner.remove_placeholders(rewriter, captures[0], attrs)
+    init = cls.methods.get("__init__")
+    if init is not None and init is not method and _bare_init(init, removed):
+        rewriter.remove.add(("function", init.node.name, init.node.lineno))
+    safe = all(planner.is_predictions_entry(s.value, method) for s in captures if s.value is not None) and not any(
+        planner.reads_elsewhere(s) for s in captures
+    )
+    return Fix(
+        f"Remove the override `{method_node.name}` (it only delegates to super() and captures tensors)",
+        Applicability.SAFE if safe else Applicability.UNSAFE,
+        (),
+        rewriter,
+    )
+
+
+def _ast_pure(test: ast.expr) -> bool:
+    return not any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in walk_nodes(test))
+
+
+def _capture_aliases(body: List[ast.stmt], captures: Set[int], method: FunctionInfo) -> Set[int]:
+    """Ids of ``name = <expression without calls>`` statements of ``body`` (or of its plain
+    ``if`` blocks) whose name only capture statements (or other such statements) read."""
+    statements = []
+    todo = list(body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, ast.If):
+            todo.extend(stmt.body)
+        elif (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and _ast_pure(stmt.value) and id(stmt) not in captures
+        ):
+            statements.append(stmt)
+    chosen = {id(s): s for s in statements}
+    changed = True
+    while changed:
+        changed = False
+        for ident, stmt in list(chosen.items()):
+            name = stmt.targets[0].id  # type: ignore[attr-defined]
+            users = set()
+            for node in walk_nodes(method.node):
+                if isinstance(node, ast.Name) and node.id == name and node is not stmt.targets[0]:  # type: ignore[attr-defined]
+                    users.add(id(node))
+            allowed = {
+                id(n) for s in [*(st for st in method.nodes if id(st) in captures), *chosen.values()] if s is not stmt
+                for n in walk_nodes(s) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+            }
+            if not users or not users <= allowed:
+                del chosen[ident]
+                changed = True
+    return set(chosen)
+
+
+def _is_super_call(value: ast.AST, method: str) -> bool:
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == method
+        and isinstance(value.func.value, ast.Call)
+        and isinstance(value.func.value.func, ast.Name)
+        and value.func.value.func.id == "super"
+    )
+
+
+def _bare_init(init: FunctionInfo, removed: List[ast.stmt]) -> bool:
+    """``def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`` once placeholders go."""
+    args = init.node.args
+    if args.posonlyargs or args.kwonlyargs or args.defaults or len(args.args) != 1 or not args.vararg or not args.kwarg:
+        return False
+    rest = [s for s in init.node.body if s not in removed]
+    if rest and isinstance(rest[0], ast.Expr) and isinstance(rest[0].value, ast.Constant):
+        return False  # keep a documented __init__
+    if len(rest) != 1 or not isinstance(rest[0], ast.Expr):
+        return False
+    call = rest[0].value
+    return (
+        _is_super_call(call, "__init__")
+        and len(call.args) == 1
+        and isinstance(call.args[0], ast.Starred)
+        and isinstance(call.args[0].value, ast.Name)
+        and call.args[0].value.id == args.vararg.arg
+        and len(call.keywords) == 1
+        and call.keywords[0].arg is None
+        and isinstance(call.keywords[0].value, ast.Name)
+        and call.keywords[0].value.id == args.kwarg.arg
+    )

@@ -5,13 +5,17 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 from estimator_lint import tfapi
 from estimator_lint.analysis.model import FileModel, prediction_keys
 from estimator_lint.analysis.scopes import FunctionInfo
 from estimator_lint.diagnostics import Diagnostic
 from estimator_lint.rules.base import Invalid, Rule, RuleContext
+
+if TYPE_CHECKING:
+    from estimator_lint.diagnostics import Fix
+    from estimator_lint.fix_plan import FixPlanner
 
 
 #: ``.predict`` as the tokenizer may spell it (spaces, line continuations or a comment
@@ -144,7 +148,7 @@ class UnknownPredictionKey(Rule):
                 suggestion = close_key(key, keys) if how != "predict_keys_text" else None
                 if suggestion is not None:
                     message += f"; did you mean {suggestion!r}?"
-                    fix, reason = ctx.plan_fix(lambda planner, n, k: planner.key_fix(n, k), node, suggestion)
+                    fix, reason = ctx.plan_fix(key_fix, node, suggestion)
                 yield ctx.diagnostic(self.code, node, message, fix, reason)
 
     @staticmethod
@@ -322,6 +326,24 @@ class UnknownPredictionKey(Rule):
                     isinstance(node.value, ast.Name) and (node.value.id, node.slice.value) in settled
                 ):
                     yield node.slice, node.slice.value, info, "subscript"
+
+
+# -- the fix ----------------------------------------------------------------------------
+
+
+def key_fix(planner: "FixPlanner", node: ast.expr, key: str) -> "Fix":
+    """The fix of a misspelt prediction key (a plain string literal): ``key`` in its place,
+    unsafe (the code that reads the key changes what it reads)."""
+    from estimator_lint.diagnostics import Applicability, Fix
+    from estimator_lint.fix_plan import NoFix
+
+    text = planner.segment(node) or ""
+    match = re.fullmatch(r"([uU]?)(['\"])([^'\"\\\r\n]*)\2", text)
+    if match is None or "'" in key or '"' in key or "\\" in key:
+        raise NoFix("the key is not a plain string literal")
+    rewriter = planner.rewriter()
+    rewriter.replace[("SimpleString", node.lineno, planner.column(node))] = f"{match.group(1)}{match.group(2)}{key}{match.group(2)}"
+    return Fix(f"Replace the key with {key!r}", Applicability.UNSAFE, (), rewriter)
 
 
 def _predicts(calls: List[ast.Call], estimators: Dict[str, object]) -> bool:
