@@ -239,11 +239,11 @@ class FixPlanner:
         while grown:
             grown = False
             for other in self.model.scopes.classes:
-                if other not in family and any(self.model._local_class(b) in family for b in other.node.bases):
+                if other not in family and any(self.model.local_class(b) in family for b in other.node.bases):
                     family.append(other)
                     grown = True
         for fn in self.model.scopes.functions:
-            if fn.self_name is not None and self.model._method_class(fn) in family:
+            if fn.self_name is not None and self.model.method_class(fn) in family:
                 yield fn
 
     def _self_attributes(self, store: GraphStore) -> Iterator[Tuple[FunctionInfo, ast.Attribute]]:

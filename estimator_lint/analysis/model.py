@@ -61,40 +61,6 @@ class EstimatorClass:
 
 
 @dataclass(eq=False)
-class MemberOverride:
-    """A class-body definition whose name is an Estimator member (EST101)."""
-
-    estimator: EstimatorClass
-    member: str
-    node: ast.AST
-    #: The statement defining it (for fixes).
-    statement: ast.stmt
-
-
-@dataclass(eq=False)
-class GuardPatch:
-    """``Estimator._assert_members_are_not_overridden = ...`` outside a class body."""
-
-    node: ast.AST
-    target: str
-    #: For ``self.__class__.<guard> = ...`` in a method: the class it switches the check off
-    #: for (with its subclasses); None: every class (TensorFlow's own is patched).
-    cls: Optional[ClassInfo] = None
-
-
-@dataclass(eq=False)
-class MemberPatch:
-    """``tf.estimator.Estimator.train = wrapped``: a member replaced on TensorFlow's class."""
-
-    node: ast.AST
-    #: The class as written (``tf.estimator.Estimator``).
-    target: str
-    member: str
-    #: TensorFlow's name of the class (``Estimator``, ``DNNClassifier``).
-    class_name: str
-
-
-@dataclass(eq=False)
 class GraphStore:
     """A graph value stored where it outlives the graph (EST102 / EST103)."""
 
@@ -189,9 +155,6 @@ class FileModel:
 
         # The facts below are found when a rule (or a fix, or the project index) first asks
         # for them: a run that selects EST101 alone never evaluates graph values.
-        self._overrides: Optional[List[MemberOverride]] = None
-        self._guard_patches: List[GuardPatch] = []
-        self._member_patches: List[MemberPatch] = []
         self._stores: List[GraphStore] = []
         self._evaluated = False
         self._reads: Optional[List[CapturedRead]] = None
@@ -200,26 +163,6 @@ class FileModel:
         #: Answers of the per-function questions below (:func:`predictions_argument`,
         #: :func:`prediction_keys`): rules, fixes and the index ask them several times.
         self._answers: Dict[Tuple[str, FunctionInfo], object] = {}
-
-    @property
-    def overrides(self) -> List[MemberOverride]:
-        """Estimator members overridden by Estimator subclasses here (EST101)."""
-        if self._overrides is None:
-            self._overrides = []
-            self._find_overrides()
-        return self._overrides
-
-    @property
-    def guard_patches(self) -> List[GuardPatch]:
-        """Assignments that switch TensorFlow's override guard off (EST101)."""
-        self.overrides  # found by the same pass
-        return self._guard_patches
-
-    @property
-    def member_patches(self) -> List[MemberPatch]:
-        """Estimator members replaced on TensorFlow's class itself (EST101)."""
-        self.overrides  # found by the same pass
-        return self._member_patches
 
     @property
     def stores(self) -> List[GraphStore]:
@@ -250,7 +193,7 @@ class FileModel:
                 self.estimators[cls] = EstimatorClass(cls, chain)
         for cls, est in self.estimators.items():
             for base in cls.node.bases:
-                local = self._local_class(base)
+                local = self.local_class(base)
                 if local is not None and local in self.estimators:
                     self.estimators[local].subclasses.append(cls)
             if self.index is not None and self.module and hasattr(self.index, "subclasses_of"):
@@ -268,8 +211,8 @@ class FileModel:
         visiting.add(cls)
         result: Optional[List[str]] = None
         for base in cls.node.bases:
-            base = self._dealias(base)
-            local = self._local_class(base)
+            base = self.dealias(base)
+            local = self.local_class(base)
             if local is not None and local is not cls:
                 sub = self._estimator_chain(local, chains, visiting)
                 if sub:
@@ -296,7 +239,7 @@ class FileModel:
         chains[cls] = result
         return result
 
-    def _dealias(self, expr: ast.AST) -> ast.AST:
+    def dealias(self, expr: ast.AST) -> ast.AST:
         """``Base`` after a module-level ``Base = BaseEstimator``: the aliased expression."""
         for _ in range(8):
             if not (isinstance(expr, ast.Name) and expr.id in self.module_aliases):
@@ -304,15 +247,15 @@ class FileModel:
             expr = self.module_aliases[expr.id]
         return expr
 
-    def _local_class(self, expr: ast.AST) -> Optional[ClassInfo]:
-        expr = self._dealias(expr)
+    def local_class(self, expr: ast.AST) -> Optional[ClassInfo]:
+        expr = self.dealias(expr)
         if isinstance(expr, ast.Name) and expr.id not in self.imports.names:
             return self.classes_by_name.get(expr.id)
         return None
 
     def is_estimator_class_expr(self, expr: ast.AST) -> bool:
-        expr = self._dealias(expr)
-        local = self._local_class(expr)
+        expr = self.dealias(expr)
+        local = self.local_class(expr)
         if local is not None:
             return local in self.estimators
         qual = self.imports.resolve(expr)
@@ -330,7 +273,7 @@ class FileModel:
     def _find_model_fns(self) -> None:
         passed: Set[FunctionInfo] = set()
         # 1. Functions passed as ``model_fn=`` or as an Estimator's first argument.
-        for fn, node in self._all_calls():
+        for fn, node in self.all_calls():
             targets = self._model_fn_arguments(node, fn)
             to_estimator = bool(targets) and self._constructs_estimator(node.func, fn)
             for target in targets:
@@ -385,7 +328,7 @@ class FileModel:
                     outer = self.contexts[enclosing]
                     self.contexts[callee] = GraphContext(outer.root, "nested", outer.self_captures)
                 else:
-                    via_self = callee.cls is not None and callee.cls is self._method_class(fn)
+                    via_self = callee.cls is not None and callee.cls is self.method_class(fn)
                     self.contexts[callee] = GraphContext(
                         callee,
                         "helper",
@@ -404,7 +347,7 @@ class FileModel:
         ``params`` or ``mode``.  A graph value they keep outlives the graph the Estimator
         built around the call, like a model_fn's."""
         found: Dict[FunctionInfo, None] = {}
-        for fn, node in self._all_calls():
+        for fn, node in self.all_calls():
             args = [kw.value for kw in node.keywords if kw.arg == "input_fn"]
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -432,7 +375,7 @@ class FileModel:
                 return fn
         return None
 
-    def _all_calls(self):
+    def all_calls(self):
         for node in self.scopes.module_calls:
             yield None, node
         for fn in self.scopes.functions:
@@ -461,7 +404,7 @@ class FileModel:
         qual = self.imports.resolve(func)
         if qual and tfapi.is_estimator_qualname(qual):
             return qual.rsplit(".", 1)[-1] in tfapi.MODEL_FN_ESTIMATOR_NAMES
-        local = self._local_class(func)
+        local = self.local_class(func)
         if local is not None and local in self.estimators:
             init = local.methods.get("__init__")
             return init is not None and init.call_params[:1] == ["model_fn"]
@@ -472,13 +415,13 @@ class FileModel:
                 return est is not None and est.is_direct
         return False
 
-    def _method_class(self, fn: Optional[FunctionInfo]) -> Optional[ClassInfo]:
+    def method_class(self, fn: Optional[FunctionInfo]) -> Optional[ClassInfo]:
         for f in fn.enclosing() if fn else ():
             if f.cls is not None:
                 return f.cls
         return None
 
-    def _self_name(self, fn: Optional[FunctionInfo]) -> Optional[str]:
+    def visible_self_name(self, fn: Optional[FunctionInfo]) -> Optional[str]:
         """The name of ``self`` visible in ``fn`` (its own, or its enclosing method's)."""
         for f in fn.enclosing() if fn else ():
             if f.cls is not None:
@@ -495,7 +438,7 @@ class FileModel:
             seen.add(c)
             if name in c.methods:
                 return c.methods[name]
-            todo.extend(b for b in (self._local_class(base) for base in c.node.bases) if b is not None)
+            todo.extend(b for b in (self.local_class(base) for base in c.node.bases) if b is not None)
         return None
 
     def _lookup_function(self, name: str, fn: Optional[FunctionInfo]) -> Optional[FunctionInfo]:
@@ -532,21 +475,21 @@ class FileModel:
             return out
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Call):
             # ``Estimator(model_fn=Net().model_fn)``: a method of an instance built right there.
-            built = self._local_class(expr.value.func)
+            built = self.local_class(expr.value.func)
             method = self._find_method(built, expr.attr) if built is not None else None
             return [method] if method is not None else []
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
             owner = expr.value.id
             cls: Optional[ClassInfo] = None
-            if owner == self._self_name(fn):
-                cls = self._method_class(fn)
+            if owner == self.visible_self_name(fn):
+                cls = self.method_class(fn)
             elif owner in self.classes_by_name and owner not in self.imports.names:
                 cls = self.classes_by_name[owner]
             else:
                 # ``model = MyModel(...); Estimator(model_fn=model.model_fn)``
                 for value in self._assigned_values(owner, fn):
                     if isinstance(value, ast.Call):
-                        cls = self._local_class(value.func)
+                        cls = self.local_class(value.func)
                         if cls is not None:
                             break
             if cls is not None:
@@ -558,7 +501,7 @@ class FileModel:
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if name == "partial" and expr.args:
                 return self._function_targets(expr.args[0], fn, depth + 1)
-            local = self._local_class(func)
+            local = self.local_class(func)
             if local is not None:
                 # ``model_fn=ModelFn()``: the instance's ``__call__`` is the model_fn.
                 call = self._find_method(local, "__call__")
@@ -584,7 +527,7 @@ class FileModel:
 
     def _called_functions(self, fn: FunctionInfo) -> List[FunctionInfo]:
         out = []
-        self_name = self._self_name(fn)
+        self_name = self.visible_self_name(fn)
         for node in fn.nodes:
             if not isinstance(node, ast.Call):
                 continue
@@ -594,7 +537,7 @@ class FileModel:
                 if callee is not None:
                     out.append(callee)
             elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
-                cls = self._method_class(fn)
+                cls = self.method_class(fn)
                 if cls is not None:
                     callee = self._find_method(cls, func.attr)
                     if callee is not None:
@@ -605,81 +548,14 @@ class FileModel:
         """Whether ``func(...)`` calls one of this file's model_fns (returning a spec)."""
         if isinstance(func, ast.Name):
             target = self._lookup_function(func.id, fn)
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self._self_name(fn):
-            cls = self._method_class(fn)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.visible_self_name(fn):
+            cls = self.method_class(fn)
             target = self._find_method(cls, func.attr) if cls is not None else None
         else:
             return False
         return target is not None and target in self.model_fns
 
-    # -- EST101 facts -----------------------------------------------------------------
-
-    def _find_overrides(self) -> None:
-        for cls, est in self.estimators.items():
-            if cls.name == tfapi.EXEMPT_CLASS_NAME:
-                continue
-            for name, node, stmt in _class_body_definitions(cls.node.body):
-                if name in tfapi.FORBIDDEN_OVERRIDES and not self._same_member(name, stmt):
-                    self.overrides.append(MemberOverride(est, name, node, stmt))
-        for fn, node in self._all_statements():
-            targets: List[Tuple[ast.AST, ast.AST]] = []
-            if isinstance(node, ast.Assign):
-                targets = [(t, t) for t in node.targets]
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
-                if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
-                    targets = [(ast.Attribute(value=node.args[0], attr=node.args[1].value), node)]
-            for target, report in targets:
-                if not isinstance(target, ast.Attribute):
-                    continue
-                if target.attr == tfapi.OVERRIDE_GUARD:
-                    if self.is_estimator_class_expr(target.value):
-                        local = self._local_class(target.value)
-                        self._guard_patches.append(GuardPatch(report, ast.unparse(target.value), local))
-                    elif self._own_class_expr(target.value, fn):
-                        self._guard_patches.append(GuardPatch(report, ast.unparse(target.value), self._method_class(fn)))
-                elif fn is None and target.attr in tfapi.ESTIMATOR_MEMBERS:
-                    # ``tf.estimator.Estimator.train = wrapped``: TensorFlow's class itself.
-                    qual = self.imports.resolve(self._dealias(target.value))
-                    if qual and tfapi.is_estimator_qualname(qual) and self._local_class(target.value) is None:
-                        self._member_patches.append(
-                            MemberPatch(report, ast.unparse(target.value), target.attr, qual.rsplit(".", 1)[-1])
-                        )
-
-    def _own_class_expr(self, expr: ast.AST, fn: Optional[FunctionInfo]) -> bool:
-        """``self.__class__`` / ``type(self)`` in a method of an Estimator class."""
-        self_name = self._self_name(fn)
-        if self_name is None or self.estimator_of(fn) is None:
-            return False
-        if isinstance(expr, ast.Attribute) and expr.attr == "__class__":
-            return isinstance(expr.value, ast.Name) and expr.value.id == self_name
-        return (
-            isinstance(expr, ast.Call)
-            and isinstance(expr.func, ast.Name)
-            and expr.func.id == "type"
-            and len(expr.args) == 1
-            and isinstance(expr.args[0], ast.Name)
-            and expr.args[0].id == self_name
-        )
-
-    def _same_member(self, name: str, stmt: ast.AST) -> bool:
-        """``predict = tf.estimator.Estimator.predict``: the Estimator's own function again,
-        which TensorFlow's check (``Estimator.__dict__[m] != cls.__dict__[m]``) lets pass."""
-        value = getattr(stmt, "value", None)
-        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or not isinstance(value, ast.Attribute):
-            return False
-        qualname = self.imports.resolve(value)
-        owner, _, attr = (qualname or "").rpartition(".")
-        return attr == name and tfapi.is_estimator_qualname(owner)
-
-    def _all_statements(self):
-        """Assignments and calls, where the guard can be patched."""
-        yield from ((None, node) for node in self.scopes.module_assigns)
-        yield from self._all_calls()
-        for fn in self.scopes.functions:
-            for node in fn.assigns:
-                yield fn, node
-
-    # -- EST102 / EST103 facts --------------------------------------------------------
+    # -- graph stores: values kept where they outlive the graph ---------------------
 
     def _evaluate_functions(self) -> None:
         # When graph code calls in-file helpers, a first round records the kinds of the
@@ -692,8 +568,8 @@ class FileModel:
             if isinstance(func, ast.Name):
                 callee = self._lookup_function(func.id, values.function)
             elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                if func.value.id == self._self_name(values.function):
-                    cls = self._method_class(values.function)
+                if func.value.id == self.visible_self_name(values.function):
+                    cls = self.method_class(values.function)
                     callee = self._find_method(cls, func.attr) if cls is not None else None
             if callee is None or callee not in self.contexts or self.contexts[callee].reason not in ("helper", "nested"):
                 return
@@ -752,7 +628,7 @@ class FileModel:
         self_captures = (ctx is not None and ctx.self_captures) or self.estimator_of(fn) is not None
         if ctx is None and not self_captures:
             return
-        self_name = self._self_name(fn)
+        self_name = self.visible_self_name(fn)
         if self_name is not None and any(f.is_local(self_name) and f.self_name != self_name for f in fn.enclosing() if f.cls is None):
             self_name = None  # ``self`` rebound in a nested function
         for node in fn.nodes:
@@ -814,7 +690,7 @@ class FileModel:
                     return GraphStore("call" if container else how, root, key, report, statement, value, fn, model_fn)
                 return None
             return GraphStore(
-                "self", first_attr, prediction_key(key), report, statement, value, fn, model_fn, self._method_class(fn)
+                "self", first_attr, prediction_key(key), report, statement, value, fn, model_fn, self.method_class(fn)
             )
         if ctx is None:
             return None
@@ -826,7 +702,7 @@ class FileModel:
             return None
         if self._bound_inside(root, fn, ctx.root) and root not in fn.global_names:
             return None
-        if root in ("self", "cls") and self._method_class(fn) is not None:
+        if root in ("self", "cls") and self.method_class(fn) is not None:
             return None
         how = "call" if container else ("item" if isinstance(expr, ast.Subscript) else "attribute")
         return GraphStore(how, root, key, report, statement, value, fn, model_fn)
@@ -844,7 +720,7 @@ class FileModel:
             f = f.parent
         return False
 
-    # -- EST104 facts -----------------------------------------------------------------
+    # -- reads of captured attributes ------------------------------------------------
 
     def captured_attributes(self, cls: ClassInfo) -> Dict[str, Tuple[Optional[GraphStore], str]]:
         """attr -> (the capture in this file or None, where it was captured), inherited too."""
@@ -859,7 +735,7 @@ class FileModel:
                 if store.how == "self" and store.cls is c and self._readable_capture(store):
                     found.setdefault(store.name, (store, store.function.qualname))
             for base in c.node.bases:
-                local = self._local_class(base)
+                local = self.local_class(base)
                 if local is not None:
                     todo.append(local)
                 else:
@@ -988,7 +864,7 @@ class FileModel:
             init = cls.methods.get("__init__")
             if init is not None:
                 return self._init_model_fn(init)
-            local_bases = [b for b in (self._local_class(base) for base in cls.node.bases) if b in self.estimators]
+            local_bases = [b for b in (self.local_class(base) for base in cls.node.bases) if b in self.estimators]
             if not local_bases:
                 est = self.estimators.get(cls)
                 # Straight from TensorFlow's class (or another module's: not known here).
@@ -1024,7 +900,7 @@ class FileModel:
                             return value, init
                         return None
                 return None
-            bases = [b for b in (self._local_class(base) for base in cls.node.bases) if b in self.estimators]
+            bases = [b for b in (self.local_class(base) for base in cls.node.bases) if b in self.estimators]
             if not bases:
                 return None
             cls = bases[0]
@@ -1054,7 +930,7 @@ class FileModel:
                 expr = ast.parse(expr.value, mode="eval").body
             except SyntaxError:
                 return {}
-        local = self._local_class(expr)
+        local = self.local_class(expr)
         if local is not None:
             if id(local) not in cache:
                 cache[id(local)] = self.captured_attributes(local)
@@ -1080,9 +956,9 @@ class FileModel:
         scopes.extend((fn, fn.nodes) for fn in self.scopes.functions if fn not in self.contexts)
         for fn, nodes in scopes:
             instances: Dict[str, Dict] = {}
-            self_name = self._self_name(fn) if fn is not None else None
+            self_name = self.visible_self_name(fn) if fn is not None else None
             if self_name is not None:
-                cls = self._method_class(fn)
+                cls = self.method_class(fn)
                 if cls is not None:
                     if id(cls) not in cache:
                         cache[id(cls)] = self.captured_attributes(cls)
@@ -1231,7 +1107,7 @@ def _statement_of(node: ast.AST, fn: FunctionInfo) -> ast.stmt:
     return node  # type: ignore[return-value]
 
 
-def _class_body_definitions(body: List[ast.stmt]):
+def class_body_definitions(body: List[ast.stmt]):
     """(name, report node, statement) for every name a class body defines."""
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -1245,9 +1121,9 @@ def _class_body_definitions(body: List[ast.stmt]):
                 yield stmt.target.id, stmt.target, stmt
         elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or type(stmt).__name__ == "TryStar":
             for field_name in ("body", "orelse", "finalbody"):
-                yield from _class_body_definitions(getattr(stmt, field_name, []) or [])
+                yield from class_body_definitions(getattr(stmt, field_name, []) or [])
             for handler in getattr(stmt, "handlers", []) or []:
-                yield from _class_body_definitions(handler.body)
+                yield from class_body_definitions(handler.body)
 
 
 def _names_in_target(target: ast.AST):

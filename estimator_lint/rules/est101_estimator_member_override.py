@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Iterator, List, Optional, Set
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator, List, Optional, Set, Tuple
 
 from estimator_lint import tfapi
-from estimator_lint.analysis.scopes import FunctionInfo, walk_nodes
+from estimator_lint.analysis.model import EstimatorClass, FileModel, class_body_definitions
+from estimator_lint.analysis.scopes import ClassInfo, FunctionInfo, walk_nodes
 from estimator_lint.diagnostics import Diagnostic
 from estimator_lint.rules.base import Invalid, Rule, RuleContext
 
 if TYPE_CHECKING:
-    from estimator_lint.analysis.model import MemberOverride
     from estimator_lint.diagnostics import Fix
     from estimator_lint.fix_plan import FixPlanner
 
@@ -117,7 +118,7 @@ class EstimatorMemberOverride(Rule):
     )
 
     @staticmethod
-    def _guard_disabled(model, est) -> str:
+    def _guard_disabled(model, est, guard_patches) -> str:
         """Where TF's override check is switched off for this class, if anywhere in the file."""
         todo, seen = [est.info], set()
         while todo:
@@ -127,8 +128,8 @@ class EstimatorMemberOverride(Rule):
             seen.add(cls)
             if tfapi.OVERRIDE_GUARD in cls.methods:
                 return f"`{cls.name}.{tfapi.OVERRIDE_GUARD}`"
-            todo.extend(c for c in (model._local_class(b) for b in cls.node.bases) if c is not None)
-        for patch in model.guard_patches:
+            todo.extend(c for c in (model.local_class(b) for b in cls.node.bases) if c is not None)
+        for patch in guard_patches:
             # A patch of one class (``self.__class__.<guard> = ...``) covers it and its subclasses.
             if patch.cls is None or patch.cls in seen:
                 return f"the patch of `{patch.target}.{tfapi.OVERRIDE_GUARD}` at line {patch.node.lineno}"
@@ -136,7 +137,8 @@ class EstimatorMemberOverride(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         model = ctx.model
-        for override in model.overrides:
+        facts = find_overrides(model)
+        for override in facts.overrides:
             est = override.estimator
             cls = est.info.name
             chain = " -> ".join(est.chain)
@@ -145,10 +147,10 @@ class EstimatorMemberOverride(Rule):
                     f"`{cls}` overrides `{tfapi.OVERRIDE_GUARD}`, which disables TensorFlow's check "
                     f"that Estimator members are not overridden for `{cls}` and its subclasses ({chain})"
                 )
-            elif self._guard_disabled(model, est):
+            elif self._guard_disabled(model, est, facts.guard_patches):
                 message = (
                     f"`{cls}.{override.member}` overrides an Estimator member ({chain}); TensorFlow's check is "
-                    f"disabled by {self._guard_disabled(model, est)}, so this override runs silently"
+                    f"disabled by {self._guard_disabled(model, est, facts.guard_patches)}, so this override runs silently"
                 )
             elif est.subclasses or est.external_subclasses:
                 names = [s.name for s in est.subclasses] + list(est.external_subclasses)
@@ -173,7 +175,7 @@ class EstimatorMemberOverride(Rule):
             if override.member != tfapi.OVERRIDE_GUARD and captures and not any(s.computed for s in captures):
                 fix, reason = ctx.plan_fix(override_fix, override)
             yield ctx.diagnostic(self.code, override.node, message, fix, reason)
-        for member_patch in model.member_patches:
+        for member_patch in facts.member_patches:
             yield ctx.diagnostic(
                 self.code,
                 member_patch.node,
@@ -182,7 +184,7 @@ class EstimatorMemberOverride(Rule):
                 f"process (TensorFlow's override check never sees it); wrap the model_fn or use a "
                 f"`SessionRunHook` instead",
             )
-        for patch in model.guard_patches:
+        for patch in facts.guard_patches:
             scope = f" for `{patch.cls.name}` and its subclasses" if patch.cls is not None else ""
             yield ctx.diagnostic(
                 self.code,
@@ -190,6 +192,122 @@ class EstimatorMemberOverride(Rule):
                 f"Replacing `{patch.target}.{tfapi.OVERRIDE_GUARD}` disables TensorFlow's check that "
                 f"Estimator members are not overridden{scope}; overridden members then run silently",
             )
+
+
+# -- the facts ---------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class MemberOverride:
+    """A class-body definition whose name is an Estimator member (EST101)."""
+
+    estimator: EstimatorClass
+    member: str
+    node: ast.AST
+    #: The statement defining it (for fixes).
+    statement: ast.stmt
+
+
+@dataclass(eq=False)
+class GuardPatch:
+    """``Estimator._assert_members_are_not_overridden = ...`` outside a class body."""
+
+    node: ast.AST
+    target: str
+    #: For ``self.__class__.<guard> = ...`` in a method: the class it switches the check off
+    #: for (with its subclasses); None: every class (TensorFlow's own is patched).
+    cls: Optional[ClassInfo] = None
+
+
+@dataclass(eq=False)
+class MemberPatch:
+    """``tf.estimator.Estimator.train = wrapped``: a member replaced on TensorFlow's class."""
+
+    node: ast.AST
+    #: The class as written (``tf.estimator.Estimator``).
+    target: str
+    member: str
+    #: TensorFlow's name of the class (``Estimator``, ``DNNClassifier``).
+    class_name: str
+
+
+@dataclass
+class OverrideFacts:
+    """EST101's facts of a file (:func:`find_overrides`)."""
+
+    overrides: List[MemberOverride] = field(default_factory=list)
+    guard_patches: List[GuardPatch] = field(default_factory=list)
+    member_patches: List[MemberPatch] = field(default_factory=list)
+
+
+def find_overrides(model: FileModel) -> "OverrideFacts":
+    """What EST101 reports in a file: overrides of Estimator members in Estimator classes,
+    patches of TensorFlow's override guard, and members replaced on TensorFlow's classes."""
+    facts = OverrideFacts()
+    for cls, est in model.estimators.items():
+        if cls.name == tfapi.EXEMPT_CLASS_NAME:
+            continue
+        for name, node, stmt in class_body_definitions(cls.node.body):
+            if name in tfapi.FORBIDDEN_OVERRIDES and not _same_member(model, name, stmt):
+                facts.overrides.append(MemberOverride(est, name, node, stmt))
+    for fn, node in _all_statements(model):
+        targets: List[Tuple[ast.AST, ast.AST]] = []
+        if isinstance(node, ast.Assign):
+            targets = [(t, t) for t in node.targets]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+            if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+                targets = [(ast.Attribute(value=node.args[0], attr=node.args[1].value), node)]
+        for target, report in targets:
+            if not isinstance(target, ast.Attribute):
+                continue
+            if target.attr == tfapi.OVERRIDE_GUARD:
+                if model.is_estimator_class_expr(target.value):
+                    local = model.local_class(target.value)
+                    facts.guard_patches.append(GuardPatch(report, ast.unparse(target.value), local))
+                elif _own_class_expr(model, target.value, fn):
+                    facts.guard_patches.append(GuardPatch(report, ast.unparse(target.value), model.method_class(fn)))
+            elif fn is None and target.attr in tfapi.ESTIMATOR_MEMBERS:
+                # ``tf.estimator.Estimator.train = wrapped``: TensorFlow's class itmodel.
+                qual = model.imports.resolve(model.dealias(target.value))
+                if qual and tfapi.is_estimator_qualname(qual) and model.local_class(target.value) is None:
+                    facts.member_patches.append(
+                        MemberPatch(report, ast.unparse(target.value), target.attr, qual.rsplit(".", 1)[-1])
+                    )
+    return facts
+
+def _own_class_expr(model: FileModel, expr: ast.AST, fn: Optional[FunctionInfo]) -> bool:
+    """``model.__class__`` / ``type(self)`` in a method of an Estimator class."""
+    self_name = model.visible_self_name(fn)
+    if self_name is None or model.estimator_of(fn) is None:
+        return False
+    if isinstance(expr, ast.Attribute) and expr.attr == "__class__":
+        return isinstance(expr.value, ast.Name) and expr.value.id == self_name
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id == "type"
+        and len(expr.args) == 1
+        and isinstance(expr.args[0], ast.Name)
+        and expr.args[0].id == self_name
+    )
+
+def _same_member(model: FileModel, name: str, stmt: ast.AST) -> bool:
+    """``predict = tf.estimator.Estimator.predict``: the Estimator's own function again,
+    which TensorFlow's check (``Estimator.__dict__[m] != cls.__dict__[m]``) lets pass."""
+    value = getattr(stmt, "value", None)
+    if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or not isinstance(value, ast.Attribute):
+        return False
+    qualname = model.imports.resolve(value)
+    owner, _, attr = (qualname or "").rpartition(".")
+    return attr == name and tfapi.is_estimator_qualname(owner)
+
+def _all_statements(model: FileModel):
+    """Assignments and calls, where the guard can be patched."""
+    yield from ((None, node) for node in model.scopes.module_assigns)
+    yield from model.all_calls()
+    for fn in model.scopes.functions:
+        for node in fn.assigns:
+            yield fn, node
 
 
 # -- the fix ----------------------------------------------------------------------------

@@ -173,7 +173,7 @@ class UnknownPredictionKey(Rule):
     def _keys_of(model: FileModel, fn: Optional[FunctionInfo], call: ast.Call) -> Optional[_Info]:
         """The prediction keys of the Estimator ``call`` constructs, when statically known."""
         qual = model.imports.resolve(call.func)
-        local = model._local_class(call.func)
+        local = model.local_class(call.func)
         direct = (
             bool(qual) and tfapi.is_estimator_qualname(qual)
             and qual.rsplit(".", 1)[-1] in tfapi.MODEL_FN_ESTIMATOR_NAMES
