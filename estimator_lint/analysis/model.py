@@ -277,7 +277,7 @@ class FileModel:
             targets = self._model_fn_arguments(node, fn)
             to_estimator = bool(targets) and self._constructs_estimator(node.func, fn)
             for target in targets:
-                for model_fn in self._function_targets(target, fn, 0):
+                for model_fn in self.function_targets(target, fn, 0):
                     self.model_fns.setdefault(model_fn, "passed as model_fn")
                     if to_estimator and model_fn.cls is not None:
                         passed.add(model_fn)
@@ -354,7 +354,7 @@ class FileModel:
             if not args and node.args and name in tfapi.INPUT_FN_TAKERS:
                 args.append(node.args[0])
             for arg in args:
-                for target in self._function_targets(arg, fn, 0):
+                for target in self.function_targets(arg, fn, 0):
                     found.setdefault(target)
         for fn in self.scopes.functions:
             if (fn.name == "input_fn" or fn.name.endswith("_input_fn")) and {"params", "mode"} & set(fn.call_params):
@@ -457,7 +457,7 @@ class FileModel:
                 values.append(node.value)
         return values
 
-    def _function_targets(self, expr: ast.AST, fn: Optional[FunctionInfo], depth: int) -> List[FunctionInfo]:
+    def function_targets(self, expr: ast.AST, fn: Optional[FunctionInfo], depth: int) -> List[FunctionInfo]:
         """The in-file functions an expression passed as ``model_fn`` may denote."""
         if depth > 6:
             return []
@@ -471,7 +471,7 @@ class FileModel:
             out: List[FunctionInfo] = []
             for value in self._assigned_values(expr.id, scope):
                 if value is not expr:
-                    out.extend(self._function_targets(value, scope, depth + 1))
+                    out.extend(self.function_targets(value, scope, depth + 1))
             return out
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Call):
             # ``Estimator(model_fn=Net().model_fn)``: a method of an instance built right there.
@@ -500,18 +500,18 @@ class FileModel:
             func = expr.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if name == "partial" and expr.args:
-                return self._function_targets(expr.args[0], fn, depth + 1)
+                return self.function_targets(expr.args[0], fn, depth + 1)
             local = self.local_class(func)
             if local is not None:
                 # ``model_fn=ModelFn()``: the instance's ``__call__`` is the model_fn.
                 call = self._find_method(local, "__call__")
                 return [call] if call is not None else []
             out = []
-            for builder in self._function_targets(func, fn, depth + 1):
+            for builder in self.function_targets(func, fn, depth + 1):
                 out.extend(self._returned_functions(builder, depth + 1))
             return out
         if isinstance(expr, ast.Lambda) and isinstance(expr.body, ast.Call):
-            return self._function_targets(expr.body.func, fn, depth + 1)
+            return self.function_targets(expr.body.func, fn, depth + 1)
         return []
 
     def _returned_functions(self, fn: FunctionInfo, depth: int) -> List[FunctionInfo]:
@@ -522,7 +522,7 @@ class FileModel:
                 if isinstance(value, ast.Name) and value.id in fn.nested:
                     out.append(fn.nested[value.id])
                 elif isinstance(value, (ast.Call, ast.Lambda)) and depth < 3:
-                    out.extend(self._function_targets(value, fn, depth + 1))
+                    out.extend(self.function_targets(value, fn, depth + 1))
         return out
 
     def _called_functions(self, fn: FunctionInfo) -> List[FunctionInfo]:
@@ -895,7 +895,7 @@ class FileModel:
                             isinstance(root, ast.Name)
                             and root.id in self.imports.names
                             and not init.is_local(root.id)
-                            and not self._function_targets(value, init, 0)
+                            and not self.function_targets(value, init, 0)
                         ):
                             return value, init
                         return None
@@ -917,7 +917,7 @@ class FileModel:
                 return ("passthrough", None) if forwards and init.node.args.kwarg is not None else ("unknown", None)
             if isinstance(value, ast.Name) and value.id == "model_fn" and "model_fn" in init.params:
                 return "passthrough", None
-            targets = self._function_targets(value, init, 0)
+            targets = self.function_targets(value, init, 0)
             return ("fixed", targets[0]) if len(targets) == 1 else ("unknown", None)
         return "unknown", None
 

@@ -194,7 +194,7 @@ class UnknownPredictionKey(Rule):
                 target = call.args[0]
             if target is None:
                 return None
-            model_fns = model._function_targets(target, fn, 0)
+            model_fns = model.function_targets(target, fn, 0)
             if len(model_fns) == 1:
                 return UnknownPredictionKey._in_file(model, model_fns[0])
             return None if model_fns else UnknownPredictionKey._imported_model_fn(model, fn, target)
