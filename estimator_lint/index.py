@@ -343,6 +343,7 @@ def build_index(
     everything: bool = False,
     read: Optional[Callable[[str], Optional[bytes]]] = None,
     parsed=None,
+    jobs: int = 1,
 ) -> ProjectIndex:
     """Build the index of ``paths`` (see the module docstring for the passes).
 
@@ -352,7 +353,9 @@ def build_index(
     prefilter switched off).  ``read(path)`` gives a file's bytes (None: unreadable); by
     default they are read from disk (an editor passes its unsaved texts over them).
     ``parsed``: a :class:`estimator_lint.source.ParsedFiles` that keeps the candidates'
-    bytes and the trees parsed here for the passes after this one.
+    bytes and the trees parsed here for the passes after this one.  ``jobs``: with more
+    than one, the files whose trees ``parsed`` will not keep are parsed by as many forked
+    workers (their facts only come back) while this process parses the others.
     """
     _read = read or _read_file
     index = ProjectIndex()
@@ -452,22 +455,60 @@ def build_index(
             tags[path] = root_tag(path, package)
             if module in index.ambiguous:
                 index.modules[path] = (f"{module}@{tags[path]}", package)
+    # The files that define (or alias) classes are parsed: their facts first (some by
+    # workers, see _FactsElsewhere), then every file's, in order, go into the index.
+    parsed_files = [
+        (path, module, package, tags.get(path))
+        for path, (module, package) in sorted(index.modules.items())
+        if path in defining or path in aliasing
+    ]
+    elsewhere = _FactsElsewhere(index, parsed_files, parsed, jobs)
+    facts: Dict[str, Optional[_ClassFacts]] = {}
+    passed: Dict[str, List[Tuple[str, str]]] = {}  # model_fn=obj.method of the files parsed here
+
+    def parse_here(path: str, module: str, package: str, tag: Optional[str]) -> None:
+        data = _held_or_read(parsed, _read, path)
+        if data is not None:  # (unreadable: the lint pass reports it)
+            facts[path] = _class_facts(index, path, data, module, package, tag, parsed)
+            passed[path] = _passed_methods(data) if b"model_fn" in data else []
+
+    for item in parsed_files:
+        if item[0] not in elsewhere.paths:
+            parse_here(*item)
+    found = elsewhere.result()
+    for item in parsed_files:
+        if item[0] in elsewhere.paths:
+            if item[0] in found:
+                facts[item[0]] = found[item[0]]
+            else:
+                parse_here(*item)  # its worker failed
     passers: List[Tuple[str, str, str]] = []
     for path, (module, package) in sorted(index.modules.items()):
-        data = parsed.held(path) if parsed is not None else None
-        if data is None:
-            data = _read(path)  # again: their bytes were not kept
-        if data is None:
-            continue
         tag = tags.get(path)
         if path in defining or path in aliasing:
-            _index_classes(index, path, data, module, package, tag, parsed)
-        else:
-            _index_imports(index, data, module, package, tag)
+            if path not in facts:
+                continue  # unreadable
+            if facts[path] is not None:
+                _add_class_facts(index, facts[path], module, tag)
+            methods = passed.get(path)
+            if methods is None:  # parsed by a worker: its bytes are held
+                data = parsed.held(path)
+                methods = _passed_methods(data) if data is not None and b"model_fn" in data else []
+            passers.extend((module, cls, method) for cls, method in methods)
+            continue
+        data = _held_or_read(parsed, _read, path)
+        if data is None:
+            continue
+        _index_imports(index, data, module, package, tag)
         if b"model_fn" in data:
             passers.extend((module, cls, method) for cls, method in _passed_methods(data))
     _resolve_passed_methods(index, passers)
     return index
+
+
+def _held_or_read(parsed, read: Callable[[str], Optional[bytes]], path: str) -> Optional[bytes]:
+    data = parsed.held(path) if parsed is not None else None
+    return data if data is not None else read(path)  # again: their bytes were not kept
 
 
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -642,19 +683,37 @@ def _tokens(data: bytes) -> Set[str]:
     return {t.decode() for t in _WORD.findall(data)}
 
 
-def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, package: str, tag=None, parsed=None) -> None:
+@dataclass
+class _ClassFacts:
+    """What the index takes from a file it parses: its imports, its module-level aliases
+    and its classes (found where the file was parsed: a worker, for a file whose tree the
+    run does not keep)."""
+
+    #: The import table's names (alias -> dotted target) and star-imported modules.
+    names: Dict[str, str]
+    star_modules: List[str]
+    #: ``module.Name`` -> what ``Name = ...`` at module level stands for.
+    aliases: List[Tuple[str, str]]
+    classes: List[ClassEntry]
+
+
+def _class_facts(
+    index: ProjectIndex, path: str, data: bytes, module: str, package: str, tag=None, parsed=None
+) -> Optional[_ClassFacts]:
+    """Parse ``path`` and find its :class:`_ClassFacts` (None: it does not parse; the lint
+    pass reports why).  Reads the index only for names it already has (module names)."""
     from estimator_lint.source import SourceError, parse, source_text
 
     try:
         # Parsed as the lint pass parses it, so that the tree can serve that pass too.
         tree = parse(source_text(path, data)[0], path)
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return  # the lint pass reports it
+        return None
     if parsed is not None:
         parsed.keep(path, data, tree)
     imports = ImportTable.from_module(tree, package)
     local = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
-    _record_imports(index, imports, module, tag)
+    aliases = []
     # ``Base = BaseEstimator`` (a class of this module, or another module's / TF's through
     # the import table): the same aliases the file's own analysis follows.
     for name, value in module_aliases(tree, imports, local).items():
@@ -663,7 +722,8 @@ def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, pac
         else:
             target = index.localize(imports.resolve(value), tag)
         if target:
-            index.aliases.setdefault(f"{module}.{name}", target)
+            aliases.append((f"{module}.{name}", target))
+    classes = []
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
@@ -679,7 +739,90 @@ def _index_classes(index: ProjectIndex, path: str, data: bytes, module: str, pac
                     bases.append(index.localize(qual, tag))
         methods = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         qualname = f"{module}.{node.name}"
-        index.classes[qualname] = ClassEntry(qualname, node.name, path, bases, methods)
+        classes.append(ClassEntry(qualname, node.name, path, bases, methods))
+    return _ClassFacts(dict(imports.names), list(imports.star_modules), aliases, classes)
+
+
+def _add_class_facts(index: ProjectIndex, facts: _ClassFacts, module: str, tag: Optional[str]) -> None:
+    _record_imports(index, facts.names, facts.star_modules, module, tag)
+    for key, target in facts.aliases:
+        index.aliases.setdefault(key, target)
+    for entry in facts.classes:
+        index.classes[entry.qualname] = entry
+
+
+#: Set in this process while its forked workers find :class:`_ClassFacts` (they inherit
+#: it): the index as far as it is built, and what the run read.
+_FACTS_PASS: Optional[Tuple[ProjectIndex, object]] = None
+
+#: Files whose trees the run does not keep are parsed for the index by worker processes
+#: when there are at least this many bytes of them (a pool's start costs a few ms).
+PARALLEL_FACTS_BYTES = 256 * 1024
+
+
+def _class_facts_of_chunk(chunk: List[Tuple[str, str, str, Optional[str]]]) -> List[Optional[_ClassFacts]]:
+    assert _FACTS_PASS is not None, "forked from build_index"
+    index, parsed = _FACTS_PASS
+    return [_class_facts(index, path, parsed.held(path), module, package, tag) for path, module, package, tag in chunk]
+
+
+class _FactsElsewhere:
+    """Worker processes finding the :class:`_ClassFacts` of the files whose trees the run
+    will not keep (the tree budget of ``parsed`` is spent on the first files, in order),
+    while this process parses the others.  Only with ``jobs > 1``, forked workers (they
+    inherit the index and the bytes: nothing is sent but paths) and enough such bytes."""
+
+    def __init__(self, index: ProjectIndex, wanted: List[Tuple[str, str, str, Optional[str]]], parsed, jobs: int) -> None:
+        self.paths: Set[str] = set()
+        self._pool = None
+        self._futures: list = []
+        import multiprocessing
+
+        if jobs < 2 or parsed is None or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+            return
+        budget = parsed.budget
+        elsewhere = []
+        for item in wanted:
+            data = parsed.held(item[0])
+            if data is None:
+                continue  # not held: this process reads and parses it
+            if len(data) <= budget:
+                budget -= len(data)  # its tree is kept for the lint pass: parsed here
+            else:
+                elsewhere.append((len(data), item))
+        if sum(size for size, _ in elsewhere) < PARALLEL_FACTS_BYTES:
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _FACTS_PASS
+        elsewhere.sort(key=lambda pair: -pair[0])  # the biggest first: the last chunks are small
+        chunks: List[List[Tuple[str, str, str, Optional[str]]]] = [[] for _ in range(jobs * 4)]
+        for i, (_, item) in enumerate(elsewhere):
+            chunks[i % len(chunks)].append(item)
+        _FACTS_PASS = (index, parsed)  # inherited by the workers, forked at the first submit
+        try:
+            self._pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+            for chunk in chunks:
+                if chunk:
+                    self._futures.append((chunk, self._pool.submit(_class_facts_of_chunk, chunk)))
+                    self.paths.update(path for path, *_ in chunk)
+        except Exception:  # no worker could be started: this process parses them all
+            self.paths = set()
+        finally:
+            _FACTS_PASS = None
+
+    def result(self) -> Dict[str, Optional[_ClassFacts]]:
+        """The facts found; a file whose worker failed is missing (the caller parses it)."""
+        found: Dict[str, Optional[_ClassFacts]] = {}
+        for chunk, future in self._futures:
+            try:
+                for (path, *_), facts in zip(chunk, future.result()):
+                    found[path] = facts
+            except Exception:
+                continue
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        return found
 
 
 def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str, tag=None) -> None:
@@ -703,12 +846,12 @@ def _index_imports(index: ProjectIndex, data: bytes, module: str, package: str, 
         table.add_import_from(node)
     for name, alias in _IMPORT_MODULE.findall(text):
         table.add_import(ast.Import(names=[ast.alias(name=name.decode(), asname=alias.decode() or None)]))
-    _record_imports(index, table, module, tag)
+    _record_imports(index, table.names, table.star_modules, module, tag)
 
 
-def _record_imports(index: ProjectIndex, table: ImportTable, module: str, tag: Optional[str]) -> None:
+def _record_imports(index: ProjectIndex, names: Dict[str, str], star_modules: List[str], module: str, tag: Optional[str]) -> None:
     """A module's imported names (re-exports) and star imports, seen from its root."""
-    for alias, target in table.names.items():
+    for alias, target in names.items():
         index.aliases.setdefault(f"{module}.{alias}", index.localize(target, tag))
-    if table.star_modules:
-        index.stars[module] = [index.localize(m, tag) for m in table.star_modules]
+    if star_modules:
+        index.stars[module] = [index.localize(m, tag) for m in star_modules]

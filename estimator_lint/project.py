@@ -121,7 +121,7 @@ def prepare_project(
     parsed = source.ParsedFiles()
     parsed.stats = stats  # taken before the index reads the files
     with _collector_paused(freeze):
-        index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats, parsed=parsed)
+        index, reused, signature = _saved_or_built(files, settings, cache_dir, stats=stats, parsed=parsed, jobs=jobs)
     cache = _open_cache(settings, cache_dir, index, stats)
     first = [f for f in files if f in index.defining or f in index.spec_files]
     pool = runner.Workers(jobs, settings, index, parsed) if jobs > 1 else None
@@ -233,6 +233,7 @@ def _saved_or_built(
     stats=None,
     read=None,
     parsed: Optional[source.ParsedFiles] = None,
+    jobs: int = 1,
 ):
     """(index, reused, signature): the saved index while no file changed, else a new one
     that (``seed``) starts from the saved captures and keys (they rarely change between
@@ -241,7 +242,7 @@ def _saved_or_built(
     saved = _load(cache_dir) if cache_dir is not None else None
     if saved is not None and signature is not None and saved[1] == signature:
         return _relocate(saved[0], files), True, signature
-    index = _build(files, settings, read, parsed)
+    index = _build(files, settings, read, parsed, jobs)
     if seed and saved is not None:
         _set_facts(index, saved[0].captured, saved[0].model_fn_keys, read=_held_or_read(parsed, read))
     return index, False, signature
@@ -458,7 +459,7 @@ def _recent(files: Sequence[str], known: Optional[Dict[str, object]] = None) -> 
     return found
 
 
-def _build(files: Sequence[str], settings: Settings, read=None, parsed=None) -> ProjectIndex:
+def _build(files: Sequence[str], settings: Settings, read=None, parsed=None, jobs: int = 1) -> ProjectIndex:
     return build_index(
         files,
         settings.prefilter_words(),
@@ -466,6 +467,7 @@ def _build(files: Sequence[str], settings: Settings, read=None, parsed=None) -> 
         everything=not settings.prefilter,
         read=read,
         parsed=parsed,
+        jobs=jobs,
     )
 
 

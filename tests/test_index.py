@@ -187,3 +187,54 @@ def test_import_line_patterns_match_at_line_starts(text):
     line_import = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?[ \t]*(?:#[^\n]*)?$", re.M)
     assert index_module._IMPORT_FROM.findall(b"\n" + text) == line_from.findall(text)
     assert index_module._IMPORT_MODULE.findall(b"\n" + text) == line_import.findall(text)
+
+
+def _many_estimator_modules(root, count=48, padding=6000):
+    """``count`` modules of a package, each defining an Estimator subclass (one alias, one
+    re-export), bulked up by a docstring: more bytes than a run keeps trees for."""
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    doc = '"""' + "x" * padding + '"""\n'
+    for i in range(count):
+        base = "tf.estimator.Estimator" if i == 0 else f"m{i - 1}.Est{i - 1}"
+        (package / f"m{i}.py").write_text(
+            doc
+            + "import tensorflow as tf\n"
+            + (f"from pkg import m{i - 1}\n" if i else "")
+            + f"Alias{i} = tf.estimator.Estimator\n"
+            + f"class Est{i}({base}):\n    def train(self):\n        pass\n"
+            + f"def model_fn(features, labels, mode):\n    return est.model_fn\n"
+        )
+    return sorted(str(p) for p in package.glob("*.py"))
+
+
+@pytest.mark.parametrize("worker_fails", [False, True])
+def test_workers_parse_what_the_run_does_not_keep_into_the_same_index(tmp_path, monkeypatch, worker_fails):
+    """With jobs > 1, the defining files whose trees will not be kept are parsed by forked
+    workers (only their facts come back) while the parent parses the others; the index is
+    the one a single process builds, also when a worker fails (the parent parses its files)."""
+    from estimator_lint.source import ParsedFiles
+
+    paths = _many_estimator_modules(tmp_path)
+    words = Settings().prefilter_words()
+    alone = build_index(paths, words, parsed=ParsedFiles(budget=32 * 1024))
+    sent = []
+    real_result = index_module._FactsElsewhere.result
+
+    def noting(self):
+        sent.append(len(self.paths))
+        return real_result(self)
+
+    monkeypatch.setattr(index_module._FactsElsewhere, "result", noting)
+    if worker_fails:
+        monkeypatch.setattr(index_module, "_class_facts_of_chunk", lambda chunk: 1 / 0)
+    held = ParsedFiles(budget=32 * 1024)
+    shared = build_index(paths, words, parsed=held, jobs=2)
+    assert sent and sent[0] > 30  # most files went to the workers
+    assert shared.digest() == alone.digest()
+    assert shared.classes == alone.classes and shared.aliases == alone.aliases
+    assert len(shared.classes) == 48 and shared.estimator_chain("pkg.m47.Est47")
+    # The parent kept the trees it could (the first files), as a single process does.
+    kept = [p for p in paths if held.peek(p, held.held(p)) is not None]
+    assert kept and len(kept) < 10
