@@ -778,7 +778,8 @@ class _FactsElsewhere:
         self._futures: list = []
         import multiprocessing
 
-        if jobs < 2 or parsed is None or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+        # Only where workers are forked by default (as the lint pass's are: runner._pool).
+        if jobs < 2 or parsed is None or multiprocessing.get_context().get_start_method() != "fork":
             return
         budget = parsed.budget
         elsewhere = []
@@ -801,7 +802,7 @@ class _FactsElsewhere:
             chunks[i % len(chunks)].append(item)
         _FACTS_PASS = (index, parsed)  # inherited by the workers, forked at the first submit
         try:
-            self._pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+            self._pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context())
             for chunk in chunks:
                 if chunk:
                     self._futures.append((chunk, self._pool.submit(_class_facts_of_chunk, chunk)))
