@@ -399,21 +399,10 @@ class ResultCache:
             self._prepare_directory()
             self._prune()
             data = json.dumps({"format": FORMAT, "key": self.key, "entries": self.entries}, separators=(",", ":"))
-            tmp = os.path.join(self.directory, f".results-{os.getpid()}-{os.urandom(6).hex()}.tmp")
-            # O_EXCL: never follow or reuse someone else's file; 0o666 & umask, like any file.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    from estimator_lint import trust
+            from estimator_lint import trust
 
-                    handle.write(trust.seal(data.encode("utf-8")))
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            tmp = os.path.join(self.directory, f".results-{os.getpid()}-{os.urandom(6).hex()}.tmp")
+            trust.write_sealed(self.path, data.encode("utf-8"), tmp)
         except OSError:
             return False
         self.dirty = False

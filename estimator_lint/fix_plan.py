@@ -384,10 +384,7 @@ class FixPlanner:
         self.remove_placeholders(rewriter, store, [attr])
         misfit = self.prediction_misfit(store.value, fn)
         if unpacked:
-            # An item of what the call returns: the call's misfit says little about it.
-            if misfit in ("pair", "operation", "summary"):
-                raise NoFix(f"`{self.source_of(store.value)}` gives no Tensors `predictions` can hold")
-            misfit = None if misfit is None else "unbatched"
+            misfit = self._item_misfit(store, misfit)
         predicted = misfit not in _NOT_A_PREDICTION
         fresh = True
         if predicted:
@@ -442,6 +439,13 @@ class FixPlanner:
                     continue
             return False
         return True
+
+    def _item_misfit(self, store: GraphStore, misfit: Optional[str]) -> Optional[str]:
+        """The misfit of an item of what the stored call returns (an unpacked store): the
+        call's own misfit says little about it, unless the call gives no Tensors at all."""
+        if misfit in ("pair", "operation", "summary"):
+            raise NoFix(f"`{self.source_of(store.value)}` gives no Tensors `predictions` can hold")
+        return None if misfit is None else "unbatched"
 
     def reads_elsewhere(self, store: GraphStore) -> bool:
         """Whether the captured attribute or outer name is read outside the model_fn (also
@@ -608,10 +612,7 @@ class FixPlanner:
             elements = statement.targets[0].elts if isinstance(statement, ast.Assign) else []  # type: ignore[union-attr]
             if not all(isinstance(e, ast.Name) for e in elements):
                 raise NoFix("the capture is part of a nested or starred unpacking")
-            # An item of what the call returns: the call's misfit says little about it.
-            if misfit in ("pair", "operation", "summary"):
-                raise NoFix(f"`{self.source_of(store.value)}` gives no Tensors `predictions` can hold")
-            misfit = None if misfit is None else "unbatched"
+            misfit = self._item_misfit(store, misfit)
         predicted = misfit not in _NOT_A_PREDICTION
         fresh = True
         if predicted:

@@ -74,6 +74,14 @@ def module_name(path: str, packages: Optional[Dict[str, str]] = None) -> Tuple[s
     return (f"{package}.{stem}" if package else stem), package
 
 
+class AbsolutePaths(dict):
+    """``os.path.abspath`` of each path, made once: the index's fields share their paths."""
+
+    def __missing__(self, path: str) -> str:
+        absolute = self[path] = os.path.abspath(path)
+        return absolute
+
+
 @dataclass
 class ClassEntry:
     qualname: str
@@ -296,14 +304,7 @@ class ProjectIndex:
             # Module names come from file names, which need not be UTF-8.
             h.update(f"{tag}{value!r}\n".encode("utf-8", "surrogateescape"))
 
-        absolute: Dict[str, str] = {}  # each path made absolute once (the fields share them)
-
-        def absolute_path(path: str) -> str:
-            found = absolute.get(path)
-            if found is None:
-                found = absolute[path] = os.path.abspath(path)
-            return found
-
+        absolute_path = AbsolutePaths().__getitem__
         for qual in sorted(self.classes):
             entry = self.classes[qual]
             feed("class", (qual, entry.name, absolute_path(entry.path), entry.bases, sorted(entry.methods)))

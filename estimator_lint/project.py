@@ -30,7 +30,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence,
 from estimator_lint import engine, runner, screen, source
 from estimator_lint.settings import Settings
 from estimator_lint.diagnostics import FileResult
-from estimator_lint.index import ProjectIndex, build_index
+from estimator_lint.index import AbsolutePaths, ProjectIndex, build_index
 
 
 @dataclass
@@ -574,14 +574,7 @@ def write_index(
 
     from estimator_lint import __version__, trust
 
-    absolute: Dict[str, str] = {}  # each path made absolute once (the fields share them)
-
-    def absolute_path(path: str) -> str:
-        found = absolute.get(path)
-        if found is None:
-            found = absolute[path] = os.path.abspath(path)
-        return found
-
+    absolute_path = AbsolutePaths().__getitem__  # each path made absolute once
     absolute_files = sorted(absolute_path(p) for p in files)
     known = read = None
     if stats is not None:

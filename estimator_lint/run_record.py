@@ -233,19 +233,8 @@ class Recorder:
                 return False  # never written through a link: it points out of the cache
             from estimator_lint import trust
 
-            tmp = f"{target}.{os.getpid()}.tmp"
             body = json.dumps(record, separators=(",", ":")).encode("utf-8", "surrogateescape")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(trust.seal(body))
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            trust.write_sealed(target, body, f"{target}.{os.getpid()}.tmp")
             _prune(directory)
         except OSError:
             return False

@@ -93,6 +93,23 @@ def seal(body: bytes) -> bytes:
     return tag(body) + b"\n" + body
 
 
+def write_sealed(target: str, body: bytes, temporary: str) -> None:
+    """Write ``body``, sealed, to ``target``: through ``temporary``, created exclusively
+    (never following or reusing someone else's file; mode 0o666 & umask, like any file),
+    then renamed over ``target`` at once.  Raises OSError; leaves no temporary behind."""
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(seal(body))
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
 def unseal(data: bytes) -> Optional[bytes]:
     """The body of a sealed file, or None when the tag does not verify (not ours)."""
     expected, sep, body = data.partition(b"\n")
