@@ -51,8 +51,9 @@ class TensorOnSelf(Rule):
     ```
 
     ## Fix safety
-    Stores under a computed name and stores in input_fns are never fixed. The fix moves the tensor into the `predictions` dict under the attribute's name and
-    removes the capture and its `self.x = None` placeholder. It is safe for per-example
+    Stores under a computed name and stores in input_fns are never fixed. The fix moves
+    the tensor into the `predictions` dict under the attribute's name and removes the
+    capture and its `self.x = None` placeholder. It is safe for per-example
     values derived from `features`; it is unsafe when the value may be a scalar (a loss,
     a reduction, a metric's value, `tf.size`: predictions need the batch dimension),
     changes state, when the attribute is read elsewhere (another module, `getattr`,
@@ -231,5 +232,7 @@ class TensorOnSelf(Rule):
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
                 f"and read it with `estimator.predict()`"
             )
+            # The capture fix EST102 and EST103 share (fix_plan.FixPlanner.capture_fix):
+            # the tensor moves into the PREDICT predictions, or into a local name they read.
             fix, reason = ctx.plan_fix(lambda planner, s: planner.capture_fix(s), store)
             yield ctx.diagnostic(self.code, store.node, message, fix, reason)

@@ -157,5 +157,7 @@ class TensorEscapesModelFn(Rule):
                 f"discarded after the call; return it in the PREDICT EstimatorSpec's `predictions` "
                 f"and read it with `estimator.predict()`"
             )
+            # The capture fix EST102 and EST103 share (fix_plan.FixPlanner.capture_fix):
+            # the tensor moves into the PREDICT predictions, or into a local name they read.
             fix, reason = ctx.plan_fix(lambda planner, s: planner.capture_fix(s), store)
             yield ctx.diagnostic(self.code, store.node, message, fix, reason)
