@@ -165,6 +165,16 @@ class ProjectIndex:
         module, package = self.modules[path]
         return _FileView(self, root_tag(path, package))
 
+    def learnt_facts(self) -> tuple:
+        """What a project run learns while it lints, after the index pass (captures, keys,
+        the reads of captures elsewhere, and whether fact questions are logged): a worker
+        process started earlier holds an older state of it (:class:`estimator_lint.runner.Workers`)."""
+        return (self.record_fact_queries, self.captured, self.model_fn_keys, self.external_reads)
+
+    def take_learnt_facts(self, facts: tuple) -> None:
+        """The state of :meth:`learnt_facts` another process's index holds."""
+        self.record_fact_queries, self.captured, self.model_fn_keys, self.external_reads = facts
+
     def still_answers(self, path: str, queries: Sequence[Tuple[str, Tuple[str, ...], object]]) -> bool:
         """Whether the fact questions a file asked (:class:`FactLog`) get the same answers
         now: then its lint result stands, whatever else the project index learnt since."""
@@ -467,8 +477,11 @@ def build_index(
     facts: Dict[str, Optional[_ClassFacts]] = {}
     passed: Dict[str, List[Tuple[str, str]]] = {}  # model_fn=obj.method of the files parsed here
 
+    # Bytes the text pass held, else read again (they were not kept).
+    read_bytes = parsed.reader(_read) if parsed is not None else _read
+
     def parse_here(path: str, module: str, package: str, tag: Optional[str]) -> None:
-        data = _held_or_read(parsed, _read, path)
+        data = read_bytes(path)
         if data is not None:  # (unreadable: the lint pass reports it)
             facts[path] = _class_facts(index, path, data, module, package, tag, parsed)
             passed[path] = _passed_methods(data) if b"model_fn" in data else []
@@ -497,7 +510,7 @@ def build_index(
                 methods = _passed_methods(data) if data is not None and b"model_fn" in data else []
             passers.extend((module, cls, method) for cls, method in methods)
             continue
-        data = _held_or_read(parsed, _read, path)
+        data = read_bytes(path)
         if data is None:
             continue
         _index_imports(index, data, module, package, tag)
@@ -505,11 +518,6 @@ def build_index(
             passers.extend((module, cls, method) for cls, method in _passed_methods(data))
     _resolve_passed_methods(index, passers)
     return index
-
-
-def _held_or_read(parsed, read: Callable[[str], Optional[bytes]], path: str) -> Optional[bytes]:
-    data = parsed.held(path) if parsed is not None else None
-    return data if data is not None else read(path)  # again: their bytes were not kept
 
 
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")

@@ -258,9 +258,7 @@ def _read_file(path: str) -> Optional[bytes]:
 def _held_or_read(parsed: Optional[source.ParsedFiles], read=None) -> Callable[[str], Optional[bytes]]:
     """A file's bytes: as an earlier pass read them while ``parsed`` holds them, else read."""
     read = read or _read_file
-    if parsed is None:
-        return read
-    return lambda path: parsed.held(path) or read(path)
+    return parsed.reader(read) if parsed is not None else read
 
 
 def _analysed_facts(index: ProjectIndex, settings: Settings, read=None, parsed: Optional[source.ParsedFiles] = None):
@@ -391,13 +389,10 @@ def tree_signature(
     directories = set()
     untrusted = False
     for path in files:
-        st = known.get(path) if known is not None else None
+        st = _stat_of(path, known)
         if st is None:
-            try:
-                st = os.stat(path)
-            except (OSError, ValueError):
-                h.update(os.fsencode(path) + b"|missing;")
-                continue
+            h.update(os.fsencode(path) + b"|missing;")
+            continue
         if stats is not None:
             stats[path] = st
         if hashed is not None and path in hashed:
@@ -448,15 +443,23 @@ def _recent(files: Sequence[str], known: Optional[Dict[str, object]] = None) -> 
     limit = time.time_ns() - 2_000_000_000
     found = set()
     for path in files:
-        st = known.get(path) if known is not None else None
-        if st is None:
-            try:
-                st = os.stat(path)
-            except (OSError, ValueError):
-                continue
-        if max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
+        st = _stat_of(path, known)
+        if st is not None and max(st.st_mtime_ns, st.st_ctime_ns) >= limit:
             found.add(os.path.abspath(path))
     return found
+
+
+def _stat_of(path: str, known: Optional[Dict[str, object]] = None):
+    """``path``'s stat as taken earlier (``known``), else now; None when it cannot be taken."""
+    import os
+
+    st = known.get(path) if known is not None else None
+    if st is None:
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return None
+    return st
 
 
 def _build(files: Sequence[str], settings: Settings, read=None, parsed=None, jobs: int = 1) -> ProjectIndex:

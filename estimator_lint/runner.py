@@ -78,20 +78,12 @@ def _check_chunk_in_worker(chunk, stamp_wanted: Optional[bool] = None, facts=Non
     assert _WORKER_RUN is not None, "a pool worker runs _start_worker first"
     settings, started_stamp_wanted, index, parsed = _WORKER_RUN
     if facts is not None:
-        _set_learnt_facts(index, facts)
+        index.take_learnt_facts(facts)
     return _check_chunk(chunk, settings, started_stamp_wanted if stamp_wanted is None else stamp_wanted, index, parsed)
 
 
 def _learnt_facts(index) -> Optional[tuple]:
-    """What a project run learns while it lints (:mod:`estimator_lint.project`), after the
-    index pass: a worker started earlier knows an older state of it."""
-    if index is None:
-        return None
-    return (index.record_fact_queries, index.captured, index.model_fn_keys, index.external_reads)
-
-
-def _set_learnt_facts(index, facts: tuple) -> None:
-    index.record_fact_queries, index.captured, index.model_fn_keys, index.external_reads = facts
+    return index.learnt_facts() if index is not None else None
 
 
 def _pool(jobs: int, settings: Settings, stamp_wanted: bool, index, parsed=None):
@@ -114,7 +106,7 @@ class Workers:
 
     A project run lints its defining files first, then the rest (:mod:`estimator_lint.project`);
     one pool for both passes saves starting, and warming, a second one.  What the index
-    learnt after the workers started (:func:`_learnt_facts`, tens of kilobytes) goes with
+    learnt after the workers started (``index.learnt_facts()``, tens of kilobytes) goes with
     every chunk from then on.
     """
 

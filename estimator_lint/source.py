@@ -17,7 +17,7 @@ import sys
 import threading
 import tokenize
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Tuple
 
 from estimator_lint.diagnostics import FileError
 
@@ -287,6 +287,15 @@ class ParsedFiles:
         """The bytes of ``path`` as they were read, or None (not held: read them).  They stay
         held until the run ends (each pass of the run may need them)."""
         return self._bytes.get(path)
+
+    def reader(self, read: Callable[[str], Optional[bytes]]) -> Callable[[str], Optional[bytes]]:
+        """A file's bytes as they were read while they are held, else ``read(path)``."""
+
+        def held_or_read(path: str) -> Optional[bytes]:
+            data = self._bytes.get(path)
+            return data if data is not None else read(path)
+
+        return held_or_read
 
     def keep(self, path: str, data: bytes, tree: ast.Module) -> None:
         if len(data) <= self.budget and path not in self._held:
